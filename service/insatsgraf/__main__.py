@@ -1,0 +1,3 @@
+from insatsgraf.cli import main
+
+main()

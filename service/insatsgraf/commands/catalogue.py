@@ -1,0 +1,62 @@
+"""Commands for the knowledge model: build the catalogue from CSV, load the bundled data, run the reasoner."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, Progress, TextColumn
+
+from insatsgraf.commands.common import StoreOption, console, open_or_exit, settings_for
+
+
+def register(app: typer.Typer) -> None:
+    app.command("build-catalogue")(build_catalogue)
+    app.command("load")(load)
+    app.command("reason")(reason)
+
+
+def build_catalogue(
+    domain: Annotated[Path | None, typer.Option(help="Folder with programmes.csv and organisations.csv.")] = None,
+    out: Annotated[Path | None, typer.Option(help="Output folder (default data/ttl).")] = None,
+) -> None:
+    """Generate data/ttl/catalogue.ttl and organisations.ttl from the shared CSV files."""
+    from insatsgraf.catalogue_build import write_all
+
+    settings = settings_for(None)
+    written = write_all(domain or settings.domain, out or settings.data_dir)
+    for path, count in written.items():
+        console.print(f"wrote {path} ({count} triples)")
+
+
+def load(store: StoreOption = None) -> None:
+    """(Re)load the bundled ontology, vocabularies, catalogue, organisations and submissions into the store."""
+    from insatsgraf.loader import bundled_graphs, bundled_submissions, load_bundled
+
+    settings, st = open_or_exit(store)
+    total = len(bundled_graphs(settings)) + len(bundled_submissions(settings))
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}")) as bar:
+        task = bar.add_task("loading", total=total)
+
+        def step(name: str) -> None:
+            bar.update(task, advance=1, description=f"loading {name}")
+
+        counts = load_bundled(st, settings, progress=step)
+    st.close()
+    console.print(f"loaded {sum(counts.values())} triples into {len(counts)} graphs at {settings.store}")
+
+
+def reason(
+    ontology: Annotated[Path | None, typer.Option(help="Ontology file (default ontology/insatsgraf.ttl).")] = None,
+) -> None:
+    """Check the ontology with the HermiT reasoner (needs Java) and list the inferred class axioms."""
+    from insatsgraf.reasoning import check_consistency
+
+    settings = settings_for(None)
+    report = check_consistency(ontology or settings.ontology_dir / "insatsgraf.ttl")
+    console.print(f"consistent: {report.consistent}; inferred subclass axioms: {len(report.inferred)}")
+    for line in report.inferred:
+        console.print(f"  {line}")
+    if not report.consistent:
+        raise typer.Exit(1)

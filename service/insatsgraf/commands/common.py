@@ -1,0 +1,34 @@
+"""Options and helpers every command shares."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from insatsgraf.config import Settings
+from insatsgraf.store import Store, StoreError, open_store
+
+console = Console()
+err_console = Console(stderr=True)
+
+StoreOption = Annotated[
+    str | None,
+    typer.Option("--store", envvar="INSATSGRAF_STORE", help="Store: a directory, 'memory:' or sparql+http://host/sparql."),
+]
+
+
+def settings_for(store: str | None) -> Settings:
+    settings = Settings()
+    return settings.with_(store=store) if store else settings
+
+
+def open_or_exit(store: str | None, *, read_only: bool = False) -> tuple[Settings, Store]:
+    """Open the store or print why not and exit 2."""
+    settings = settings_for(store)
+    try:
+        return settings, open_store(settings, read_only=read_only)
+    except StoreError as exc:
+        err_console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc

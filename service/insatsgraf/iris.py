@@ -1,0 +1,90 @@
+"""IRI patterns, one function per kind of resource (see docs/design.md).
+
+Repository files are written with the default base; ``rebase`` moves them to a deployment's base.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+from rdflib import Namespace
+
+from insatsgraf.config import DEFAULT_BASE
+
+IG = Namespace("https://w3id.org/insatsgraf/def#")
+ORG = Namespace("http://www.w3.org/ns/org#")
+
+
+def slug(text: str) -> str:
+    """A lowercase ASCII slug: "Mini Maria (13–20 år)" → "mini-maria-13-20-ar"."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "x"
+
+
+def programme(id_: str, base: str = DEFAULT_BASE) -> str:
+    return f"{base}id/programme/{id_}"
+
+
+def organisation(id_: str, base: str = DEFAULT_BASE) -> str:
+    return f"{base}id/organisation/{id_}"
+
+
+def offering(org: str, name_slug: str, base: str = DEFAULT_BASE) -> str:
+    return f"{base}id/offering/{org}/{name_slug}"
+
+
+def concept(scheme: str, notation: str, base: str = DEFAULT_BASE) -> str:
+    return f"{base}id/concept/{scheme}/{notation}"
+
+
+def scheme(name: str, base: str = DEFAULT_BASE) -> str:
+    return f"{base}id/scheme/{name}"
+
+
+def submission(org: str, stamp: str, base: str = DEFAULT_BASE) -> str:
+    return f"{base}id/submission/{org}/{stamp}"
+
+
+def evidence(citation_or_url: str, base: str = DEFAULT_BASE) -> str:
+    digest = hashlib.sha1(citation_or_url.strip().encode("utf-8")).hexdigest()[:12]
+    return f"{base}id/evidence/{digest}"
+
+
+def collaboration(org: str, offering_slug: str, base: str = DEFAULT_BASE) -> str:
+    return f"{base}id/collaboration/{org}/{offering_slug}"
+
+
+def decision(uid: str, base: str = DEFAULT_BASE) -> str:
+    return f"{base}id/decision/{uid}"
+
+
+def graph(name: str, base: str = DEFAULT_BASE) -> str:
+    """Named graph IRI: ``graph("catalogue")``, ``graph("current/0580")``."""
+    return f"{base}graph/{name}"
+
+
+def current_graph(org: str, base: str = DEFAULT_BASE) -> str:
+    return graph(f"current/{org}", base)
+
+
+def is_history_graph(name: str, base: str = DEFAULT_BASE) -> bool:
+    return name.startswith(f"{base}id/submission/")
+
+
+def org_id(org_iri: str, base: str = DEFAULT_BASE) -> str:
+    """The organisation id back from its IRI."""
+    prefix = f"{base}id/organisation/"
+    if not org_iri.startswith(prefix):
+        raise ValueError(f"not an organisation IRI under {base}: {org_iri}")
+    return org_iri[len(prefix):]
+
+
+def rebase(text: str, base: str) -> str:
+    """Rewrite IRIs under the default base to ``base`` (the ontology namespace ``def#`` is kept)."""
+    if base == DEFAULT_BASE:
+        return text
+    marker = "\x00DEF\x00"
+    kept = text.replace(f"{DEFAULT_BASE}def#", marker)
+    return kept.replace(DEFAULT_BASE, base).replace(marker, f"{DEFAULT_BASE}def#")

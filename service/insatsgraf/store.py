@@ -1,0 +1,222 @@
+"""The store: one interface, an embedded pyoxigraph implementation here and a remote one in ``remote.py``.
+
+Writes replace whole named graphs in one SPARQL Update, which Oxigraph applies as one transaction,
+so readers see either the old or the new data. A lock keeps it to one writer at a time in a process.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Protocol
+
+import pyoxigraph as ox
+from rdflib import BNode, Graph, Literal, URIRef
+
+from insatsgraf import iris
+from insatsgraf.config import Settings
+from insatsgraf.results import QueryResult
+
+MEDIA_TYPES_RESULTS = {
+    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
+    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
+    "text/csv": ox.QueryResultsFormat.CSV,
+    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
+}
+"""SPARQL 1.1 Query Results formats: JSON, XML, CSV/TSV (https://www.w3.org/TR/sparql11-results-json/ …)."""
+
+MEDIA_TYPES_RDF = {
+    "text/turtle": ox.RdfFormat.TURTLE,
+    "application/n-triples": ox.RdfFormat.N_TRIPLES,
+    "application/n-quads": ox.RdfFormat.N_QUADS,
+    "application/trig": ox.RdfFormat.TRIG,
+    "application/rdf+xml": ox.RdfFormat.RDF_XML,
+}
+
+
+class StoreError(Exception):
+    """A store operation failed; nothing was written."""
+
+
+class QuerySyntaxError(StoreError):
+    """The SPARQL text does not parse; the message is the parser's."""
+
+
+class Store(Protocol):
+    base: str
+
+    def query(self, sparql: str, *, include_history: bool = False) -> QueryResult: ...
+
+    def query_raw(self, sparql: str, media_type: str, *, include_history: bool = False) -> bytes: ...
+
+    def replace_graphs(self, graphs: Mapping[str, Graph | None]) -> None: ...
+
+    def graph(self, name: str) -> Graph: ...
+
+    def graph_names(self) -> list[str]: ...
+
+    def dump_nquads(self) -> bytes: ...
+
+    def close(self) -> None: ...
+
+
+def to_ox(term: object) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype:
+            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(str(term))
+    raise TypeError(f"not an RDF term: {term!r}")
+
+
+def from_ox(term: object) -> URIRef | BNode | Literal:
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        dt = term.datatype.value
+        if dt == "http://www.w3.org/2001/XMLSchema#string":
+            return Literal(term.value)
+        return Literal(term.value, datatype=URIRef(dt))
+    raise TypeError(f"not an RDF term: {term!r}")
+
+
+def graph_to_ntriples(graph: Graph) -> str:
+    return graph.serialize(format="nt")
+
+
+class OxigraphStore:
+    """The embedded store: on disk (a directory) or in memory (``path=None``)."""
+
+    def __init__(self, path: str | Path | None = None, *, base: str | None = None, read_only: bool = False):
+        self.base = base or Settings().base
+        self.path = Path(path) if path else None
+        if self.path is None:
+            self._store = ox.Store()
+        elif read_only:
+            self._store = ox.Store.read_only(str(self.path))
+        else:
+            self.path.mkdir(parents=True, exist_ok=True)
+            try:
+                self._store = ox.Store(str(self.path))
+            except OSError as exc:
+                raise StoreError(
+                    f"cannot open the store at {self.path}: {exc}. Is another insatsgraf process "
+                    "(e.g. `insatsgraf serve`) using it? Stop it or pass another --store."
+                ) from exc
+        self._write_lock = threading.Lock()
+
+    # -- reading ---------------------------------------------------------------------------------
+
+    def _dataset(self, include_history: bool) -> list[ox.NamedNode | ox.DefaultGraph]:
+        """The default graph for queries: every named graph except the history, plus the store's default."""
+        names = [g for g in self._store.named_graphs() if isinstance(g, ox.NamedNode)]
+        if not include_history:
+            names = [g for g in names if not iris.is_history_graph(g.value, self.base)]
+        return [ox.DefaultGraph(), *names]
+
+    def _run(self, sparql: str, include_history: bool) -> object:
+        try:
+            return self._store.query(sparql, default_graph=self._dataset(include_history))
+        except SyntaxError as exc:
+            raise QuerySyntaxError(str(exc)) from exc
+
+    def query(self, sparql: str, *, include_history: bool = False) -> QueryResult:
+        result = self._run(sparql, include_history)
+        if isinstance(result, ox.QueryBoolean):
+            return QueryResult(kind="ask", boolean=bool(result))
+        if isinstance(result, ox.QuerySolutions):
+            doc = json.loads(result.serialize(format=ox.QueryResultsFormat.JSON))
+            return QueryResult.from_sparql_json(doc)
+        graph = Graph()
+        for triple in result:  # type: ignore[attr-defined]
+            graph.add((from_ox(triple.subject), from_ox(triple.predicate), from_ox(triple.object)))
+        return QueryResult(kind="graph", graph=graph)
+
+    def query_raw(self, sparql: str, media_type: str, *, include_history: bool = False) -> bytes:
+        """The result serialised by Oxigraph itself (no Python round trip), for the HTTP endpoint."""
+        result = self._run(sparql, include_history)
+        if isinstance(result, (ox.QuerySolutions, ox.QueryBoolean)):
+            return result.serialize(format=MEDIA_TYPES_RESULTS[media_type])
+        if media_type in MEDIA_TYPES_RDF:
+            return result.serialize(format=MEDIA_TYPES_RDF[media_type])  # type: ignore[attr-defined]
+        graph = self.query(sparql, include_history=include_history).graph
+        assert graph is not None
+        return graph.serialize(format="json-ld" if "json" in media_type else "turtle", encoding="utf-8")
+
+    def graph(self, name: str) -> Graph:
+        graph = Graph()
+        for quad in self._store.quads_for_pattern(None, None, None, ox.NamedNode(name)):
+            graph.add((from_ox(quad.subject), from_ox(quad.predicate), from_ox(quad.object)))
+        return graph
+
+    def graph_names(self) -> list[str]:
+        return sorted(g.value for g in self._store.named_graphs() if isinstance(g, ox.NamedNode))
+
+    def dump_nquads(self) -> bytes:
+        """Every quad, sorted: two dumps are byte-equal exactly when the stores hold the same data."""
+        text = self._store.dump(format=ox.RdfFormat.N_QUADS).decode("utf-8")
+        return "\n".join(sorted(line for line in text.splitlines() if line)).encode("utf-8")
+
+    def __len__(self) -> int:
+        return len(self._store)
+
+    # -- writing ---------------------------------------------------------------------------------
+
+    def replace_graphs(self, graphs: Mapping[str, Graph | None]) -> None:
+        """Replace each named graph by the given triples (``None`` drops it), all in one transaction."""
+        parts: list[str] = []
+        for name, graph in graphs.items():
+            parts.append(f"DROP SILENT GRAPH <{name}>")
+            if graph is not None and len(graph):
+                parts.append(f"INSERT DATA {{ GRAPH <{name}> {{\n{graph_to_ntriples(graph)}\n}} }}")
+        if not parts:
+            return
+        with self._write_lock:
+            try:
+                self._store.update(" ;\n".join(parts))
+            except (SyntaxError, OSError) as exc:
+                raise StoreError(f"the store refused the write, nothing was changed: {exc}") from exc
+            self._store.flush() if self.path else None
+
+    def bulk_load(self, quads: Iterable[ox.Quad]) -> None:
+        """Fast, non-transactional load for generated benchmark data only."""
+        with self._write_lock:
+            self._store.bulk_extend(quads)
+
+    def optimize(self) -> None:
+        if self.path:
+            self._store.optimize()
+
+    def close(self) -> None:
+        if self.path:
+            self._store.flush()
+        del self._store
+
+    @property
+    def oxigraph(self) -> ox.Store:
+        """The underlying pyoxigraph store, for the few places that need it (bench, endpoint)."""
+        return self._store
+
+
+def open_store(settings: Settings | None = None, spec: str | None = None, *, read_only: bool = False) -> Store:
+    """Open the store named by ``spec`` (or the settings): a directory, ``memory:``, or ``sparql+http(s)://…``."""
+    settings = settings or Settings()
+    spec = spec or settings.store
+    if spec.startswith("sparql+"):
+        from insatsgraf.remote import SparqlStore
+
+        return SparqlStore.from_spec(spec, base=settings.base)
+    if spec in ("memory:", ":memory:"):
+        return OxigraphStore(None, base=settings.base)
+    return OxigraphStore(spec, base=settings.base, read_only=read_only)
