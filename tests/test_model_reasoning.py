@@ -49,3 +49,17 @@ def test_disjointness_makes_contradictions_inconsistent(model: list[Graph], name
 def test_fixture_paths_exist() -> None:
     assert (ROOT / "ontology" / "insatsgraf.ttl").exists()
     assert Path(FIXTURES / "model").is_dir()
+
+
+def test_reason_command_reports_inferences_and_fails_on_contradictions(model: list[Graph]) -> None:
+    from typer.testing import CliRunner
+
+    from insatsgraf.cli import app
+
+    runner = CliRunner()
+    ok = runner.invoke(app, ["reason", str(FIXTURES / "model" / "valid-variant-offering.ttl")])
+    assert ok.exit_code == 0, ok.output
+    assert "consistent: True" in ok.output and "VariantOffering" in ok.output
+    bad = runner.invoke(app, ["reason", str(FIXTURES / "model" / "invalid-offering-is-programme.ttl")])
+    assert bad.exit_code == 1
+    assert "consistent: False" in bad.output

@@ -48,14 +48,16 @@ def load(store: StoreOption = None) -> None:
 
 
 def reason(
-    ontology: Annotated[Path | None, typer.Option(help="Ontology file (default ontology/insatsgraf.ttl).")] = None,
+    data: Annotated[list[Path] | None, typer.Argument(help="Extra Turtle files to reason over with the bundled data.")] = None,
 ) -> None:
-    """Check the ontology with the HermiT reasoner (needs Java) and list the inferred class axioms."""
+    """Check the ontology and bundled data with the HermiT reasoner (needs Java); list what it inferred."""
+    from insatsgraf.loader import bundled_graphs, bundled_submissions
     from insatsgraf.reasoning import check_consistency
 
     settings = settings_for(None)
-    report = check_consistency(ontology or settings.ontology_dir / "insatsgraf.ttl")
-    console.print(f"consistent: {report.consistent}; inferred subclass axioms: {len(report.inferred)}")
+    files = [path for _, path in bundled_graphs(settings)] + bundled_submissions(settings) + list(data or [])
+    report = check_consistency(files[0], files[1:], base=settings.base)
+    console.print(f"consistent: {report.consistent}; inferred class memberships: {len(report.inferred)}")
     for line in report.inferred:
         console.print(f"  {line}")
     if not report.consistent:
