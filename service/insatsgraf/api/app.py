@@ -2,32 +2,87 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
 
 from insatsgraf import __version__
+from insatsgraf.api.deps import ApiError, ServiceLimits
 from insatsgraf.config import Settings
+from insatsgraf.errors import UserError
 from insatsgraf.store import Store, open_store
+from insatsgraf.tokens import TokenRegistry, tokens_path
+
+TAGS = [
+    {"name": "sparql", "description": "SPARQL 1.1 Protocol endpoint (read-only)."},
+    {"name": "queries", "description": "The query catalogue: named, parametrised questions."},
+    {"name": "submissions", "description": "Organisations submit their lists; history and diffs."},
+    {"name": "harmonisation", "description": "Name-matching proposals, decisions and reconciliation."},
+    {"name": "linked data", "description": "Dereferenceable IRIs, dataset description and dumps."},
+    {"name": "web", "description": "HTML pages."},
+]
 
 
-def create_app(settings: Settings | None = None, store: Store | None = None, *, load_bundled: bool = False) -> FastAPI:
-    """Build the app. ``store`` defaults to the one the settings name; ``load_bundled`` (re)loads data/ttl first."""
+def create_app(
+    settings: Settings | None = None,
+    store: Store | None = None,
+    *,
+    load_bundled: bool = False,
+    limits: ServiceLimits | None = None,
+    tokens: TokenRegistry | str | Path | None = None,
+) -> FastAPI:
+    """Build the app. ``store`` defaults to the one the settings name; ``load_bundled`` (re)loads data/ttl first.
+
+    ``limits`` sets the query timeout, row and upload limits; ``tokens`` the token registry (or its file),
+    by default ``tokens_path(settings)``.
+    """
     settings = settings or Settings()
     store = store if store is not None else open_store(settings)
     if load_bundled:
         from insatsgraf.loader import load_bundled as _load
 
         _load(store, settings)
+    limits = limits or ServiceLimits()
+    if not isinstance(tokens, TokenRegistry):
+        tokens = TokenRegistry(tokens or tokens_path(settings))
     app = FastAPI(
         title="insatsgraf",
         version=__version__,
         description="A knowledge graph of the interventions (insatser) Swedish social services offer: "
-        "SPARQL 1.1 endpoint, query catalogue, submissions, harmonisation and linked data.",
+        "SPARQL 1.1 endpoint, query catalogue, submissions, harmonisation and linked data.\n\n"
+        "Reads are open. Writes need a bearer token for the organisation concerned "
+        "(`insatsgraf token issue --org ID`). Errors are JSON: "
+        '`{"error": code, "message": {"en": …, "sv": …}}`.',
+        openapi_tags=TAGS,
     )
     app.state.settings = settings
     app.state.store = store
+    app.state.limits = limits
+    app.state.tokens = tokens
+
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=list(limits.cors_origins),
+        allow_methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"],
+        allow_headers=["Authorization", "Content-Type", "Accept"],
+        expose_headers=["Location", "Content-Type"],
+    )
+    app.add_exception_handler(ApiError, _api_error)  # type: ignore[arg-type]
+    app.add_exception_handler(UserError, _user_error)  # type: ignore[arg-type]
 
     from insatsgraf.api import harmonise, linked_data, queries, sparql, submissions, web
 
     for module in (sparql, queries, submissions, harmonise, linked_data, web):
         app.include_router(module.router)
     return app
+
+
+async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
+    return JSONResponse(exc.to_json(), status_code=exc.status, headers=exc.headers)
+
+
+async def _user_error(request: Request, exc: UserError) -> JSONResponse:
+    """Input the user can fix: 400 with the bilingual message and where the problem is."""
+    return JSONResponse(exc.to_json(), status_code=400)
