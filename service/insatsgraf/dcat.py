@@ -1,0 +1,192 @@
+"""The dataset's descriptions: DCAT-AP-SE 3.0.1 (for the national data portal) and VoID (with counts).
+
+The fixed part is a file (``data/ttl/dataset.ttl``); this module adds what depends on the store and the
+service: a distribution per dump, the SPARQL endpoint as a data service, dates and temporal coverage.
+Every URL is ``{base}<path>``: the service answers for the base IRI's paths (see README, Linked data).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+from pathlib import Path
+
+from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCAT, DCTERMS, OWL, RDF, RDFS, VOID, XSD
+
+from insatsgraf import __version__, iris
+from insatsgraf.config import Settings
+from insatsgraf.rdfio import SH, new_graph, read_turtle, sparql_prefixes
+from insatsgraf.store import Store
+
+VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
+ADMS = Namespace("http://www.w3.org/ns/adms#")
+EU = "http://publications.europa.eu/resource/authority/"
+IANA = "http://www.iana.org/assignments/media-types/"
+SPARQL_PROTOCOL = URIRef("https://www.w3.org/TR/sparql11-protocol/")
+LICENCE = URIRef(f"{EU}licence/CC_BY_4_0")
+
+
+def catalog_iri(base: str) -> URIRef:
+    return URIRef(f"{base}id/catalog")
+
+
+def dataset_iri(base: str) -> URIRef:
+    return URIRef(f"{base}id/dataset/insatsgraf")
+
+
+def service_iri(base: str) -> URIRef:
+    return URIRef(f"{base}id/service/sparql")
+
+
+def distribution_iri(base: str, name: str) -> URIRef:
+    return URIRef(f"{base}id/distribution/{name}")
+
+
+def dump_url(base: str, fmt: str) -> URIRef:
+    from insatsgraf.export import DUMP_NAME, FORMATS
+
+    return URIRef(f"{base}dumps/{DUMP_NAME}.{FORMATS[fmt].extension}.gz")
+
+
+def submission_dates(store: Store) -> list[date]:
+    """Dates of the accepted submissions (from the provenance graphs), oldest first."""
+    query = f"""{sparql_prefixes()}
+SELECT DISTINCT ?issued WHERE {{ ?s a ig:Submission ; dct:issued ?issued . }} ORDER BY ?issued"""
+    out = []
+    for value in store.query(query).values("issued"):
+        try:
+            out.append(date.fromisoformat(str(value)[:10]))
+        except ValueError:  # a malformed date in provenance is not the description's business
+            continue
+    return out
+
+
+def build_dcat(store: Store, settings: Settings | None = None) -> Graph:
+    """The DCAT-AP-SE description: the fixed file plus distributions, data service and dates."""
+    settings = settings or Settings().with_(base=store.base)
+    base = store.base
+    graph = new_graph(base)
+    graph.bind("vcard", VCARD)
+    graph.bind("adms", ADMS)
+    graph += read_turtle(settings.data_dir / "dataset.ttl", base)
+    catalog, dataset, service = catalog_iri(base), dataset_iri(base), service_iri(base)
+
+    graph.add((catalog, DCAT.service, service))
+    dates = submission_dates(store)
+    if dates:
+        period = URIRef(f"{base}id/dataset/insatsgraf/period")
+        graph.add((dataset, DCTERMS.temporal, period))
+        graph.add((period, RDF.type, DCTERMS.PeriodOfTime))
+        graph.add((period, DCAT.startDate, Literal(dates[0].isoformat(), datatype=XSD.date)))
+        graph.add((dataset, DCTERMS.issued, Literal(dates[0].isoformat(), datatype=XSD.date)))
+        graph.add((dataset, DCTERMS.modified, Literal(dates[-1].isoformat(), datatype=XSD.date)))
+
+    from insatsgraf.export import FORMATS
+
+    for fmt, spec in FORMATS.items():
+        dist = distribution_iri(base, fmt)
+        url = dump_url(base, fmt)
+        graph.add((dataset, DCAT.distribution, dist))
+        graph.add((dist, RDF.type, DCAT.Distribution))
+        graph.add((dist, DCTERMS.title, Literal(f"Datadump i {spec.name.upper()}, gzip", lang="sv")))
+        graph.add((dist, DCTERMS.title, Literal(f"Data dump in {spec.name.upper()}, gzip", lang="en")))
+        graph.add((dist, DCAT.accessURL, url))
+        graph.add((dist, DCAT.downloadURL, url))
+        _typed(graph, dist, DCTERMS.format, URIRef(f"{EU}file-type/{spec.eu_file_type}"), DCTERMS.MediaTypeOrExtent)
+        _typed(graph, dist, DCAT.mediaType, URIRef(f"{IANA}{spec.media_type}"), DCTERMS.MediaType)
+        _typed(graph, dist, DCAT.compressFormat, URIRef(f"{IANA}application/gzip"), DCTERMS.MediaType)
+        graph.add((dist, DCTERMS.license, LICENCE))
+
+    endpoint = URIRef(f"{base}sparql")
+    sparql_dist = distribution_iri(base, "sparql")
+    graph.add((dataset, DCAT.distribution, sparql_dist))
+    graph.add((sparql_dist, RDF.type, DCAT.Distribution))
+    graph.add((sparql_dist, DCTERMS.title, Literal("SPARQL-ändpunkt", lang="sv")))
+    graph.add((sparql_dist, DCTERMS.title, Literal("SPARQL endpoint", lang="en")))
+    graph.add((sparql_dist, DCAT.accessURL, endpoint))
+    graph.add((sparql_dist, DCAT.accessService, service))
+    graph.add((sparql_dist, DCTERMS.license, LICENCE))
+
+    graph.add((service, RDF.type, DCAT.DataService))
+    graph.add((service, DCTERMS.title, Literal("insatsgraf SPARQL-ändpunkt", lang="sv")))
+    graph.add((service, DCTERMS.title, Literal("insatsgraf SPARQL endpoint", lang="en")))
+    graph.add((service, DCTERMS.description, Literal(
+        "SPARQL 1.1-ändpunkt över de publicerade graferna (historik utesluten).", lang="sv")))
+    graph.add((service, DCTERMS.description, Literal(
+        "SPARQL 1.1 endpoint over the published graphs (history left out).", lang="en")))
+    graph.add((service, DCAT.endpointURL, endpoint))
+    _typed(graph, service, DCAT.endpointDescription, URIRef(f"{base}.well-known/void"), RDFS.Resource)
+    graph.add((service, DCAT.servesDataset, dataset))
+    graph.add((service, DCTERMS.publisher, URIRef(f"{base}id/agent/insatsgraf")))
+    graph.add((service, DCTERMS.license, LICENCE))
+    _typed(graph, service, DCTERMS.conformsTo, SPARQL_PROTOCOL, DCTERMS.Standard)
+    graph.add((SPARQL_PROTOCOL, DCTERMS.title, Literal("SPARQL 1.1 Protocol", lang="en")))
+    graph.add((endpoint, RDF.type, RDFS.Resource))
+    graph.add((catalog, DCTERMS.modified, Literal(date.today().isoformat(), datatype=XSD.date)))
+    graph.set((dataset, OWL.versionInfo, Literal(__version__)))
+    return graph
+
+
+def _typed(graph: Graph, subject: URIRef, predicate: URIRef, obj: URIRef, cls: URIRef) -> None:
+    """Add the link and the object's type: the DCAT-AP range shapes check ``rdf:type`` of objects."""
+    graph.add((subject, predicate, obj))
+    graph.add((obj, RDF.type, cls))
+
+
+def build_void(store: Store, settings: Settings | None = None) -> Graph:
+    """VoID for the published dump: triples, entities, classes, properties, a partition per class."""
+    from insatsgraf.export import build_dataset, union_graph
+
+    base = store.base
+    data = union_graph(build_dataset(store), base)
+    dataset = dataset_iri(base)
+    graph = new_graph(base)
+    graph.bind("void", VOID)
+    graph.add((dataset, RDF.type, VOID.Dataset))
+    graph.add((dataset, DCTERMS.title, Literal("insatsgraf", lang="sv")))
+    graph.add((dataset, DCTERMS.license, LICENCE))
+    graph.add((dataset, VOID.sparqlEndpoint, URIRef(f"{base}sparql")))
+    graph.add((dataset, VOID.uriSpace, Literal(f"{base}id/")))
+    graph.add((dataset, VOID.vocabulary, URIRef(str(iris.IG))))
+    graph.add((dataset, VOID.rootResource, URIRef(f"{base}id/scheme/catalogue")))
+    graph.add((dataset, VOID.exampleResource, URIRef(iris.programme("komet", base))))
+    from insatsgraf.export import FORMATS
+
+    for fmt in FORMATS:
+        graph.add((dataset, VOID.dataDump, dump_url(base, fmt)))
+    subjects = {s for s in data.subjects() if isinstance(s, URIRef)}
+    graph.add((dataset, VOID.triples, Literal(len(data))))
+    graph.add((dataset, VOID.entities, Literal(len(subjects))))
+    graph.add((dataset, VOID.distinctSubjects, Literal(len(set(data.subjects())))))
+    graph.add((dataset, VOID.distinctObjects, Literal(len(set(data.objects())))))
+    graph.add((dataset, VOID.properties, Literal(len(set(data.predicates())))))
+    classes = Counter(o for s, o in data.subject_objects(RDF.type) if isinstance(s, URIRef))
+    graph.add((dataset, VOID.classes, Literal(len(classes))))
+    for cls, count in sorted(classes.items()):
+        part = BNode()
+        graph.add((dataset, VOID.classPartition, part))
+        graph.add((part, VOID["class"], cls))
+        graph.add((part, VOID.entities, Literal(count)))
+    return graph
+
+
+def dcat_ap_shapes_dir(settings: Settings | None = None) -> Path:
+    """The DCAT-AP 3.0.1 SHACL shapes (SEMIC, CC BY 4.0), read from the shared standards folder."""
+    settings = settings or Settings()
+    return settings.domain.parent / "standards" / "dcat-ap-3.0.1"
+
+
+def load_dcat_ap_shapes(folder: Path) -> Graph:
+    """``dcat-ap-SHACL.ttl`` + ``ranges.ttl``, without the five ``sh:property`` links to shapes neither defines.
+
+    SEMIC's 3.0.1 files point at a few property shapes that exist in neither file; pySHACL (rightly) refuses
+    such a shapes graph. Only those dangling links are dropped; every defined constraint is kept.
+    """
+    graph = Graph()
+    for name in ("dcat-ap-SHACL.ttl", "ranges.ttl"):
+        graph.parse(folder / name, format="turtle")
+    dangling = [(s, o) for s, o in graph.subject_objects(SH.property) if not any(graph.predicate_objects(o))]
+    for s, o in dangling:
+        graph.remove((s, SH.property, o))
+    return graph

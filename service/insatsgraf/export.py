@@ -1,0 +1,109 @@
+"""Dumps of the published data: which graphs are public, and their serialisation in each format.
+
+Published = every named graph except the history graphs (``{base}id/submission/…``), the harmonisation
+decisions and the provenance graphs. The two flags add them back for internal use.
+"""
+
+from __future__ import annotations
+
+import gzip
+from dataclasses import dataclass
+
+from rdflib import Dataset, Graph, URIRef
+
+from insatsgraf import iris
+from insatsgraf.config import Settings
+from insatsgraf.errors import UserError
+from insatsgraf.rdfio import new_graph
+from insatsgraf.store import Store
+
+
+@dataclass(frozen=True)
+class Format:
+    name: str
+    rdflib: str
+    media_type: str
+    extension: str
+    eu_file_type: str
+    """The format's code in the EU file-type authority table (used by the DCAT distributions)."""
+    quads: bool = False
+
+
+FORMATS: dict[str, Format] = {
+    "ttl": Format("ttl", "turtle", "text/turtle", "ttl", "RDF_TURTLE"),
+    "nt": Format("nt", "nt", "application/n-triples", "nt", "RDF_N_TRIPLES"),
+    "jsonld": Format("jsonld", "json-ld", "application/ld+json", "jsonld", "JSON_LD"),
+    "trig": Format("trig", "trig", "application/trig", "trig", "RDF_TRIG", quads=True),
+}
+"""Dump formats. Media types: Turtle, N-Triples, TriG (https://www.w3.org/TR/rdf11-concepts/ family),
+JSON-LD (https://www.w3.org/TR/json-ld11/#iana-considerations)."""
+
+DUMP_NAME = "insatsgraf"
+
+
+def is_internal_graph(name: str, base: str) -> bool:
+    """Decisions and provenance: who decided and who sent what, kept out of the public dump by default."""
+    return name == iris.graph("decisions", base) or name.startswith(iris.graph("provenance/", base))
+
+
+def published_graph_names(store: Store, *, include_history: bool = False, include_internal: bool = False) -> list[str]:
+    """The named graphs a dump holds, sorted."""
+    names = []
+    for name in store.graph_names():
+        if iris.is_history_graph(name, store.base) and not include_history:
+            continue
+        if is_internal_graph(name, store.base) and not include_internal:
+            continue
+        names.append(name)
+    return names
+
+
+def build_dataset(store: Store, *, include_history: bool = False, include_internal: bool = False) -> Dataset:
+    """The published graphs as an rdflib Dataset, each in its named graph."""
+    dataset = Dataset()
+    for prefix, ns in new_graph(store.base).namespaces():
+        dataset.bind(prefix, ns, override=True)
+    for name in published_graph_names(store, include_history=include_history, include_internal=include_internal):
+        target = dataset.graph(URIRef(name))
+        for triple in store.graph(name):
+            target.add(triple)
+    return dataset
+
+
+def union_graph(dataset: Dataset, base: str) -> Graph:
+    """Every graph's triples in one graph (duplicates across graphs collapse)."""
+    graph = new_graph(base)
+    for quad in dataset.quads((None, None, None, None)):
+        graph.add(quad[:3])
+    return graph
+
+
+def serialise(store: Store, fmt: str, *, include_history: bool = False, include_internal: bool = False,
+              settings: Settings | None = None) -> bytes:
+    """The dump in ``fmt`` (``ttl``, ``nt``, ``jsonld``, ``trig``, ``dcat``, ``void``) as bytes.
+
+    ``dcat`` and ``void`` are the dataset's descriptions (``dcat.py``), not its data.
+    """
+    if fmt in ("dcat", "void"):
+        from insatsgraf import dcat
+
+        graph = dcat.build_dcat(store, settings) if fmt == "dcat" else dcat.build_void(store, settings)
+        return graph.serialize(format="turtle", encoding="utf-8")
+    if fmt not in FORMATS:
+        choices = ", ".join([*FORMATS, "dcat", "void"])
+        raise UserError(f"unknown export format {fmt!r}; choose one of {choices}",
+                        f"okänt exportformat {fmt!r}; välj ett av {choices}", code="bad-format")
+    spec = FORMATS[fmt]
+    dataset = build_dataset(store, include_history=include_history, include_internal=include_internal)
+    if spec.quads:
+        return dataset.serialize(format=spec.rdflib, encoding="utf-8")
+    graph = union_graph(dataset, store.base)
+    if fmt == "nt":  # sorted lines: two dumps of the same data are byte-equal
+        lines = graph.serialize(format="nt", encoding="utf-8").decode("utf-8").splitlines()
+        return ("\n".join(sorted(line for line in lines if line)) + "\n").encode("utf-8")
+    return graph.serialize(format=spec.rdflib, encoding="utf-8")
+
+
+def gzip_dump(data: bytes) -> bytes:
+    """Gzip with a fixed timestamp, so the same data gives the same bytes (and the same ETag)."""
+    return gzip.compress(data, compresslevel=6, mtime=0)
