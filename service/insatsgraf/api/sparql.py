@@ -1,7 +1,420 @@
-"""Routes of this concern; filled in by the issue that owns it."""
+"""The SPARQL 1.1 Protocol endpoint ``/sparql``: read-only, with a query timeout and a result-row limit.
+
+Protocol: https://www.w3.org/TR/sparql11-protocol/ — query by GET, POST form and POST direct; the dataset
+by ``default-graph-uri``/``named-graph-uri``; answers by ``Accept``. What this endpoint decides:
+
+* updates (an ``update`` parameter, ``application/sparql-update``, or a query text that is an update)
+  → 403: the graph changes only through submissions and decisions, which validate and record provenance;
+* a syntax error → 400 with the parser's message; a wrong or missing media type → 415;
+  several ``query`` parameters or none → 400; ``SERVICE`` (federated query) → 400, the server fetches no URLs;
+* more than ``ServiceLimits.max_rows`` rows (or triples) → 422 rather than a silently cut answer;
+* a query still running after ``ServiceLimits.query_timeout`` seconds → 503. Oxigraph cannot stop a running
+  query, so the answer is sent at once and the worker stops at its next row; at most
+  ``ServiceLimits.query_workers`` queries run together, so runaway queries cannot pile up.
+
+Without dataset parameters the default graph is the union of all graphs except the submission history
+(as ``Store.query``), unless the query names its own with ``FROM``/``FROM NAMED``.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import asyncio
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Annotated, Any, TypeVar
+from urllib.parse import parse_qs
 
-router = APIRouter()
+import pyoxigraph as ox
+from fastapi import APIRouter, Query, Request, Response
+
+from insatsgraf import iris
+from insatsgraf.api import formats
+from insatsgraf.api.deps import ApiError, ServiceLimits, error_response, get_limits, get_store
+from insatsgraf.results import QueryResult
+from insatsgraf.store import OxigraphStore, QuerySyntaxError, Store
+
+router = APIRouter(tags=["sparql"])
+
+T = TypeVar("T")
+Answer = QueryResult | list[ox.Triple]
+"""SELECT/ASK answers as a ``QueryResult``; CONSTRUCT/DESCRIBE answers as Oxigraph triples."""
+
+# -- the query text ------------------------------------------------------------------------------
+
+_TOKENS = re.compile(
+    r'(?P<skip>"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
+    r'|"(?:[^"\\\n\r]|\\.)*"|\'(?:[^\'\\\n\r]|\\.)*\'|<[^<>"{}|^`\\\x00-\x20]*>|#[^\n\r]*)',
+    re.DOTALL,
+)
+_UPDATE_START = re.compile(r"^\s*(?:(?:PREFIX\s+[^\s:]*:\s*|BASE\s*)\S*\s*)*"
+                           r"(INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD|WITH)\b", re.IGNORECASE)
+
+
+def _code(sparql: str) -> str:
+    """The query text without strings, IRIs and comments, so keyword checks do not see inside them."""
+    return _TOKENS.sub(lambda m: "<>" if m.group(0).startswith("<") else " ", sparql)
+
+
+def _keyword(code: str, word: str) -> bool:
+    return re.search(rf"(?<![\w?$:]){word}(?![\w:-])", code, re.IGNORECASE) is not None
+
+
+def is_update(sparql: str) -> bool:
+    """Does the text start (after its prologue) with an update operation?"""
+    return _UPDATE_START.match(_code(sparql)) is not None
+
+
+# -- evaluation ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Dataset:
+    """The protocol's dataset parameters (empty = the service's default dataset)."""
+
+    default: list[str] = field(default_factory=list)
+    named: list[str] = field(default_factory=list)
+
+
+class QueryTimeout(Exception):
+    """The query did not finish (or could not start) within the timeout."""
+
+
+class TooManyRows(Exception):
+    """The answer has more rows or triples than the limit."""
+
+
+def _named_nodes(iri_list: list[str], param: str) -> list[ox.NamedNode]:
+    try:
+        return [ox.NamedNode(i) for i in iri_list]
+    except ValueError as exc:
+        raise ApiError(400, "bad-graph-iri", f"{param}: not an absolute IRI: {exc}",
+                       f"{param}: inte en absolut IRI: {exc}") from exc
+
+
+def _check(cancel: threading.Event, deadline: float, count: int, max_rows: int) -> None:
+    if count > max_rows:
+        raise TooManyRows
+    if cancel.is_set() or time.monotonic() > deadline:
+        raise QueryTimeout
+
+
+def evaluate_embedded(store: OxigraphStore, sparql: str, dataset: Dataset, *, max_rows: int,
+                      cancel: threading.Event, deadline: float) -> Answer:
+    """Run one query on the embedded store, stopping at ``max_rows`` or when cancelled."""
+    ox_store = store.oxigraph
+    kwargs: dict[str, Any] = {}
+    if dataset.default or dataset.named:
+        kwargs = {"default_graph": _named_nodes(dataset.default, "default-graph-uri"),
+                  "named_graphs": _named_nodes(dataset.named, "named-graph-uri")}
+    elif not _keyword(_code(sparql), "FROM"):
+        names = [g for g in ox_store.named_graphs()
+                 if isinstance(g, ox.NamedNode) and not iris.is_history_graph(g.value, store.base)]
+        kwargs = {"default_graph": [ox.DefaultGraph(), *names]}
+    try:
+        result = ox_store.query(sparql, **kwargs)
+    except SyntaxError as exc:
+        raise QuerySyntaxError(str(exc)) from exc
+    if isinstance(result, ox.QueryBoolean):
+        return QueryResult(kind="ask", boolean=bool(result))
+    if isinstance(result, ox.QuerySolutions):
+        names = [v.value for v in result.variables]
+        rows = []
+        for solution in result:
+            rows.append({n: formats.term_json(t) for n, t in zip(names, solution, strict=True) if t is not None})
+            _check(cancel, deadline, len(rows), max_rows)
+        return QueryResult(kind="select", vars=names, rows=rows)
+    triples = []
+    for triple in result:
+        triples.append(triple)
+        _check(cancel, deadline, len(triples), max_rows)
+    return triples
+
+
+def evaluate(store: Store, sparql: str, dataset: Dataset, *, max_rows: int,
+             cancel: threading.Event, deadline: float) -> Answer:
+    """Run one query on any store; dataset parameters need the embedded store."""
+    if isinstance(store, OxigraphStore):
+        return evaluate_embedded(store, sparql, dataset, max_rows=max_rows, cancel=cancel, deadline=deadline)
+    if dataset.default or dataset.named:
+        raise ApiError(400, "dataset-not-supported",
+                       "default-graph-uri and named-graph-uri need the embedded store; use FROM / FROM NAMED.",
+                       "default-graph-uri och named-graph-uri kräver den inbyggda databasen; "
+                       "använd FROM / FROM NAMED.")
+    result = store.query(sparql)
+    if result.kind == "graph":
+        assert result.graph is not None
+        triples = formats.graph_triples(result.graph)
+        _check(cancel, deadline, len(triples), max_rows)
+        return triples
+    _check(cancel, deadline, len(result.rows), max_rows)
+    return result
+
+
+class QueryRunner:
+    """Runs blocking query work in daemon threads, at most ``workers`` at once, each within a timeout."""
+
+    def __init__(self, workers: int):
+        self._slots = threading.BoundedSemaphore(workers)
+
+    async def run(self, work: Callable[[threading.Event, float], T], timeout: float) -> T:
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[T] = loop.create_future()
+        cancel = threading.Event()
+        deadline = time.monotonic() + timeout
+
+        def settle(value: Any, error: BaseException | None) -> None:
+            if not done.done():
+                done.set_exception(error) if error is not None else done.set_result(value)
+
+        def target() -> None:
+            if not self._slots.acquire(timeout=max(0.0, deadline - time.monotonic())):
+                loop.call_soon_threadsafe(settle, None, QueryTimeout())
+                return
+            try:
+                value = work(cancel, deadline)
+            except BaseException as exc:  # handed to the awaiting request, which re-raises it
+                loop.call_soon_threadsafe(settle, None, exc)
+            else:
+                loop.call_soon_threadsafe(settle, value, None)
+            finally:
+                self._slots.release()
+
+        threading.Thread(target=target, name="sparql-query", daemon=True).start()
+        try:
+            return await asyncio.wait_for(asyncio.shield(done), timeout)
+        except TimeoutError:
+            cancel.set()
+            raise QueryTimeout from None
+
+
+def get_runner(request: Request) -> QueryRunner:
+    state = request.app.state
+    if getattr(state, "query_runner", None) is None:
+        state.query_runner = QueryRunner(state.limits.query_workers)
+    return state.query_runner  # type: ignore[no-any-return]
+
+
+async def run_query(request: Request, sparql: str, dataset: Dataset | None = None) -> Answer:
+    """Evaluate ``sparql`` for a request: limits applied, errors turned into API errors."""
+    store: Store = get_store(request)
+    limits: ServiceLimits = get_limits(request)
+    if _keyword(_code(sparql), "SERVICE"):
+        raise ApiError(400, "service-not-allowed",
+                       "Federated queries (SERVICE) are not allowed: this endpoint fetches no other URLs.",
+                       "Federerade frågor (SERVICE) är inte tillåtna: tjänsten hämtar inga andra URL:er.")
+    try:
+        return await get_runner(request).run(
+            lambda cancel, deadline: evaluate(store, sparql, dataset or Dataset(), max_rows=limits.max_rows,
+                                              cancel=cancel, deadline=deadline),
+            limits.query_timeout)
+    except QuerySyntaxError as exc:
+        if is_update(sparql):
+            raise _update_refused() from exc
+        raise ApiError(400, "bad-query", f"The query does not parse: {exc}",
+                       f"Frågan går inte att tolka: {exc}", detail=str(exc)) from exc
+    except QueryTimeout as exc:
+        raise ApiError(503, "query-timeout",
+                       f"The query did not finish within {limits.query_timeout:g} s. Narrow it "
+                       "(more specific patterns, LIMIT) or run it against a dump.",
+                       f"Frågan blev inte klar inom {limits.query_timeout:g} s. Avgränsa den "
+                       "(mer specifika mönster, LIMIT) eller kör den mot en dump.",
+                       headers={"Retry-After": "10"}) from exc
+    except TooManyRows as exc:
+        raise ApiError(422, "too-many-rows",
+                       f"The answer has more than {limits.max_rows} rows (or triples). "
+                       "Add LIMIT and OFFSET to page through it, or download a dump.",
+                       f"Svaret har fler än {limits.max_rows} rader (eller tripplar). "
+                       "Lägg till LIMIT och OFFSET för att bläddra, eller hämta en dump.",
+                       max_rows=limits.max_rows) from exc
+
+
+def _update_refused() -> ApiError:
+    return ApiError(403, "update-refused",
+                    "This endpoint is read-only: SPARQL Update is refused. Data changes through "
+                    "POST /organisations/{id}/submissions and harmonisation decisions.",
+                    "Den här tjänsten är skrivskyddad: SPARQL Update tas inte emot. Data ändras genom "
+                    "POST /organisations/{id}/submissions och harmoniseringsbeslut.")
+
+
+def respond(answer: Answer, accept: str | None, base: str) -> Response:
+    """Serialise an answer in the format the client accepts best, or 406."""
+    offered = formats.GRAPH_TYPES if isinstance(answer, list) else formats.RESULT_TYPES
+    media = formats.negotiate(accept, offered)
+    if media is None:
+        raise ApiError(406, "not-acceptable",
+                       f"None of the accepted types ({accept}) is available here; offered: {', '.join(offered)}.",
+                       f"Ingen av de accepterade typerna ({accept}) finns här; tillgängliga: {', '.join(offered)}.",
+                       offered=offered)
+    if isinstance(answer, list):
+        body = formats.write_triples(answer, media, base)
+    else:
+        body = formats.write_results(answer, media)
+    return Response(body, media_type=formats.CONTENT_TYPES[media], headers={"Vary": "Accept"})
+
+
+# -- the protocol --------------------------------------------------------------------------------
+
+def _one_query(values: list[str]) -> str:
+    if len(values) > 1:
+        raise ApiError(400, "several-queries", "Send exactly one 'query' parameter, not several.",
+                       "Skicka exakt en 'query'-parameter, inte flera.")
+    if not values or not values[0].strip():
+        raise ApiError(400, "no-query",
+                       "No query: send 'query' (GET or POST form) or POST the query as application/sparql-query.",
+                       "Ingen fråga: skicka 'query' (GET eller POST-formulär) eller POST:a frågan som "
+                       "application/sparql-query.")
+    return values[0]
+
+
+def _dataset(params: dict[str, list[str]]) -> Dataset:
+    return Dataset(params.get("default-graph-uri", []), params.get("named-graph-uri", []))
+
+
+def _decode(body: bytes, what: str) -> str:
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ApiError(400, "not-utf8", f"The {what} is not UTF-8: {exc}.",
+                       f"{what} är inte UTF-8: {exc}.") from exc
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise _too_large(limit)
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise _too_large(limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _too_large(limit: int) -> ApiError:
+    return ApiError(413, "too-large", f"The request body is larger than {limit} bytes.",
+                    f"Anropets innehåll är större än {limit} byte.", max_bytes=limit)
+
+
+_MEDIA_TYPES: dict[str, dict[str, Any]] = {
+    formats.JSON: {"schema": {"type": "object"}, "example": {"head": {"vars": ["programme", "label"]},
+                   "results": {"bindings": [
+                       {"programme": {"type": "uri", "value": "https://w3id.org/insatsgraf/id/programme/komet"},
+                        "label": {"type": "literal", "value": "Komet", "xml:lang": "sv"}}]}}},
+    formats.XML: {"schema": {"type": "string"}},
+    formats.CSV: {"schema": {"type": "string"}, "example": "programme,label\r\n"
+                  "https://w3id.org/insatsgraf/id/programme/komet,Komet\r\n"},
+    formats.TSV: {"schema": {"type": "string"}},
+    formats.TURTLE: {"schema": {"type": "string"}, "example": "@prefix ig: <https://w3id.org/insatsgraf/def#> .\n"
+                     "<https://w3id.org/insatsgraf/id/programme/komet> a ig:Programme .\n"},
+    formats.NTRIPLES: {"schema": {"type": "string"}},
+    formats.JSONLD: {"schema": {"type": "array", "items": {"type": "object"}}},
+    formats.RDFXML: {"schema": {"type": "string"}},
+}
+
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"description": "SELECT/ASK: SPARQL results as JSON, XML, CSV or TSV; CONSTRUCT/DESCRIBE: Turtle, "
+                         "N-Triples, JSON-LD or RDF/XML — chosen by `Accept` (q-values honoured).",
+          "content": _MEDIA_TYPES},
+    400: error_response("No query, several, a syntax error (with the parser's message), SERVICE, or a bad "
+                        "graph IRI.", "bad-query", "The query does not parse: error at 1:8: expected …",
+                        "Frågan går inte att tolka: error at 1:8: expected …", detail="error at 1:8: expected …"),
+    403: error_response("An update: the endpoint is read-only.", "update-refused",
+                        "This endpoint is read-only: SPARQL Update is refused. …",
+                        "Den här tjänsten är skrivskyddad: SPARQL Update tas inte emot. …"),
+    406: error_response("No acceptable format for this kind of answer.", "not-acceptable",
+                        "None of the accepted types (image/png) is available here; …", "…"),
+    422: error_response("The answer has more rows (or triples) than the limit.", "too-many-rows",
+                        "The answer has more than 10000 rows (or triples). Add LIMIT and OFFSET …",
+                        "Svaret har fler än 10000 rader (eller tripplar). …", max_rows=10000),
+    503: error_response("The query ran longer than the timeout (`Retry-After` set).", "query-timeout",
+                        "The query did not finish within 30 s. …", "Frågan blev inte klar inom 30 s. …"),
+}
+
+EXAMPLE_QUERY = ("PREFIX ig: <https://w3id.org/insatsgraf/def#>\n"
+                 "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n"
+                 "SELECT ?programme ?label WHERE {\n  ?programme a ig:Programme ; skos:prefLabel ?label .\n"
+                 "  FILTER(lang(?label) = \"sv\")\n} ORDER BY ?label LIMIT 10")
+
+GraphIris = Annotated[list[str] | None, Query(alias="default-graph-uri",
+                                              description="A graph of the default graph (repeatable).")]
+NamedIris = Annotated[list[str] | None, Query(alias="named-graph-uri",
+                                              description="A named graph the query may use (repeatable).")]
+
+
+@router.get("/sparql", summary="SPARQL query (GET)", responses=RESPONSES, response_class=Response)
+async def sparql_get(
+    request: Request,
+    query: Annotated[str | None, Query(description="The SPARQL 1.1 query.", examples=[EXAMPLE_QUERY])] = None,
+    default_graph_uri: GraphIris = None,
+    named_graph_uri: NamedIris = None,
+) -> Response:
+    """SPARQL 1.1 Protocol query via GET. Reads only; no token needed. CORS is open for browser tools."""
+    params = {k: request.query_params.getlist(k) for k in request.query_params}
+    if "update" in params:
+        raise _update_refused()
+    sparql = _one_query(params.get("query", []))
+    answer = await run_query(request, sparql, _dataset(params))
+    return respond(answer, request.headers.get("accept"), get_store(request).base)
+
+
+_POST_BODY = {
+    "required": True,
+    "content": {
+        "application/x-www-form-urlencoded": {
+            "schema": {"type": "object", "required": ["query"], "properties": {
+                "query": {"type": "string", "example": EXAMPLE_QUERY},
+                "default-graph-uri": {"type": "array", "items": {"type": "string"}},
+                "named-graph-uri": {"type": "array", "items": {"type": "string"}}}}},
+        "application/sparql-query": {"schema": {"type": "string"}, "example": EXAMPLE_QUERY},
+    },
+}
+
+
+@router.post("/sparql", summary="SPARQL query (POST form or direct)", responses={
+    **RESPONSES, 413: error_response("The body is larger than the upload limit.", "too-large",
+                                     "The request body is larger than 10485760 bytes.",
+                                     "Anropets innehåll är större än 10485760 byte.", max_bytes=10485760),
+    415: error_response("Not a form or application/sparql-query (or not UTF-8).", "unsupported-media-type",
+                        "POST a form (application/x-www-form-urlencoded) or application/sparql-query.", "…")},
+    response_class=Response, openapi_extra={"requestBody": _POST_BODY})
+async def sparql_post(
+    request: Request, default_graph_uri: GraphIris = None, named_graph_uri: NamedIris = None,
+) -> Response:
+    """SPARQL 1.1 Protocol query via POST: a form with ``query``, or the query itself as
+    ``application/sparql-query`` (dataset parameters then in the URL). Updates are refused with 403."""
+    limits: ServiceLimits = get_limits(request)
+    content_type = request.headers.get("content-type", "")
+    media, _, params_text = content_type.partition(";")
+    media = media.strip().lower()
+    charset = re.search(r"charset\s*=\s*\"?([\w-]+)", params_text, re.IGNORECASE)
+    if charset and charset.group(1).lower() not in ("utf-8", "utf8", "us-ascii"):
+        raise _unsupported(f"charset {charset.group(1)} (only UTF-8 is accepted)")
+    url_params = {k: request.query_params.getlist(k) for k in request.query_params}
+    if media == "application/x-www-form-urlencoded":
+        body = _decode(await _read_body(request, limits.max_upload_bytes), "form")
+        params = parse_qs(body, keep_blank_values=True)
+        if "update" in params:
+            raise _update_refused()
+        sparql = _one_query(params.get("query", []))
+        dataset = _dataset(params) if ("default-graph-uri" in params or "named-graph-uri" in params) \
+            else _dataset(url_params)
+    elif media == "application/sparql-query":
+        sparql = _one_query([_decode(await _read_body(request, limits.max_upload_bytes), "query")])
+        dataset = _dataset(url_params)
+    elif media == "application/sparql-update":
+        raise _update_refused()
+    else:
+        raise _unsupported(f"'{media or 'no Content-Type'}'")
+    answer = await run_query(request, sparql, dataset)
+    return respond(answer, request.headers.get("accept"), get_store(request).base)
+
+
+def _unsupported(what: str) -> ApiError:
+    return ApiError(415, "unsupported-media-type",
+                    f"Cannot read {what}: POST a form (application/x-www-form-urlencoded) with 'query', "
+                    "or the query as application/sparql-query, in UTF-8.",
+                    f"Kan inte läsa {what}: POST:a ett formulär (application/x-www-form-urlencoded) med "
+                    "'query', eller frågan som application/sparql-query, i UTF-8.")
