@@ -1,9 +1,138 @@
-"""Commands of this group are added by the issue that owns them."""
+"""``insatsgraf serve`` (the HTTP service) and ``insatsgraf token`` (write tokens for organisations)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
+from rich.table import Table
+
+from insatsgraf.api.deps import ServiceLimits
+from insatsgraf.commands.common import StoreOption, console, err_console, open_or_exit, settings_for
+from insatsgraf.config import Settings
+from insatsgraf.errors import UserError
+from insatsgraf.store import Store
+from insatsgraf.tokens import TokenRegistry, tokens_path
+
+TokensOption = Annotated[
+    Path | None,
+    typer.Option("--tokens", envvar="INSATSGRAF_TOKENS",
+                 help="Token file (default: tokens.json beside the store)."),
+]
+
+
+def prepare_store(store: Store, settings: Settings, *, reload: bool = False) -> bool:
+    """Load the bundled data when the store is empty (or ``reload``); returns whether it loaded."""
+    if store.graph_names() and not reload:
+        return False
+    from insatsgraf.loader import load_bundled
+
+    load_bundled(store, settings)
+    return True
+
+
+def run_serve(settings: Settings, store: Store, *, host: str, port: int, limits: ServiceLimits,
+              tokens: Path | None = None, reload: bool = False, log_level: str = "info") -> None:
+    """Serve the app on ``host:port`` until interrupted."""
+    import uvicorn
+
+    from insatsgraf.api import create_app
+
+    if prepare_store(store, settings, reload=reload):
+        err_console.print("loaded the bundled data into the store")
+    app = create_app(settings, store, limits=limits, tokens=tokens)
+    err_console.print(f"insatsgraf: SPARQL endpoint http://{host}:{port}/sparql · API docs http://{host}:{port}/docs")
+    uvicorn.run(app, host=host, port=port, log_level=log_level)
+
+
+def known_organisations(settings: Settings) -> set[str]:
+    """Organisation ids of the bundled register (``dct:identifier`` in organisations.ttl)."""
+    from rdflib.namespace import DCTERMS
+
+    from insatsgraf.rdfio import read_turtle
+
+    path = settings.data_dir / "organisations.ttl"
+    if not path.exists():
+        return set()
+    return {str(o) for o in read_turtle(path, settings.base).objects(None, DCTERMS.identifier)}
+
+
+def _registry(store: str | None, tokens: Path | None) -> TokenRegistry:
+    return TokenRegistry(tokens or tokens_path(settings_for(store)))
 
 
 def register(app: typer.Typer) -> None:
-    """No commands yet."""
+    @app.command()
+    def serve(
+        host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+        port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+        store: StoreOption = None,
+        tokens: TokensOption = None,
+        query_timeout: Annotated[float, typer.Option(help="Seconds a SPARQL query may run (then 503).")] = 30.0,
+        max_rows: Annotated[int, typer.Option(help="Most rows/triples in one answer (more: 422).")] = 10_000,
+        max_upload_mb: Annotated[float, typer.Option(help="Largest submission upload in MB (more: 413).")] = 10.0,
+        cors_origin: Annotated[list[str] | None, typer.Option(
+            help="Origin allowed to call the API from a browser (repeatable; default: any).")] = None,
+        reload_data: Annotated[bool, typer.Option(
+            "--reload-data", help="Reload the bundled data even if the store is not empty.")] = False,
+    ) -> None:
+        """Serve the SPARQL endpoint, query catalogue, submission and harmonisation APIs over HTTP."""
+        settings, opened = open_or_exit(store)
+        limits = ServiceLimits(query_timeout=query_timeout, max_rows=max_rows,
+                               max_upload_bytes=int(max_upload_mb * 1024 * 1024),
+                               cors_origins=tuple(cors_origin or ("*",)))
+        run_serve(settings, opened, host=host, port=port, limits=limits, tokens=tokens, reload=reload_data)
+
+    token_app = typer.Typer(help="Write tokens for organisations (the API's bearer tokens).", no_args_is_help=True)
+    app.add_typer(token_app, name="token")
+
+    @token_app.command("issue")
+    def token_issue(
+        org: Annotated[str, typer.Option("--org", help="Organisation id, e.g. 0580 or 0180-bromma.")],
+        label: Annotated[str, typer.Option(help="A note: who holds it, what for.")] = "",
+        store: StoreOption = None,
+        tokens: TokensOption = None,
+        force: Annotated[bool, typer.Option(help="Issue even if the organisation is not in the register.")] = False,
+    ) -> None:
+        """Issue a new token for one organisation and print it (only now: it is stored hashed)."""
+        registry = _registry(store, tokens)
+        known = known_organisations(settings_for(store))
+        if known and org not in known and not force:
+            err_console.print(f"[red]error:[/red] unknown organisation '{org}' (not in organisations.ttl); "
+                              f"okänd organisation '{org}'. Use --force to issue anyway.")
+            raise typer.Exit(2)
+        try:
+            secret, info = registry.issue(org, label)
+        except UserError as exc:
+            err_console.print(f"[red]error:[/red] {exc.text()}")
+            raise typer.Exit(2) from exc
+        err_console.print(f"token {info.id} for organisation {org} (stored in {registry.path}); "
+                          "keep it secret, it is not shown again:")
+        print(secret)
+
+    @token_app.command("list")
+    def token_list(
+        org: Annotated[str | None, typer.Option("--org", help="Only this organisation's tokens.")] = None,
+        store: StoreOption = None,
+        tokens: TokensOption = None,
+    ) -> None:
+        """List tokens (ids, organisations, dates; never the secrets)."""
+        table = Table("id", "organisation", "created", "label", "revoked")
+        for info in _registry(store, tokens).list(org):
+            table.add_row(info.id, info.org, info.created, info.label, info.revoked or "")
+        console.print(table)
+
+    @token_app.command("revoke")
+    def token_revoke(
+        token_id: Annotated[str, typer.Argument(help="The token's id (from `insatsgraf token list`).")],
+        store: StoreOption = None,
+        tokens: TokensOption = None,
+    ) -> None:
+        """Revoke a token: it stops working at once, also in a running server."""
+        try:
+            info = _registry(store, tokens).revoke(token_id)
+        except UserError as exc:
+            err_console.print(f"[red]error:[/red] {exc.text()}")
+            raise typer.Exit(2) from exc
+        console.print(f"revoked token {info.id} of organisation {info.org} at {info.revoked}")
