@@ -10,13 +10,13 @@ import re
 from dataclasses import dataclass, field
 
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import RDF
+from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS, SKOS
 
 from insatsgraf.rdfio import PREFIXES, new_graph, sparql_prefixes
 from insatsgraf.store import Store
 
-PATH_RE = re.compile(r"^[a-z][a-z0-9-]*(/[A-Za-z0-9][A-Za-z0-9._~-]*)+$")
-"""``{kind}/{segment}[/…]`` as the IRI builders in ``iris.py`` produce them: ASCII slugs, no dots first."""
+PATH_RE = re.compile(r"^[a-z][a-z0-9-]*(/[A-Za-z0-9][A-Za-z0-9._~-]*)*$")
+"""``{kind}[/{segment}…]`` as the IRI builders in ``iris.py`` produce them: ASCII slugs, no leading dots."""
 
 INCOMING_LIMIT = 500
 """Most triples pointing at a resource that a description carries (a concept is used by many offerings)."""
@@ -153,6 +153,7 @@ def page_model(store: Store, iri: str, graph: Graph) -> Page:
     linked |= {str(s) for s in graph.subjects(None, subject) if isinstance(s, URIRef)}
     linked |= {str(p) for p in graph.predicates(None, subject)}
     labels = labels_for(store, [iri, *linked])
+    _labels_from_graph(graph, labels)
     own = labels.get(iri, {})
     rows: list[Row] = []
     for predicate in sorted(set(graph.predicates(subject, None)), key=compact):
@@ -173,6 +174,14 @@ def page_model(store: Store, iri: str, graph: Graph) -> Page:
     elif page.kind == "organisation":
         page.offerings = offerings_of_organisation(store, iri)
     return page
+
+
+def _labels_from_graph(graph: Graph, labels: dict[str, dict[str, str]]) -> None:
+    """Labels the description itself carries (the DCAT resources are not in the store) fill the gaps."""
+    for prop in (SKOS.prefLabel, RDFS.label, DCTERMS.title, FOAF.name):
+        for s, o in graph.subject_objects(prop):
+            if isinstance(s, URIRef) and isinstance(o, Literal):
+                labels.setdefault(str(s), {}).setdefault(o.language or "", str(o))
 
 
 def _row(predicate: object, values: list[Value], labels: dict[str, dict[str, str]]) -> Row:

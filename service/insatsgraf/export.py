@@ -38,7 +38,14 @@ FORMATS: dict[str, Format] = {
 """Dump formats. Media types: Turtle, N-Triples, TriG (https://www.w3.org/TR/rdf11-concepts/ family),
 JSON-LD (https://www.w3.org/TR/json-ld11/#iana-considerations)."""
 
+EXPORT_FORMATS = (*FORMATS, "dcat", "void")
 DUMP_NAME = "insatsgraf"
+
+
+def unknown_format(fmt: str) -> UserError:
+    choices = ", ".join(EXPORT_FORMATS)
+    return UserError(f"unknown export format {fmt!r}; choose one of {choices}",
+                     f"okänt exportformat {fmt!r}; välj ett av {choices}", code="bad-format")
 
 
 def is_internal_graph(name: str, base: str) -> bool:
@@ -90,9 +97,7 @@ def serialise(store: Store, fmt: str, *, include_history: bool = False, include_
         graph = dcat.build_dcat(store, settings) if fmt == "dcat" else dcat.build_void(store, settings)
         return graph.serialize(format="turtle", encoding="utf-8")
     if fmt not in FORMATS:
-        choices = ", ".join([*FORMATS, "dcat", "void"])
-        raise UserError(f"unknown export format {fmt!r}; choose one of {choices}",
-                        f"okänt exportformat {fmt!r}; välj ett av {choices}", code="bad-format")
+        raise unknown_format(fmt)
     spec = FORMATS[fmt]
     dataset = build_dataset(store, include_history=include_history, include_internal=include_internal)
     if spec.quads:

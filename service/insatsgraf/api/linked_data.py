@@ -1,7 +1,219 @@
-"""Routes of this concern; filled in by the issue that owns it."""
+"""Linked data: every IRI under ``{base}id/`` answers at ``/id/…`` on this service.
+
+Pattern (see README, Linked data): slash IRIs with direct content negotiation. ``GET /id/{path}`` answers
+200 with the description in the negotiated format (HTML, Turtle, JSON-LD, N-Triples, RDF/XML) with
+``Vary: Accept`` and ``Content-Location`` naming the format's document ``/doc/{path}.{ext}``; each document
+URL serves one format and never negotiates. Also: ``/catalog`` (DCAT-AP-SE), ``/.well-known/void`` (VoID),
+``/dumps/…`` (gzip dumps of the published graphs).
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
 
-router = APIRouter()
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from rdflib import Graph, URIRef
+
+from insatsgraf import dcat, export
+from insatsgraf.api.deps import ApiError, StoreDep
+from insatsgraf.api.web import templates
+from insatsgraf.describe import NotDescribable, describe, page_model, resource_iri
+from insatsgraf.store import Store
+
+router = APIRouter(tags=["linked data"])
+
+
+@dataclass(frozen=True)
+class RdfFormat:
+    ext: str
+    media_type: str
+    rdflib: str
+    label: str
+
+
+HTML = RdfFormat("html", "text/html", "", "HTML")
+RDF_FORMATS: tuple[RdfFormat, ...] = (
+    RdfFormat("ttl", "text/turtle", "turtle", "Turtle"),
+    RdfFormat("jsonld", "application/ld+json", "json-ld", "JSON-LD"),
+    RdfFormat("nt", "application/n-triples", "nt", "N-Triples"),
+    RdfFormat("rdf", "application/rdf+xml", "xml", "RDF/XML"),
+)
+"""RDF document formats, in the server's order of preference when a client accepts several equally
+(Turtle: https://www.w3.org/TR/turtle/, JSON-LD: https://www.w3.org/TR/json-ld11/,
+N-Triples: https://www.w3.org/TR/n-triples/, RDF/XML: https://www.w3.org/TR/rdf-syntax-grammar/)."""
+RESOURCE_FORMATS = (RDF_FORMATS[0], HTML, *RDF_FORMATS[1:])
+"""Turtle first: ``*/*`` alone (curl, scripts) gets Turtle; a browser names text/html and gets the page."""
+BY_EXT = {f.ext: f for f in (HTML, *RDF_FORMATS)}
+ALIASES = {"application/json": "application/ld+json", "application/xhtml+xml": "text/html",
+           "text/plain": "application/n-triples", "application/x-turtle": "text/turtle"}
+
+
+def parse_accept(header: str | None) -> list[tuple[str, float]]:
+    """``Accept`` as (media range, q) pairs; a missing or empty header accepts anything."""
+    out: list[tuple[str, float]] = []
+    for part in (header or "*/*").split(","):
+        fields = [f.strip() for f in part.split(";")]
+        if not fields[0]:
+            continue
+        q = 1.0
+        for param in fields[1:]:
+            key, _, value = param.partition("=")
+            if key.strip() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        out.append((ALIASES.get(fields[0].lower(), fields[0].lower()), q))
+    return out or [("*/*", 1.0)]
+
+
+def negotiate(header: str | None, offered: Sequence[RdfFormat]) -> RdfFormat | None:
+    """The offered format with the highest q (exact type beats ``type/*`` beats ``*/*``); ties go to order."""
+    ranges = parse_accept(header)
+    best: tuple[float, int, int] | None = None
+    chosen = None
+    for position, fmt in enumerate(offered):
+        major = fmt.media_type.split("/")[0]
+        for media_range, q in ranges:
+            specificity = 2 if media_range == fmt.media_type else 1 if media_range == f"{major}/*" else (
+                0 if media_range == "*/*" else -1)
+            if specificity < 0:
+                continue
+            key = (q, specificity, -position)
+            if q > 0 and (best is None or key > best):
+                best, chosen = key, fmt
+    return chosen
+
+
+def _alternates(path: str) -> list[dict[str, str]]:
+    return [{"ext": f.ext, "media_type": f.media_type, "label": f.label, "href": f"/doc/{path}.{f.ext}"}
+            for f in (HTML, *RDF_FORMATS)]
+
+
+def _link_header(path: str) -> str:
+    return ", ".join(f'<{a["href"]}>; rel="alternate"; type="{a["media_type"]}"' for a in _alternates(path))
+
+
+def description_graph(store: Store, iri: str) -> Graph:
+    """What the service says about ``iri``: the store's triples, plus the dataset description's for its IRIs."""
+    graph = describe(store, iri)
+    if iri.startswith(tuple(f"{store.base}id/{k}" for k in ("catalog", "dataset/", "distribution/", "service/",
+                                                             "agent/", "contact/"))):
+        description = dcat.build_dcat(store)
+        subject = URIRef(iri)
+        for triple in description.triples((subject, None, None)):
+            graph.add(triple)
+        for triple in description.triples((None, None, subject)):
+            graph.add(triple)
+    return graph
+
+
+def _not_found(request: Request, iri: str, fmt: RdfFormat) -> Response:
+    if fmt is HTML:
+        return templates.TemplateResponse(request, "not_found.html", {"iri": iri}, status_code=404)
+    raise ApiError(404, "not-found", f"nothing is known about <{iri}>", f"inget är känt om <{iri}>")
+
+
+def render(request: Request, store: Store, path: str, fmt: RdfFormat, *, negotiated: bool) -> Response:
+    """The description of ``{base}id/{path}`` in ``fmt``; 404 when the store holds nothing about it."""
+    try:
+        iri = resource_iri(store.base, path)
+    except NotDescribable:
+        return _not_found(request, f"{store.base}id/{path}", fmt)
+    graph = description_graph(store, iri)
+    if not len(graph):
+        return _not_found(request, iri, fmt)
+    headers = {"Link": _link_header(path)}
+    if negotiated:
+        headers["Vary"] = "Accept"
+        headers["Content-Location"] = f"/doc/{path}.{fmt.ext}"
+    if fmt is HTML:
+        page = page_model(store, iri, graph)
+        return templates.TemplateResponse(request, "resource.html",
+                                          {"page": page, "alternates": _alternates(path)}, headers=headers)
+    body = graph.serialize(format=fmt.rdflib, encoding="utf-8")
+    return Response(body, media_type=fmt.media_type, headers=headers)
+
+
+def _not_acceptable(offered: Sequence[RdfFormat]) -> ApiError:
+    types = ", ".join(f.media_type for f in offered)
+    return ApiError(406, "not-acceptable", f"no acceptable format; this resource is available as {types}",
+                    f"inget godtagbart format; resursen finns som {types}", available=[f.media_type for f in offered])
+
+
+@router.api_route("/id/{path:path}", methods=["GET", "HEAD"], summary="Dereference an IRI (content negotiation)",
+                  response_class=Response,
+                  responses={200: {"content": {f.media_type: {} for f in (HTML, *RDF_FORMATS)},
+                                   "description": "The resource's description"}})
+def resource(path: str, request: Request, store: StoreDep) -> Response:
+    """``/id/programme/komet`` is ``{base}id/programme/komet``: HTML for browsers, RDF for data clients."""
+    fmt = negotiate(request.headers.get("accept"), RESOURCE_FORMATS)
+    if fmt is None:
+        raise _not_acceptable((HTML, *RDF_FORMATS))
+    return render(request, store, path, fmt, negotiated=True)
+
+
+def _prefers_html(request: Request) -> bool:
+    """A browser names text/html explicitly; ``*/*`` alone (curl, scripts) gets Turtle."""
+    return any(media == "text/html" and q > 0 for media, q in parse_accept(request.headers.get("accept")))
+
+
+@router.api_route("/doc/{path:path}", methods=["GET", "HEAD"], summary="One format's document about an IRI",
+                  response_class=Response)
+def document(path: str, request: Request, store: StoreDep) -> Response:
+    """``/doc/programme/komet.ttl``: the description of ``{base}id/programme/komet`` as Turtle, no negotiation."""
+    stem, dot, ext = path.rpartition(".")
+    if not dot or ext not in BY_EXT:
+        raise ApiError(404, "not-found", f"no document {path!r}: use /doc/<path>.{{html,ttl,jsonld,nt,rdf}}",
+                       f"inget dokument {path!r}: använd /doc/<sökväg>.{{html,ttl,jsonld,nt,rdf}}")
+    return render(request, store, stem, BY_EXT[ext], negotiated=False)
+
+
+def _rdf_response(request: Request, graph: Graph, default_first: Sequence[RdfFormat]) -> Response:
+    fmt = negotiate(request.headers.get("accept"), [f for f in default_first if f is not HTML])
+    if fmt is None:
+        raise _not_acceptable(RDF_FORMATS)
+    return Response(graph.serialize(format=fmt.rdflib, encoding="utf-8"), media_type=fmt.media_type,
+                    headers={"Vary": "Accept"})
+
+
+@router.get("/catalog", summary="DCAT-AP-SE 3.0.1 description of the dataset", response_class=Response,
+            responses={200: {"content": {f.media_type: {} for f in RDF_FORMATS}}})
+def catalog(request: Request, store: StoreDep) -> Response:
+    """The catalogue, dataset, distributions and SPARQL data service; a browser gets the catalogue's page."""
+    if _prefers_html(request):
+        return render(request, store, "catalog", HTML, negotiated=True)
+    return _rdf_response(request, dcat.build_dcat(store), RDF_FORMATS)
+
+
+@router.get("/.well-known/void", summary="VoID description with counts", response_class=Response,
+            responses={200: {"content": {f.media_type: {} for f in RDF_FORMATS}}})
+def void(request: Request, store: StoreDep) -> Response:
+    return _rdf_response(request, dcat.build_void(store), RDF_FORMATS)
+
+
+@router.get("/dumps/", response_class=HTMLResponse, summary="List of the dumps")
+def dumps_index(request: Request) -> HTMLResponse:
+    dumps = [{"file": f"{export.DUMP_NAME}.{f.extension}.gz", "href": f"/dumps/{export.DUMP_NAME}.{f.extension}.gz",
+              "media_type": f.media_type} for f in export.FORMATS.values()]
+    return templates.TemplateResponse(request, "dumps.html", {"dumps": dumps})
+
+
+@router.get("/dumps/{filename}", summary="A gzip dump of the published graphs", response_class=Response,
+            responses={200: {"content": {"application/gzip": {}}}})
+def dump(filename: str, request: Request, store: StoreDep) -> Response:
+    """``insatsgraf.{ttl,nt,jsonld,trig}.gz``: the file is a gzip file, so it is served as
+    ``application/gzip`` (not as ``Content-Encoding``), and a download keeps its name and bytes."""
+    by_file = {f"{export.DUMP_NAME}.{f.extension}.gz": name for name, f in export.FORMATS.items()}
+    if filename not in by_file:
+        raise ApiError(404, "not-found", f"no dump {filename!r}; there are {', '.join(by_file)}",
+                       f"ingen dump {filename!r}; det finns {', '.join(by_file)}")
+    body = export.gzip_dump(export.serialise(store, by_file[filename]))
+    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    headers = {"ETag": etag, "Content-Disposition": f'attachment; filename="{filename}"'}
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type="application/gzip", headers=headers)

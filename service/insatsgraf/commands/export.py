@@ -1,9 +1,44 @@
-"""Commands of this group are added by the issue that owns them."""
+"""``insatsgraf export``: the published data as a dump, or its DCAT-AP-SE / VoID description."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+from insatsgraf.commands.common import StoreOption, console, err_console, open_or_exit
+from insatsgraf.export import unknown_format
+
+FORMAT_HELP = "ttl | nt | jsonld | trig (data, trig keeps graph names) | dcat (DCAT-AP-SE) | void (VoID)."
 
 
 def register(app: typer.Typer) -> None:
-    """No commands yet."""
+    app.command("export")(export)
+
+
+def export(
+    format: Annotated[str, typer.Option("--format", "-f", help=FORMAT_HELP)] = "ttl",
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write to this file (default: stdout).")] = None,
+    include_history: Annotated[bool, typer.Option(help="Add every accepted submission's history graph.")] = False,
+    include_internal: Annotated[bool, typer.Option(help="Add the decisions and provenance graphs.")] = False,
+    store: StoreOption = None,
+) -> None:
+    """Export the published graphs (no history, decisions or provenance unless asked for)."""
+    from insatsgraf.export import EXPORT_FORMATS, serialise
+
+    if format not in EXPORT_FORMATS:
+        err_console.print(f"[red]error:[/red] {unknown_format(format)}")
+        raise typer.Exit(2)
+    # Read-only, so an export can run while `insatsgraf serve` holds the store; the process ends right after,
+    # so the store is not closed (closing flushes, which a read-only store refuses).
+    settings, st = open_or_exit(store, read_only=True)
+    data = serialise(st, format, include_history=include_history, include_internal=include_internal,
+                     settings=settings)
+    if out is None:
+        typer.echo(data.decode("utf-8"), nl=False)
+        return
+    tmp = out.with_name(out.name + ".part")
+    tmp.write_bytes(data)
+    tmp.replace(out)  # never a half-written file under the final name
+    console.print(f"wrote {out} ({len(data)} bytes, {format})", highlight=False)
