@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
@@ -71,16 +73,29 @@ def create_app(
     )
     app.add_exception_handler(ApiError, _api_error)  # type: ignore[arg-type]
     app.add_exception_handler(UserError, _user_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, _invalid_request)  # type: ignore[arg-type]
 
     from insatsgraf.api import harmonise, linked_data, queries, sparql, submissions, web
+    from insatsgraf.queries import Catalogue
 
+    app.state.catalogue = Catalogue.load(settings.queries_dir)
     for module in (sparql, queries, submissions, harmonise, linked_data, web):
-        app.include_router(module.router)
+        router = queries.build_router(app.state.catalogue) if module is queries else module.router
+        app.include_router(router)
     return app
 
 
 async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
     return JSONResponse(exc.to_json(), status_code=exc.status, headers=exc.headers)
+
+
+async def _invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+    """A parameter or body FastAPI could not read: 422, in the same shape as every other error."""
+    fields = ", ".join(".".join(str(p) for p in e.get("loc", ())) for e in exc.errors())
+    return JSONResponse({"error": "invalid-request",
+                         "message": {"en": f"The request does not fit the API description: {fields}.",
+                                     "sv": f"Anropet stämmer inte med API-beskrivningen: {fields}."},
+                         "detail": jsonable_encoder(exc.errors())}, status_code=422)
 
 
 async def _user_error(request: Request, exc: UserError) -> JSONResponse:

@@ -1,7 +1,126 @@
-"""Routes of this concern; filled in by the issue that owns it."""
+"""The query catalogue over HTTP: ``GET /queries`` lists it, ``GET /queries/{name}?param=…`` runs one.
+
+Each catalogue query gets its own route with its own parameters (as grlc does), so the OpenAPI description
+documents every question with its parameters, defaults and allowed values. Answers use the same formats,
+limits and errors as ``/sparql``.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import inspect
+from typing import Annotated, Any
 
-router = APIRouter()
+from fastapi import APIRouter, Query, Request, Response
+from pydantic import BaseModel, Field
+
+from insatsgraf.api.deps import ApiError, error_response, get_store
+from insatsgraf.api.sparql import RESPONSES, Dataset, respond, run_query
+from insatsgraf.queries import Catalogue, CatalogueQuery
+
+router = APIRouter(tags=["queries"])
+"""Only the generic routes; ``build_router`` adds one route per catalogue query."""
+
+
+class ParamInfo(BaseModel):
+    name: str = Field(examples=["org"])
+    type: str = Field(description="iri, integer, decimal, date, boolean, string/literal or a language tag.",
+                      examples=["iri"])
+    required: bool = Field(description="True when the query cannot run without it (no default).")
+    default: str | None = Field(None, examples=["https://w3id.org/insatsgraf/id/organisation/0580"])
+    description: str = ""
+    enum: list[str] = Field(default_factory=list, description="Allowed values, when the query lists them.")
+
+
+class QueryInfo(BaseModel):
+    name: str = Field(examples=["municipality-profile"])
+    summary: str
+    summary_sv: str
+    description: str
+    tags: list[str]
+    parameters: list[ParamInfo]
+    url: str = Field(description="Where to run it (add parameters as ?name=value).",
+                     examples=["/queries/municipality-profile"])
+    sparql: str = Field(description="The query text with its grlc header.")
+
+
+def get_catalogue(request: Request) -> Catalogue:
+    """The catalogue the app was built with."""
+    return request.app.state.catalogue  # type: ignore[no-any-return]
+
+
+def describe(query: CatalogueQuery) -> QueryInfo:
+    params = [ParamInfo(name=p.name, type=p.type, required=p.required and p.default is None, default=p.default,
+                        description=p.description, enum=list(p.enum)) for p in query.params]
+    return QueryInfo(name=query.name, summary=query.summary, summary_sv=query.summary_sv,
+                     description=query.description, tags=list(query.tags), parameters=params,
+                     url=f"/queries/{query.name}", sparql=query.text)
+
+
+@router.get("/queries", summary="List the query catalogue", response_model=list[QueryInfo])
+async def list_queries(request: Request) -> list[QueryInfo]:
+    """Every catalogue question: its title (en, sv), description, tags, parameters and where to run it."""
+    return [describe(q) for q in get_catalogue(request)]
+
+
+async def run_catalogue_query(request: Request, query: CatalogueQuery, params: dict[str, str]) -> Response:
+    """Bind the parameters (a bad value is a 400 saying which) and answer like ``/sparql``."""
+    store = get_store(request)
+    text = query.bind(params, base=store.base)
+    answer = await run_query(request, text, Dataset(include_history=query.include_history))
+    return respond(answer, request.headers.get("accept"), store.base)
+
+
+_PARAM_TYPES: dict[str, type] = {"integer": int}
+
+
+def _endpoint(query: CatalogueQuery) -> Any:
+    """A route function whose signature declares the query's own parameters (for validation and OpenAPI)."""
+    names: dict[str, str] = {}
+    signature = [inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request)]
+    for index, param in enumerate(query.params):
+        py_name = f"param_{index}"
+        names[py_name] = param.name
+        required = param.required and param.default is None
+        extra = {"enum": list(param.enum)} if param.enum else None
+        doc = param.description or param.name
+        marker = Query(alias=param.name, description=f"{doc} ({param.type})",
+                       examples=[param.default] if param.default else None, json_schema_extra=extra)
+        kind = _PARAM_TYPES.get(param.type, str)
+        annotation = Annotated[kind if required else kind | None, marker]  # type: ignore[valid-type]
+        signature.append(inspect.Parameter(py_name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation,
+                                           default=inspect.Parameter.empty if required else None))
+
+    async def endpoint(request: Request, **values: Any) -> Response:
+        params = {names[k]: str(v) for k, v in values.items() if v is not None}
+        return await run_catalogue_query(request, query, params)
+
+    endpoint.__signature__ = inspect.Signature(signature)  # type: ignore[attr-defined]
+    endpoint.__name__ = "query_" + query.name.replace("-", "_")
+    return endpoint
+
+
+_BAD_PARAM = error_response("A parameter is missing or its value does not fit its type or list.",
+                            "bad-parameter", "org: 'x' is not an IRI", "org: 'x' är inte en IRI", column="org")
+
+
+def build_router(catalogue: Catalogue) -> APIRouter:
+    """The generic routes plus one ``GET /queries/{name}`` per catalogue query."""
+    built = APIRouter(tags=["queries"])
+    built.include_router(router)
+    for query in catalogue:
+        description = query.description or query.summary
+        if query.summary_sv and query.summary_sv != query.summary:
+            description = f"{description}\n\n*{query.summary_sv}*"
+        built.add_api_route(
+            f"/queries/{query.name}", _endpoint(query), methods=["GET"], summary=query.summary,
+            description=f"{description}\n\n{query.why}" if query.why else description,
+            response_class=Response, responses={**RESPONSES, 400: _BAD_PARAM}, operation_id=f"query_{query.name}",
+        )
+
+    @built.get("/queries/{name}", include_in_schema=False)
+    async def unknown_query(name: str) -> Response:
+        raise ApiError(404, "unknown-query", f"No query named {name!r} in the catalogue; GET /queries lists them.",
+                       f"Det finns ingen fråga {name!r} i katalogen; GET /queries listar dem.")
+
+    return built
+

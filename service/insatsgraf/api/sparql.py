@@ -75,6 +75,8 @@ class Dataset:
 
     default: list[str] = field(default_factory=list)
     named: list[str] = field(default_factory=list)
+    include_history: bool = False
+    """With no dataset parameters: also the submission history graphs (catalogue queries tagged history)."""
 
 
 class QueryTimeout(Exception):
@@ -110,7 +112,8 @@ def evaluate_embedded(store: OxigraphStore, sparql: str, dataset: Dataset, *, ma
                   "named_graphs": _named_nodes(dataset.named, "named-graph-uri")}
     elif not _keyword(_code(sparql), "FROM"):
         names = [g for g in ox_store.named_graphs()
-                 if isinstance(g, ox.NamedNode) and not iris.is_history_graph(g.value, store.base)]
+                 if isinstance(g, ox.NamedNode)
+                 and (dataset.include_history or not iris.is_history_graph(g.value, store.base))]
         kwargs = {"default_graph": [ox.DefaultGraph(), *names]}
     try:
         result = ox_store.query(sparql, **kwargs)
@@ -142,7 +145,7 @@ def evaluate(store: Store, sparql: str, dataset: Dataset, *, max_rows: int,
                        "default-graph-uri and named-graph-uri need the embedded store; use FROM / FROM NAMED.",
                        "default-graph-uri och named-graph-uri kräver den inbyggda databasen; "
                        "använd FROM / FROM NAMED.")
-    result = store.query(sparql)
+    result = store.query(sparql, include_history=dataset.include_history)
     if result.kind == "graph":
         assert result.graph is not None
         triples = formats.graph_triples(result.graph)
