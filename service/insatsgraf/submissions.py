@@ -1,0 +1,348 @@
+"""Submit, history and diff: an organisation's list replaces its current data in one transaction.
+
+``submit`` reads, validates and then writes three graphs in ONE ``store.replace_graphs`` call: the
+current data, a copy named by the submission IRI (history) and the provenance graph with the new
+PROV-O record. Any failure before that call leaves the store as it was; the call itself is atomic.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date as Date
+from datetime import datetime, timezone
+from pathlib import Path
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, FOAF, PROV, RDF, RDFS, XSD
+
+from insatsgraf import iris
+from insatsgraf.config import Settings
+from insatsgraf.errors import UserError
+from insatsgraf.ingest import describe, ingest_bytes, read_source, sha256
+from insatsgraf.iris import IG
+from insatsgraf.rdfio import new_graph
+from insatsgraf.store import Store
+from insatsgraf.validate import ValidationFailed, ValidationReport, validate_graph
+
+BUNDLED_DATE = "2021-06-01"
+"""The date a bundled submission is replayed with when its file does not say (Linköping's review, 2021)."""
+
+
+def provenance_graph(org: str, base: str) -> str:
+    return iris.graph(f"provenance/{org}", base)
+
+
+@dataclass
+class SubmitResult:
+    submission: str
+    org: str
+    date: str
+    offerings: int
+    triples: int
+    previous: str | None
+    report: ValidationReport
+
+    def to_json(self) -> dict[str, object]:
+        return {"submission": self.submission, "org": self.org, "date": self.date, "offerings": self.offerings,
+                "triples": self.triples, "previous": self.previous, "report": self.report.to_json()}
+
+
+# -- checks ----------------------------------------------------------------------------------------
+
+
+def check_org(store: Store, settings: Settings, org: str, file: str | None = None) -> None:
+    """Refuse an organisation id that is not in the store's organisation register."""
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", org or ""):
+        raise UserError(f"\"{org}\" is not an organisation id (like 0580 or 0180-bromma)",
+                        f"\"{org}\" är inget organisations-id (som 0580 eller 0180-bromma)", file=file, code="unknown-organisation")
+    iri = iris.organisation(org, settings.base)
+    if not store.query(f"ASK {{ <{iri}> a <http://www.w3.org/ns/org#Organization> }}").boolean:
+        raise UserError(f"unknown organisation \"{org}\": it is not in the organisation register (organisations.csv)",
+                        f"okänd organisation \"{org}\": den finns inte i organisationsregistret (organisations.csv)",
+                        file=file, code="unknown-organisation")
+
+
+def check_date(text: str | None) -> str:
+    if text is None:
+        return datetime.now(timezone.utc).date().isoformat()
+    try:
+        return Date.fromisoformat(text).isoformat()
+    except ValueError as exc:
+        raise UserError(f"\"{text}\" is not a date YYYY-MM-DD", f"\"{text}\" är inget datum ÅÅÅÅ-MM-DD",
+                        code="bad-date") from exc
+
+
+# -- submit ----------------------------------------------------------------------------------------
+
+
+def _existing(store: Store, org: str, base: str) -> tuple[Graph, str | None, set[str]]:
+    """The provenance graph, the current submission and every submission IRI of ``org``."""
+    prov = store.graph(provenance_graph(org, base))
+    current = prov.value(URIRef(iris.organisation(org, base)), IG.currentSubmission)
+    return prov, str(current) if current else None, {str(s) for s in prov.subjects(RDF.type, IG.Submission)}
+
+
+def _submission_iri(org: str, day: str, taken: set[str], base: str) -> str:
+    iri = iris.submission(org, day, base)
+    n = 1
+    while iri in taken:
+        n += 1
+        iri = iris.submission(org, f"{day}-{n}", base)
+    return iri
+
+
+def provenance_record(prov: Graph, *, submission: str, org: str, day: str, filename: str, digest: str,
+                      by: str | None, previous: str | None, base: str, now: datetime | None = None) -> Graph:
+    """The provenance graph with one more ``ig:Submission``, now the organisation's current one."""
+    graph = new_graph(base)
+    graph += prov
+    sub, org_iri = URIRef(submission), URIRef(iris.organisation(org, base))
+    graph.remove((org_iri, IG.currentSubmission, None))
+    graph.add((sub, RDF.type, IG.Submission))
+    graph.add((sub, RDFS.label, Literal(f"Inrapportering {org} {day}", lang="sv")))
+    graph.add((sub, IG.submittedBy, org_iri))
+    graph.add((sub, DCTERMS.issued, Literal(day, datatype=XSD.date)))
+    graph.add((sub, IG.fileName, Literal(filename)))
+    graph.add((sub, IG.sha256, Literal(digest)))
+    stamp = (now or datetime.now(timezone.utc)).replace(microsecond=0).isoformat()
+    graph.add((sub, PROV.generatedAtTime, Literal(stamp, datatype=XSD.dateTime)))
+    if by:
+        agent = URIRef(f"{submission}#submitter")  # an IRI, not a blank node: stable across store round trips
+        graph.add((sub, PROV.wasAttributedTo, agent))
+        graph.add((agent, RDF.type, PROV.Agent))
+        graph.add((agent, FOAF.name, Literal(by)))
+    if previous:
+        graph.add((sub, PROV.wasRevisionOf, URIRef(previous)))
+    graph.add((org_iri, IG.currentSubmission, sub))
+    return graph
+
+
+def submit(store: Store, settings: Settings, data: bytes, filename: str, org: str | None, date: str | None = None,
+           by: str | None = None, *, now: datetime | None = None) -> SubmitResult:
+    """Ingest, validate and make ``data`` the organisation's current submission, or change nothing.
+
+    Raises ``UserError`` when the file cannot be read and ``ValidationFailed`` (a ``UserError`` with the
+    report) when it does not conform.
+    """
+    data, filename = read_source(data, filename, settings)
+    graph, org_id, header = ingest_bytes(data, filename, org, settings)
+    check_org(store, settings, org_id, filename)
+    day = check_date(date or header.get("date"))
+    report = validate_graph(graph, store, settings, org=org_id, file=filename)
+    if not report.conforms:
+        raise ValidationFailed(report, file=filename)
+    base = settings.base
+    prov, previous, taken = _existing(store, org_id, base)
+    submission = _submission_iri(org_id, day, taken, base)
+    for collab in graph.subjects(RDF.type, IG.Collaboration):
+        graph.set((collab, DCTERMS.source, URIRef(submission)))
+    record = provenance_record(prov, submission=submission, org=org_id, day=day, filename=filename,
+                               digest=sha256(data), by=by, previous=previous, base=base, now=now)
+    store.replace_graphs({
+        iris.current_graph(org_id, base): graph,
+        submission: graph,
+        provenance_graph(org_id, base): record,
+    })
+    return SubmitResult(submission=submission, org=org_id, date=day,
+                        offerings=len(set(graph.subjects(RDF.type, IG.Offering))), triples=len(graph),
+                        previous=previous, report=report)
+
+
+def submit_file(store: Store, settings: Settings, path: str | Path, org: str | None, date: str | None = None,
+                by: str | None = None) -> SubmitResult:
+    data, name = read_source(path, None, settings)
+    return submit(store, settings, data, name, org, date, by)
+
+
+def load_bundled_submission(store: Store, settings: Settings, path: Path) -> dict[str, int]:
+    """Replay a bundled ``data/ttl/submissions/*.ttl`` through ``submit`` (date from its header, else 2021-06-01).
+
+    The loader calls this on every ``insatsgraf load``; an identical replay of the current submission is
+    skipped, so reloading does not grow the history.
+    """
+    data = path.read_bytes()
+    graph, org, header = ingest_bytes(data, path.name, None, settings)
+    day = header.get("date", BUNDLED_DATE)
+    prov, current, _taken = _existing(store, org, settings.base)
+    if current and str(prov.value(URIRef(current), IG.sha256)) == sha256(data):
+        return {iris.current_graph(org, settings.base): len(store.graph(iris.current_graph(org, settings.base)))}
+    result = submit(store, settings, data, path.name, org, day, "insatsgraf load",
+                    now=datetime.fromisoformat(f"{day}T00:00:00+00:00"))
+    return {iris.current_graph(org, settings.base): result.triples, result.submission: result.triples,
+            provenance_graph(org, settings.base): len(store.graph(provenance_graph(org, settings.base)))}
+
+
+def ingest_to_turtle(source: str | Path | bytes, org: str | None, settings: Settings, *, filename: str | None = None,
+                     issued: str | None = None) -> tuple[str, Graph]:
+    """A spreadsheet as self-describing Turtle (``insatsgraf ingest``): the text and its graph."""
+    data, name = read_source(source, filename, settings)
+    graph, org_id, _header = ingest_bytes(data, name, org, settings)
+    out = new_graph(settings.base)
+    out += graph
+    describe(out, org_id, settings, name, sha256(data), check_date(issued) if issued else None)
+    text = out.serialize(format="turtle")
+    header = (f"# Submission of organisation {org_id}, generated by `insatsgraf ingest` from {name}.\n"
+              "# Replayed through `insatsgraf submit` by `insatsgraf load`; regenerate rather than edit.\n")
+    return header + text, graph
+
+
+# -- history and diff ------------------------------------------------------------------------------
+
+
+def history(store: Store, org: str, settings: Settings | None = None) -> list[dict[str, object]]:
+    """Every accepted submission of ``org``, oldest first, with its provenance and number of offerings."""
+    base = settings.base if settings else store.base
+    prov = store.graph(provenance_graph(org, base))
+    current = prov.value(URIRef(iris.organisation(org, base)), IG.currentSubmission)
+    rows: list[dict[str, object]] = []
+    for sub in prov.subjects(RDF.type, IG.Submission):
+        agent = prov.value(sub, PROV.wasAttributedTo)
+        data = store.graph(str(sub))
+        rows.append({
+            "submission": str(sub),
+            "date": str(prov.value(sub, DCTERMS.issued)),
+            "file": str(prov.value(sub, IG.fileName)),
+            "sha256": str(prov.value(sub, IG.sha256)),
+            "by": str(prov.value(agent, FOAF.name)) if agent is not None and prov.value(agent, FOAF.name) else None,
+            "generated": str(prov.value(sub, PROV.generatedAtTime)),
+            "previous": str(prov.value(sub, PROV.wasRevisionOf)) if prov.value(sub, PROV.wasRevisionOf) else None,
+            "offerings": len(set(data.subjects(RDF.type, IG.Offering))),
+            "current": sub == current,
+        })
+    return sorted(rows, key=lambda r: (str(r["date"]), _suffix(str(r["submission"]))))
+
+
+def _suffix(iri: str) -> int:
+    found = re.search(r"\d{4}-\d{2}-\d{2}-(\d+)$", iri)
+    return int(found.group(1)) if found else 1
+
+
+@dataclass
+class Change:
+    property: str
+    removed: list[str]
+    added: list[str]
+
+
+@dataclass
+class OfferingChange:
+    offering: str
+    name: str
+    changes: list[Change] = field(default_factory=list)
+
+
+@dataclass
+class Diff:
+    org: str
+    from_submission: str | None
+    to_submission: str | None
+    added: list[OfferingChange] = field(default_factory=list)
+    removed: list[OfferingChange] = field(default_factory=list)
+    changed: list[OfferingChange] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.added or self.removed or self.changed)
+
+    def to_json(self) -> dict[str, object]:
+        def one(o: OfferingChange) -> dict[str, object]:
+            return {"offering": o.offering, "name": o.name,
+                    "changes": [{"property": c.property, "removed": c.removed, "added": c.added} for c in o.changes]}
+
+        return {"org": self.org, "from": self.from_submission, "to": self.to_submission,
+                "added": [one(o) for o in self.added], "removed": [one(o) for o in self.removed],
+                "changed": [one(o) for o in self.changed]}
+
+    def text(self) -> str:
+        lines = [f"{self.from_submission or '(ingen/none)'} → {self.to_submission}"]
+        for sign, label, items in (("+", "tillagd/added", self.added), ("-", "borttagen/removed", self.removed)):
+            lines += [f"{sign} {o.name} ({label})" for o in items]
+        for o in self.changed:
+            lines.append(f"~ {o.name} (ändrad/changed)")
+            for c in o.changes:
+                lines.append(f"    {c.property}: {', '.join(c.removed) or '–'} → {', '.join(c.added) or '–'}")
+        if self.empty:
+            lines.append("inga skillnader / no differences")
+        return "\n".join(lines)
+
+
+IGNORED = {str(IG.sourceRow)}
+"""Properties left out of a diff: a row moving in the spreadsheet is not a change of the offering."""
+
+
+def _describe(graph: Graph, base: str) -> dict[str, dict[str, set[str]]]:
+    """offering IRI → property name → rendered values (evidence as its link or citation, partners included)."""
+    out: dict[str, dict[str, set[str]]] = {}
+    for offering in graph.subjects(RDF.type, IG.Offering):
+        props: dict[str, set[str]] = {}
+        for p, o in graph.predicate_objects(offering):
+            if str(p) in IGNORED or p == RDF.type:
+                continue
+            if p == IG.evidence:
+                shown = graph.value(o, FOAF.page) or graph.value(o, DCTERMS.bibliographicCitation) or o
+                props.setdefault(_name(p), set()).add(str(shown))
+            else:
+                props.setdefault(_name(p), set()).add(_short(o, base))
+        for collab in graph.subjects(IG.about, offering):
+            for partner in graph.objects(collab, IG.partner):
+                props.setdefault("partner", set()).add(_short(partner, base))
+        out[str(offering)] = props
+    return out
+
+
+def _name(prop: object) -> str:
+    return re.split(r"[#/]", str(prop))[-1]
+
+
+def _short(term: object, base: str) -> str:
+    text = str(term)
+    return text.rsplit("/", 1)[-1] if isinstance(term, URIRef) and text.startswith(f"{base}id/") else text
+
+
+def _resolve(rows: list[dict[str, object]], when: str | None, org: str) -> str | None:
+    """A submission IRI from a date (the last submission that day) or a stamp like ``2021-06-01-2``."""
+    if when is None:
+        return None
+    check = when if re.fullmatch(r"\d{4}-\d{2}-\d{2}(-\d+)?", when) else None
+    matches = [r for r in rows if str(r["submission"]).endswith(f"/{when}")] or [r for r in rows if r["date"] == check]
+    if not matches:
+        dates = ", ".join(str(r["date"]) for r in rows) or "none"
+        raise UserError(f"organisation {org} has no submission dated {when}; its submissions: {dates}",
+                        f"organisation {org} har ingen inrapportering daterad {when}; dess inrapporteringar: {dates}",
+                        code="no-submission")
+    return str(matches[-1]["submission"])
+
+
+def diff(store: Store, org: str, from_date: str | None = None, to_date: str | None = None,
+         settings: Settings | None = None) -> Diff:
+    """Offerings added, removed and changed between two submissions (default: the last two)."""
+    base = settings.base if settings else store.base
+    rows = history(store, org, settings)
+    if not rows:
+        raise UserError(f"organisation {org} has no submissions", f"organisation {org} har inga inrapporteringar",
+                        code="no-submission")
+    to_iri = _resolve(rows, to_date, org) or str(rows[-1]["submission"])
+    if from_date is not None:
+        from_iri = _resolve(rows, from_date, org)
+    else:
+        index = [str(r["submission"]) for r in rows].index(to_iri)
+        from_iri = str(rows[index - 1]["submission"]) if index > 0 else None
+    old = _describe(store.graph(from_iri), base) if from_iri else {}
+    new = _describe(store.graph(to_iri), base)
+    result = Diff(org=org, from_submission=from_iri, to_submission=to_iri)
+
+    def label(props: dict[str, set[str]], iri: str) -> str:
+        return sorted(props.get("localName", {iri.rsplit("/", 1)[-1]}))[0]
+
+    for iri in sorted(new.keys() - old.keys()):
+        result.added.append(OfferingChange(iri, label(new[iri], iri)))
+    for iri in sorted(old.keys() - new.keys()):
+        result.removed.append(OfferingChange(iri, label(old[iri], iri)))
+    for iri in sorted(new.keys() & old.keys()):
+        changes = [Change(p, sorted(old[iri].get(p, set()) - new[iri].get(p, set())),
+                          sorted(new[iri].get(p, set()) - old[iri].get(p, set())))
+                   for p in sorted(old[iri].keys() | new[iri].keys()) if old[iri].get(p) != new[iri].get(p)]
+        if changes:
+            result.changed.append(OfferingChange(iri, label(new[iri], iri), changes))
+    return result

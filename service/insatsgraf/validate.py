@@ -1,0 +1,295 @@
+"""SHACL validation of one submission graph, with a report in Swedish and English that names row and column.
+
+Only the submission is validated, together with the few store nodes it points at (the types of the
+organisations and catalogue entries it references) and the ontology's class hierarchy: never the whole
+store, so the time depends on the submission's size only. No inference (``inference="none"``).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import pyshacl
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, FOAF, PROV, RDF, RDFS, SH
+
+from insatsgraf import iris, vocab
+from insatsgraf.columns import PATH_COLUMN
+from insatsgraf.config import Settings
+from insatsgraf.errors import UserError
+from insatsgraf.iris import IG
+from insatsgraf.rdfio import new_graph, read_turtle
+from insatsgraf.store import Store
+
+REFERENCE_PROPERTIES = (IG.offeredBy, IG.implements, IG.variantOf, IG.partner, IG.about, PROV.wasAttributedTo,
+                        IG.evidence)
+EXTRA_COLUMNS = {str(FOAF.page): "evidenskalla", str(DCTERMS.bibliographicCitation): "evidenskalla",
+                 str(IG.about): "insats"}
+SHAPE_COLUMNS = {"EvidenceSource_Shape": "evidenskalla", "OfferingRecommended_Shape": "samverkan_med"}
+SCOPE = "https://w3id.org/insatsgraf/shapes#Submission_Scope"
+
+
+@dataclass
+class Result:
+    """One problem: where (row, column, node), what (message in sv and en) and which rule."""
+
+    severity: str
+    message_sv: str
+    message_en: str
+    focus: str
+    path: str | None = None
+    value: str | None = None
+    row: int | None = None
+    column: str | None = None
+    shape: str | None = None
+    component: str | None = None
+    suggestions: list[str] = field(default_factory=list)
+
+    def where(self) -> str:
+        parts = [f"rad/row {self.row}" if self.row else None, f"kolumn/column {self.column}" if self.column else None]
+        return ", ".join(p for p in parts if p) or self.focus
+
+
+@dataclass
+class ValidationReport:
+    conforms: bool
+    results: list[Result]
+    file: str | None = None
+
+    @property
+    def violations(self) -> list[Result]:
+        return [r for r in self.results if r.severity == "Violation"]
+
+    @property
+    def warnings(self) -> list[Result]:
+        return [r for r in self.results if r.severity != "Violation"]
+
+    def to_json(self) -> dict[str, object]:
+        return {"conforms": self.conforms, "file": self.file, "violations": len(self.violations),
+                "warnings": len(self.warnings), "results": [asdict(r) for r in self.results]}
+
+    def dumps(self) -> str:
+        return json.dumps(self.to_json(), ensure_ascii=False, indent=2)
+
+    def text(self) -> str:
+        """A report for people: one block per problem, sorted by row, Swedish first."""
+        head = (f"{self.file}: " if self.file else "") + (
+            "godkänd / conforms" if self.conforms else "underkänd / does not conform")
+        lines = [f"{head} ({len(self.violations)} fel/violations, {len(self.warnings)} varningar/warnings)"]
+        for r in self.results:
+            label = "FEL/VIOLATION" if r.severity == "Violation" else "VARNING/WARNING"
+            value = f" – värde/value: \"{r.value}\"" if r.value is not None else ""
+            lines.append(f"{label} {r.where()}{value}")
+            lines.append(f"  sv: {r.message_sv}")
+            lines.append(f"  en: {r.message_en}")
+            if r.suggestions:
+                lines.append(f"  menade du / did you mean: {', '.join(r.suggestions)}")
+        return "\n".join(lines)
+
+
+class ValidationFailed(UserError):
+    """A submission that does not conform; ``report`` has every problem. Nothing was written."""
+
+    report: ValidationReport
+
+    def __init__(self, report: ValidationReport, file: str | None = None):
+        first = report.violations[0] if report.violations else None
+        where = f" (first: {first.where()}: {first.message_en})" if first else ""
+        where_sv = f" (första: {first.where()}: {first.message_sv})" if first else ""
+        super().__init__(f"the submission does not conform: {len(report.violations)} violations{where}",
+                         f"inrapporteringen underkändes: {len(report.violations)} fel{where_sv}",
+                         file=file, code="validation-failed")
+        self.report = report
+
+    def text(self) -> str:
+        return self.report.text()
+
+    def to_json(self) -> dict[str, object]:
+        return {**super().to_json(), "report": self.report.to_json()}
+
+
+# -- inputs ----------------------------------------------------------------------------------------
+
+
+def flatten(shapes: Graph) -> Graph:
+    """The same shapes, with each property shape of a class-targeting node shape targeting the class itself.
+
+    pySHACL evaluates a node shape's ``sh:property`` shapes once per focus node (building their constraint
+    components each time); a property shape with its own ``sh:targetClass`` is evaluated once for all focus
+    nodes. The results are the same (same focus nodes, paths and ``sh:sourceShape``); validation of a
+    500-row submission is about four times faster.
+    """
+    flat = Graph()
+    flat += shapes
+    for node_shape, prop_shape in list(flat.subject_objects(SH.property)):
+        targets = list(flat.objects(node_shape, SH.targetClass))
+        if not targets or (node_shape, SH.deactivated, Literal(True)) in flat:
+            continue
+        flat.remove((node_shape, SH.property, prop_shape))
+        for target in targets:
+            flat.add((prop_shape, SH.targetClass, target))
+    return flat
+
+
+def authored_shapes(settings: Settings) -> Graph:
+    """Every file in ``shapes/``, rebased, as written (what SHACL-for-SHACL checks)."""
+    graph = new_graph(settings.base)
+    for path in sorted(settings.shapes_dir.glob("*.ttl")):
+        graph += read_turtle(path, settings.base)
+    return graph
+
+
+@lru_cache(maxsize=4)
+def _shapes(shapes_dir: Path, base: str, stamp: tuple[float, ...]) -> Graph:
+    return flatten(authored_shapes(Settings().with_(base=base, root=shapes_dir.parent)))
+
+
+def shapes_graph(settings: Settings) -> Graph:
+    """The shapes used for validation: ``authored_shapes`` flattened, cached until a file changes."""
+    files = sorted(settings.shapes_dir.glob("*.ttl"))
+    return _shapes(settings.shapes_dir, settings.base, tuple(p.stat().st_mtime for p in files))
+
+
+@lru_cache(maxsize=4)
+def _hierarchy(path: Path, base: str, stamp: float) -> Graph:
+    ontology = read_turtle(path, base)
+    graph = Graph()
+    for triple in ontology.triples((None, RDFS.subClassOf, None)):
+        if isinstance(triple[2], URIRef):
+            graph.add(triple)
+    return graph
+
+
+def class_hierarchy(settings: Settings) -> Graph:
+    """The ontology's named rdfs:subClassOf axioms: what sh:class needs, and nothing more."""
+    path = settings.ontology_dir / "insatsgraf.ttl"
+    return _hierarchy(path, settings.base, path.stat().st_mtime)
+
+
+def referenced_types(graph: Graph, store: Store) -> Graph:
+    """The rdf:type triples of the nodes the submission points at but does not describe, fetched from the store."""
+    described = set(graph.subjects(RDF.type, None))
+    wanted = sorted({o for p in REFERENCE_PROPERTIES for o in graph.objects(None, p)
+                     if isinstance(o, URIRef) and o not in described and " " not in str(o)})
+    context = Graph()
+    if not wanted:
+        return context
+    values = " ".join(f"<{iri}>" for iri in wanted)
+    result = store.query(f"SELECT ?s ?t WHERE {{ VALUES ?s {{ {values} }} ?s a ?t }}")
+    for row in result.rows:
+        context.add((URIRef(row["s"]["value"]), RDF.type, URIRef(row["t"]["value"])))
+    return context
+
+
+# -- validation ------------------------------------------------------------------------------------
+
+
+def scope_results(graph: Graph, org: str, settings: Settings) -> list[Result]:
+    """Triples about anything but this organisation's offerings, collaborations and evidence sources."""
+    base = settings.base
+    own = (iris.offering(org, "", base), iris.collaboration(org, "", base), f"{base}id/evidence/")
+    org_iri = URIRef(iris.organisation(org, base))
+    results: list[Result] = []
+    for subject in sorted({s for s in graph.subjects() if not str(s).startswith(own)}, key=str):
+        results.append(Result(
+            "Violation", f"Filen innehåller uppgifter om {_short(subject, base)}, som inte hör till organisation {org}s "
+            "inrapportering: en organisation kan bara rapportera sina egna erbjudanden.",
+            f"The file carries statements about {_short(subject, base)}, which is not part of organisation {org}'s "
+            "submission: an organisation can only submit its own offerings.", focus=str(subject), shape=SCOPE,
+            component="scope"))
+    for prop in (IG.offeredBy, PROV.wasAttributedTo):
+        for subject, other in graph.subject_objects(prop):
+            if other != org_iri:
+                results.append(Result(
+                    "Violation", f"{_short(subject, base)} anges tillhöra {_short(other, base)}, men filen lämnas in för {org}.",
+                    f"{_short(subject, base)} is said to belong to {_short(other, base)}, but the file is submitted for {org}.",
+                    focus=str(subject), path=str(prop), value=_short(other, base), shape=SCOPE, component="scope",
+                    row=_row(graph, subject)))
+    return results
+
+
+def validate_graph(graph: Graph, store: Store, settings: Settings, *, org: str | None = None,
+                   file: str | None = None) -> ValidationReport:
+    """Validate a submission graph with ``shapes/``; with ``org``, also check it is only about that organisation."""
+    data = Graph()
+    data += graph
+    data += referenced_types(graph, store)
+    data += class_hierarchy(settings)
+    _conforms, report_graph, _text = pyshacl.validate(
+        data, shacl_graph=shapes_graph(settings), inference="none", advanced=False, meta_shacl=False,
+        do_owl_imports=False, allow_warnings=True)
+    results: list[Result] = []
+    seen: set[tuple[object, ...]] = set()
+    for node in report_graph.subjects(RDF.type, SH.ValidationResult):
+        result = _result(report_graph, node, graph, settings)
+        key = (result.focus, result.path, result.value, result.shape)  # one per rule, not per facet
+        if key not in seen:
+            seen.add(key)
+            results.append(result)
+    if org is not None:
+        results = scope_results(graph, org, settings) + results
+    results.sort(key=lambda r: (r.row or 0, r.column or "", r.severity != "Violation", r.message_en, r.value or ""))
+    conforms = not any(r.severity == "Violation" for r in results)
+    return ValidationReport(conforms=conforms, results=results, file=file)
+
+
+def _short(term: object, base: str) -> str:
+    text = str(term)
+    return text[len(base) + 3:] if text.startswith(f"{base}id/") else text
+
+
+def _row(graph: Graph, focus: object) -> int | None:
+    """The spreadsheet row of an offering, or of the offering a collaboration or evidence source belongs to."""
+    rows = [graph.value(focus, IG.sourceRow)]
+    rows += [graph.value(o, IG.sourceRow) for o in graph.objects(focus, IG.about)]
+    rows += [graph.value(s, IG.sourceRow) for s in graph.subjects(IG.evidence, focus)]
+    numbers = [int(r) for r in rows if isinstance(r, Literal) and str(r).isdigit()]
+    return min(numbers) if numbers else None
+
+
+def _messages(report: Graph, node: object) -> tuple[str, str]:
+    sv = en = ""
+    for message in report.objects(node, SH.resultMessage):
+        lang = getattr(message, "language", None)
+        if lang == "sv":
+            sv = str(message)
+        elif lang == "en" or not en:
+            en = str(message)
+    return sv or en, en or sv
+
+
+def _result(report: Graph, node: object, graph: Graph, settings: Settings) -> Result:
+    severity = str(report.value(node, SH.resultSeverity)).rsplit("#", 1)[-1]
+    focus = report.value(node, SH.focusNode)
+    path = report.value(node, SH.resultPath)
+    value = report.value(node, SH.value)
+    shape = report.value(node, SH.sourceShape)
+    component = report.value(node, SH.sourceConstraintComponent)
+    sv, en = _messages(report, node)
+    path_text = str(path) if isinstance(path, URIRef) else None
+    column = PATH_COLUMN.get(path_text or "") or EXTRA_COLUMNS.get(path_text or "")
+    if column is None and shape is not None:
+        column = SHAPE_COLUMNS.get(str(shape).rsplit("#", 1)[-1].split("-")[0])
+    result = Result(severity=severity, message_sv=sv, message_en=en, focus=str(focus), path=path_text,
+                    value=_short(value, settings.base) if value is not None else None, row=_row(graph, focus),
+                    column=column, shape=str(shape) if shape is not None else None,
+                    component=str(component).rsplit("#", 1)[-1] if component is not None else None)
+    if path == IG.submittedProgramme:
+        written = graph.value(focus, IG.submittedProgramme)
+        if written is not None:
+            result.value = str(written)
+            result.suggestions = vocab.load(settings).close_programmes(str(written))
+    return result
+
+
+def validate_file(source: str | Path | bytes, store: Store, settings: Settings, *, org: str | None = None,
+                  filename: str | None = None) -> ValidationReport:
+    """Read a spreadsheet or Turtle file and validate it (``UserError`` when it cannot be read)."""
+    from insatsgraf.ingest import ingest_bytes, read_source
+
+    data, name = read_source(source, filename, settings)
+    graph, found_org, _header = ingest_bytes(data, name, org, settings)
+    return validate_graph(graph, store, settings, org=found_org, file=name)

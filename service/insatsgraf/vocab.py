@@ -1,0 +1,119 @@
+"""Label → IRI lookups for the spreadsheet: vocabulary concepts, catalogue entries and organisations.
+
+Built once per set of bundled files (``data/ttl``) and cached, because every ingest needs them and they
+change only when the repository does.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from rapidfuzz import fuzz, process
+from rdflib import URIRef
+from rdflib.namespace import DCTERMS, RDF, SKOS
+
+from insatsgraf import iris
+from insatsgraf.config import Settings
+from insatsgraf.rdfio import read_turtle
+
+LABEL_PROPERTIES = (SKOS.prefLabel, SKOS.altLabel, SKOS.hiddenLabel, SKOS.notation)
+
+
+def normalise(text: str) -> str:
+    """The matching key of a label: case-folded, dashes unified, spaces collapsed."""
+    text = unicodedata.normalize("NFC", text).replace("\u2013", "-").replace("\u2014", "-")
+    return re.sub(r"\s+", " ", text).strip().casefold()
+
+
+@dataclass
+class Vocabulary:
+    """What a spreadsheet cell may name: concepts per scheme, catalogue entries, organisation ids."""
+
+    concepts: dict[str, dict[str, URIRef]] = field(default_factory=dict)
+    """scheme slug → normalised label → concept IRI."""
+    display: dict[str, list[str]] = field(default_factory=dict)
+    """scheme slug → the Swedish preferred labels, for "allowed values" messages."""
+    programmes: dict[str, URIRef] = field(default_factory=dict)
+    """normalised catalogue id or label → programme IRI."""
+    programme_ids: list[str] = field(default_factory=list)
+    organisations: set[str] = field(default_factory=set)
+    organisation_labels: dict[str, str] = field(default_factory=dict)
+    """normalised organisation name → id, so "Region Östergötland" finds ``region-ostergotland``."""
+
+    def concept(self, scheme: str, cell: str) -> URIRef | None:
+        return self.concepts.get(scheme, {}).get(normalise(cell))
+
+    def programme(self, cell: str) -> URIRef | None:
+        return self.programmes.get(normalise(cell))
+
+    def organisation(self, cell: str) -> str:
+        """The organisation id a cell names (an id or a name); unknown text becomes a slug for SHACL to report."""
+        text = cell.strip()
+        if text in self.organisations:
+            return text
+        return self.organisation_labels.get(normalise(text)) or iris.slug(text)
+
+    def close_programmes(self, text: str, limit: int = 3) -> list[str]:
+        """Catalogue ids whose id or labels are closest to ``text`` (for "did you mean" messages)."""
+        choices = {key: str(value).rsplit("/", 1)[-1] for key, value in self.programmes.items()}
+        found: list[str] = []
+        for key, _score, _ in process.extract(normalise(text), list(choices), scorer=fuzz.WRatio, limit=limit * 4):
+            pid = choices[key]
+            if pid not in found:
+                found.append(pid)
+        return found[:limit]
+
+
+def _scheme_slug(scheme_iri: str) -> str:
+    return scheme_iri.rstrip("/").rsplit("/", 1)[-1]
+
+
+def build(vocabularies: Path, catalogue: Path, organisations: Path, base: str) -> Vocabulary:
+    """Read the three bundled files into lookup tables."""
+    vocab = Vocabulary()
+    graph = read_turtle(vocabularies, base)
+    for concept, scheme in graph.subject_objects(SKOS.inScheme):
+        slug = _scheme_slug(str(scheme))
+        table = vocab.concepts.setdefault(slug, {})
+        for prop in LABEL_PROPERTIES:
+            for label in graph.objects(concept, prop):
+                table.setdefault(normalise(str(label)), URIRef(concept))
+        sv = [str(label) for label in graph.objects(concept, SKOS.prefLabel) if getattr(label, "language", None) == "sv"]
+        vocab.display.setdefault(slug, []).extend(sv)
+    cat = read_turtle(catalogue, base)
+    prefix = iris.programme("", base)
+    for entry in sorted(set(cat.subjects(SKOS.inScheme, None))):
+        if not str(entry).startswith(prefix):
+            continue
+        pid = str(entry)[len(prefix):]
+        vocab.programme_ids.append(pid)
+        vocab.programmes[normalise(pid)] = URIRef(entry)
+    for entry in sorted(set(cat.subjects(SKOS.inScheme, None))):  # labels after ids: an id always wins
+        for prop in LABEL_PROPERTIES[:3]:
+            for label in cat.objects(entry, prop):
+                vocab.programmes.setdefault(normalise(str(label)), URIRef(entry))
+    orgs = read_turtle(organisations, base)
+    for org in set(orgs.subjects(RDF.type, None)):
+        for ident in orgs.objects(org, DCTERMS.identifier):
+            vocab.organisations.add(str(ident))
+            for label in orgs.objects(org, SKOS.prefLabel):
+                vocab.organisation_labels[normalise(str(label))] = str(ident)
+            vocab.organisation_labels[normalise(str(ident))] = str(ident)
+    return vocab
+
+
+@lru_cache(maxsize=8)
+def _cached(vocabularies: Path, catalogue: Path, organisations: Path, base: str, stamp: tuple[float, ...]) -> Vocabulary:
+    return build(vocabularies, catalogue, organisations, base)
+
+
+def load(settings: Settings) -> Vocabulary:
+    """The vocabulary of the settings' bundled files, rebuilt when one of them changes."""
+    paths = (settings.data_dir / "vocabularies.ttl", settings.data_dir / "catalogue.ttl",
+             settings.data_dir / "organisations.ttl")
+    stamp = tuple(p.stat().st_mtime if p.exists() else 0.0 for p in paths)
+    return _cached(*paths, settings.base, stamp)
