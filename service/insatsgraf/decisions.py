@@ -1,0 +1,270 @@
+"""Harmonisation decisions: who decided which programme a local name denotes, when and why (PROV-O).
+
+A decision is an ``ig:Decision`` (a ``prov:Activity``) keyed by the *normalised* name (plus an optional
+organisation scope), not by an offering IRI, so it survives a resubmission that recreates the offerings.
+
+The file (``data/ttl/decisions.ttl`` by default) is the source of truth: recording a decision reads the
+file, adds the decision, rebuilds the whole graph (decisions plus the ``skos:hiddenLabel`` each accepted
+same-programme name gives its programme) and replaces the store's decisions graph with it, then the file.
+If either write fails the other is undone, so the file and the store never disagree.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, FOAF, OWL, PROV, RDF, SKOS, XSD
+
+from insatsgraf import __version__, iris
+from insatsgraf.config import DEFAULT_BASE, Settings
+from insatsgraf.errors import UserError
+from insatsgraf.harmonise import VARIANT_KINDS, Rule, fold
+from insatsgraf.iris import IG
+from insatsgraf.rdfio import new_graph
+from insatsgraf.store import Store, StoreError
+
+OUTCOMES = ("accepted", "rejected", "mapped")
+
+HEADER = (
+    "# Harmonisation decisions: which canonical programme a local name denotes, who decided, when and why.\n"
+    "# Written by `insatsgraf harmonise accept|reject|map` (and POST /harmonise/decisions); the file is the\n"
+    "# source of truth for the graph {base}graph/decisions. Accepted same-programme names appear as\n"
+    "# skos:hiddenLabel of their programme so future matching knows them.\n"
+)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One decision on one (name, programme) pair."""
+
+    name: str
+    outcome: str
+    programme: str | None
+    by: str
+    relation: str = "same"
+    reason: str = ""
+    org: str | None = None
+    on_behalf_of: str | None = None
+    """The organisation of the token used over HTTP, if any."""
+    at: datetime = field(default_factory=lambda: datetime.now(UTC).replace(microsecond=0))
+    uid: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+    @property
+    def key(self) -> str:
+        return fold(self.name)
+
+    def rule(self) -> Rule:
+        return Rule(self.key, self.outcome, self.programme, self.relation, self.org, self.at)
+
+    def to_json(self) -> dict[str, object]:
+        return {"id": self.uid, "name": self.name, "outcome": self.outcome, "programme": self.programme,
+                "relation": self.relation, "org": self.org, "by": self.by, "reason": self.reason,
+                "at": self.at.isoformat(), "on_behalf_of": self.on_behalf_of}
+
+
+# -- RDF -----------------------------------------------------------------------------------------
+
+
+def _outcome_iri(outcome: str, base: str) -> URIRef:
+    return URIRef(iris.concept("decision-outcome", outcome, base))
+
+
+def _kind_iri(kind: str, base: str) -> URIRef:
+    return URIRef(iris.concept("variant-kind", kind, base))
+
+
+def to_graph(decisions: Iterable[Decision], base: str) -> Graph:
+    """The decisions graph: a self-description, one ``ig:Decision`` each, and the derived hidden labels."""
+    decisions = list(decisions)
+    graph = new_graph(base)
+    doc = URIRef(iris.graph("decisions", base))
+    graph.add((doc, RDF.type, PROV.Bundle))
+    graph.add((doc, DCTERMS.title, Literal("Harmoniseringsbeslut", lang="sv")))
+    graph.add((doc, DCTERMS.title, Literal("Harmonisation decisions", lang="en")))
+    graph.add((doc, DCTERMS.description, Literal(
+        "Which canonical programme each local name denotes, decided by a person (PROV-O). "
+        "Written by `insatsgraf harmonise accept|reject|map`.", lang="en")))
+    graph.add((doc, DCTERMS.conformsTo, URIRef("https://w3id.org/insatsgraf/def")))
+    graph.add((doc, OWL.versionInfo, Literal(__version__)))
+    for d in decisions:
+        node = URIRef(iris.decision(d.uid, base))
+        graph.add((node, RDF.type, IG.Decision))
+        graph.add((node, RDF.type, PROV.Activity))
+        graph.add((node, IG.decidedName, Literal(d.name)))
+        graph.add((node, IG.decisionOutcome, _outcome_iri(d.outcome, base)))
+        graph.add((node, IG.decisionRelation, _kind_iri(d.relation, base)))
+        if d.programme:
+            graph.add((node, IG.decidedProgramme, URIRef(iris.programme(d.programme, base))))
+        if d.org:
+            graph.add((node, IG.decisionScope, URIRef(iris.organisation(d.org, base))))
+        if d.reason:
+            graph.add((node, IG.reason, Literal(d.reason)))
+        graph.add((node, PROV.endedAtTime, Literal(d.at.isoformat(), datatype=XSD.dateTime)))
+        agent = BNode(f"agent{d.uid}")
+        graph.add((node, PROV.wasAssociatedWith, agent))
+        graph.add((agent, RDF.type, PROV.Agent))
+        graph.add((agent, FOAF.name, Literal(d.by)))
+        if d.on_behalf_of:
+            graph.add((agent, PROV.actedOnBehalfOf, URIRef(iris.organisation(d.on_behalf_of, base))))
+    for name, programme in hidden_labels(decisions):
+        graph.add((URIRef(iris.programme(programme, base)), SKOS.hiddenLabel, Literal(name)))
+    return graph
+
+
+def hidden_labels(decisions: Iterable[Decision]) -> list[tuple[str, str]]:
+    """(name, programme) for every name whose latest global decision says "the same programme"."""
+    latest: dict[tuple[str, str], Decision] = {}
+    for d in sorted(decisions, key=lambda d: d.at):
+        if d.org is None and d.programme:
+            latest[(d.key, d.programme)] = d
+    return sorted((d.name, d.programme or "") for d in latest.values()
+                  if d.outcome in ("accepted", "mapped") and d.relation == "same")
+
+
+def _notation(iri: str, prefix: str) -> str:
+    return iri[len(prefix):] if iri.startswith(prefix) else iri.rsplit("/", 1)[-1]
+
+
+def from_graph(graph: Graph, base: str) -> list[Decision]:
+    """The decisions in a graph (the file or the store's decisions graph), oldest first."""
+    out: list[Decision] = []
+    for node in graph.subjects(RDF.type, IG.Decision):
+        def one(p: URIRef) -> str | None:
+            value = graph.value(node, p)
+            return str(value) if value is not None else None
+
+        agent = graph.value(node, PROV.wasAssociatedWith)
+        behalf = graph.value(agent, PROV.actedOnBehalfOf) if agent is not None else None
+        programme = one(IG.decidedProgramme)
+        scope = one(IG.decisionScope)
+        ended = graph.value(node, PROV.endedAtTime)
+        at = datetime.fromisoformat(str(ended)) if ended is not None else datetime.min
+        at = at if at.tzinfo else at.replace(tzinfo=UTC)
+        out.append(Decision(
+            name=one(IG.decidedName) or "",
+            outcome=_notation(one(IG.decisionOutcome) or "", iris.concept("decision-outcome", "", base)),
+            programme=_notation(programme, iris.programme("", base)) if programme else None,
+            by=str(graph.value(agent, FOAF.name) or "") if agent is not None else "",
+            relation=_notation(one(IG.decisionRelation) or "same", iris.concept("variant-kind", "", base)),
+            reason=one(IG.reason) or "",
+            org=iris.org_id(scope, base) if scope else None,
+            on_behalf_of=iris.org_id(str(behalf), base) if behalf is not None else None,
+            at=at,
+            uid=str(node).rsplit("/", 1)[-1],
+        ))
+    return sorted(out, key=lambda d: (d.at, d.uid))
+
+
+def rules_from_store(store: Store) -> list[Rule]:
+    """The matcher's view of the store's decisions graph."""
+    graph = store.graph(iris.graph("decisions", store.base))
+    return [d.rule() for d in from_graph(graph, store.base)]
+
+
+def default_path(settings: Settings) -> Path:
+    return settings.data_dir / "decisions.ttl"
+
+
+def read_file(path: Path, base: str) -> list[Decision]:
+    """The decisions in a file (none if it does not exist yet)."""
+    if not path.exists():
+        return []
+    graph = Graph()
+    try:
+        graph.parse(data=iris.rebase(path.read_text(encoding="utf-8"), base), format="turtle")
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise UserError(f"the decisions file cannot be read: {exc}. Fix it or restore it from git.",
+                        f"beslutsfilen går inte att läsa: {exc}. Rätta den eller återställ den från git.",
+                        file=str(path), code="bad-decisions-file") from exc
+    return from_graph(graph, base)
+
+
+def serialise(decisions: Iterable[Decision]) -> str:
+    """The file text: always with the default base, like every Turtle file in the repository."""
+    body = to_graph(decisions, DEFAULT_BASE).serialize(format="turtle")
+    return HEADER + body
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+# -- recording -----------------------------------------------------------------------------------
+
+
+def check(store: Store, decision: Decision) -> None:
+    """Reject a decision that names an unknown programme, organisation, outcome or relation."""
+    if not decision.name.strip():
+        raise UserError("the decision needs the local name it is about.",
+                        "beslutet behöver det lokala namn det gäller.", code="bad-decision")
+    if not decision.by.strip():
+        raise UserError("say who decides (--by NAME): decisions record who made them.",
+                        "ange vem som beslutar (--by NAMN): besluten sparar vem som fattade dem.",
+                        code="bad-decision")
+    if decision.outcome not in OUTCOMES:
+        raise UserError(f"unknown outcome '{decision.outcome}': use one of {', '.join(OUTCOMES)}.",
+                        f"okänt utfall '{decision.outcome}': använd något av {', '.join(OUTCOMES)}.",
+                        code="bad-decision")
+    if decision.relation not in VARIANT_KINDS:
+        raise UserError(f"unknown relation '{decision.relation}': use one of {', '.join(VARIANT_KINDS)}.",
+                        f"okänd relation '{decision.relation}': använd någon av {', '.join(VARIANT_KINDS)}.",
+                        code="bad-decision")
+    if decision.programme is None and decision.outcome != "mapped":
+        raise UserError("accept and reject need a programme id.",
+                        "godkänn och avvisa kräver ett program-id.", code="bad-decision")
+    base = store.base
+    if decision.programme and not store.query(
+            f"ASK {{ <{iris.programme(decision.programme, base)}> "
+            f"<http://www.w3.org/2004/02/skos/core#notation> ?n }}").boolean:
+        raise UserError(f"unknown programme '{decision.programme}': use an id from the catalogue "
+                        "(programmes.csv, e.g. komet, cos, mst).",
+                        f"okänt program '{decision.programme}': använd ett id ur katalogen "
+                        "(programmes.csv, t.ex. komet, cos, mst).", code="unknown-programme")
+    if decision.org and not store.query(f"ASK {{ <{iris.organisation(decision.org, base)}> ?p ?o }}").boolean:
+        raise UserError(f"unknown organisation '{decision.org}': use an id from organisations.csv.",
+                        f"okänd organisation '{decision.org}': använd ett id från organisations.csv.",
+                        code="unknown-org")
+
+
+def record_decisions(store: Store, settings: Settings, decisions: list[Decision],
+                     path: Path | None = None) -> list[Decision]:
+    """Add decisions to the file and the store's decisions graph, both or neither."""
+    for decision in decisions:
+        check(store, decision)
+    path = path or default_path(settings)
+    everything = read_file(path, store.base) + decisions
+    name = iris.graph("decisions", store.base)
+    before = store.graph(name)
+    store.replace_graphs({name: to_graph(everything, store.base)})
+    try:
+        _write_atomically(path, serialise(everything))
+    except OSError as exc:
+        try:
+            store.replace_graphs({name: before})
+        except StoreError:  # pragma: no cover - nothing more can be done; say both
+            pass
+        raise UserError(f"the decisions file cannot be written: {exc}. Nothing was recorded.",
+                        f"beslutsfilen går inte att skriva: {exc}. Inget sparades.",
+                        file=str(path), code="decisions-not-written") from exc
+    return decisions
+
+
+def record_decision(store: Store, settings: Settings, decision: Decision, path: Path | None = None) -> Decision:
+    """Record one decision (see ``record_decisions``)."""
+    return record_decisions(store, settings, [decision], path)[0]
+
+
+def sync_store(store: Store, settings: Settings, path: Path | None = None) -> int:
+    """Replace the store's decisions graph from the file; returns the number of decisions."""
+    decisions = read_file(path or default_path(settings), store.base)
+    store.replace_graphs({iris.graph("decisions", store.base): to_graph(decisions, store.base)})
+    return len(decisions)
