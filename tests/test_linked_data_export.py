@@ -1,0 +1,134 @@
+"""Dumps: which graphs are published, every format round-trips, the CLI and /dumps/… agree."""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from rdflib import Dataset, Graph, URIRef
+from rdflib.compare import isomorphic
+from typer.testing import CliRunner
+
+from insatsgraf import iris
+from insatsgraf.api import create_app
+from insatsgraf.cli import app as cli_app
+from insatsgraf.config import Settings
+from insatsgraf.errors import UserError
+from insatsgraf.export import FORMATS, published_graph_names, serialise
+from insatsgraf.store import OxigraphStore
+from tests.linked_data_fixtures import ORG, SUBMISSION_DATE, gnesta_store
+
+BASE = Settings().base
+HISTORY = iris.submission(ORG, SUBMISSION_DATE, BASE)
+PROVENANCE = iris.graph(f"provenance/{ORG}", BASE)
+PERSON = "Fixture Person"
+
+
+@pytest.fixture(scope="module")
+def store() -> OxigraphStore:
+    return gnesta_store()
+
+
+def union_of(store: OxigraphStore, names: list[str]) -> Graph:
+    graph = Graph()
+    for name in names:
+        graph += store.graph(name)
+    return graph
+
+
+def test_public_dump_leaves_out_history_decisions_and_provenance(store: OxigraphStore) -> None:
+    names = published_graph_names(store)
+    assert iris.current_graph(ORG, BASE) in names and iris.graph("catalogue", BASE) in names
+    assert HISTORY not in names and PROVENANCE not in names
+    assert not any(iris.is_history_graph(n, BASE) or "/graph/provenance/" in n or n.endswith("/graph/decisions")
+                   for n in names)
+    assert HISTORY in published_graph_names(store, include_history=True)
+    internal = published_graph_names(store, include_internal=True)
+    assert PROVENANCE in internal and HISTORY not in internal
+
+
+@pytest.mark.parametrize("fmt", ["ttl", "nt", "jsonld"])
+def test_triple_formats_hold_exactly_the_union_of_the_published_graphs(store: OxigraphStore, fmt: str) -> None:
+    expected = union_of(store, published_graph_names(store))
+    parsed = Graph().parse(data=serialise(store, fmt), format=FORMATS[fmt].rdflib)
+    assert len(parsed) == len(expected) > 1000
+    assert isomorphic(parsed, expected)  # the ontology's OWL restrictions are blank nodes
+    assert PERSON.encode() not in serialise(store, fmt)
+
+
+def test_trig_keeps_graph_names(store: OxigraphStore) -> None:
+    dataset = Dataset()
+    dataset.parse(data=serialise(store, "trig"), format="trig")
+    names = {str(g.identifier) for g in dataset.graphs() if len(g)}
+    assert names == set(published_graph_names(store))
+    current = dataset.graph(URIRef(iris.current_graph(ORG, BASE)))
+    assert len(current) == len(store.graph(iris.current_graph(ORG, BASE)))
+
+
+def test_flags_add_history_and_internal_graphs(store: OxigraphStore) -> None:
+    dataset = Dataset()
+    dataset.parse(data=serialise(store, "trig", include_history=True, include_internal=True), format="trig")
+    names = {str(g.identifier) for g in dataset.graphs() if len(g)}
+    assert {HISTORY, PROVENANCE} <= names
+    assert PERSON.encode() in serialise(store, "nt", include_internal=True)
+
+
+def test_ntriples_dump_is_sorted_and_repeatable(store: OxigraphStore) -> None:
+    first = serialise(store, "nt")
+    lines = first.decode().splitlines()
+    assert lines == sorted(lines)
+    assert serialise(store, "nt") == first
+
+
+def test_unknown_format_is_a_user_error(store: OxigraphStore) -> None:
+    with pytest.raises(UserError) as info:
+        serialise(store, "csv")
+    assert "ttl" in info.value.en and "välj" in info.value.sv
+
+
+def test_cli_export_writes_the_file_or_nothing(tmp_path: Path) -> None:
+    store_dir = tmp_path / "store"
+    disk = OxigraphStore(store_dir)
+    memory = gnesta_store()
+    disk.replace_graphs({name: memory.graph(name) for name in memory.graph_names()})
+    disk.close()
+    runner = CliRunner()
+    out = tmp_path / "dump.nt"
+    ok = runner.invoke(cli_app, ["export", "--format", "nt", "--out", str(out), "--store", str(store_dir)])
+    assert ok.exit_code == 0, ok.output
+    assert isomorphic(Graph().parse(out, format="nt"), Graph().parse(data=serialise(memory, "nt"), format="nt"))
+    trig = runner.invoke(cli_app, ["export", "--format", "trig", "--include-history", "--store", str(store_dir)])
+    assert trig.exit_code == 0 and HISTORY in trig.stdout
+    bad_out = tmp_path / "bad.out"
+    bad = runner.invoke(cli_app, ["export", "--format", "xlsx", "--out", str(bad_out), "--store", str(store_dir)])
+    assert bad.exit_code == 2 and "unknown export format" in bad.output
+    assert not bad_out.exists()
+
+
+@pytest.fixture(scope="module")
+def client(store: OxigraphStore) -> Iterator[TestClient]:
+    with TestClient(create_app(Settings().with_(store="memory:"), store)) as c:
+        yield c
+
+
+@pytest.mark.parametrize("fmt", list(FORMATS))
+def test_http_dump_is_the_gzip_of_the_export(client: TestClient, store: OxigraphStore, fmt: str) -> None:
+    name = f"insatsgraf.{FORMATS[fmt].extension}.gz"
+    r = client.get(f"/dumps/{name}")
+    assert r.status_code == 200
+    assert r.headers["content-type"] == "application/gzip"
+    assert name in r.headers["content-disposition"]
+    assert gzip.decompress(r.content) == serialise(store, fmt)
+    again = client.get(f"/dumps/{name}", headers={"If-None-Match": r.headers["etag"]})
+    assert again.status_code == 304 and not again.content
+
+
+def test_dump_index_links_every_dump_and_unknown_dump_is_404(client: TestClient) -> None:
+    index = client.get("/dumps/")
+    for spec in FORMATS.values():
+        assert f'href="/dumps/insatsgraf.{spec.extension}.gz"' in index.text
+    missing = client.get("/dumps/insatsgraf.csv.gz")
+    assert missing.status_code == 404 and "insatsgraf.ttl.gz" in missing.json()["message"]["en"]
