@@ -83,10 +83,15 @@ def _ranges(accept: str) -> list[tuple[str, float]]:
 
 
 def negotiate(accept: str | None, offered: Sequence[str]) -> str | None:
-    """The offered type the client prefers (highest q, the most specific range decides), ``None`` if none."""
+    """The offered type the client prefers (highest q, the most specific range decides), ``None`` if none.
+
+    ``application/json`` means SPARQL JSON results for SELECT/ASK and JSON-LD for graphs.
+    """
     if not accept or not accept.strip():
         return offered[0]
     ranges = _ranges(accept)
+    if JSONLD in offered:
+        ranges = [(JSONLD if r == JSON else r, q) for r, q in ranges]
     best: tuple[float, int] | None = None
     choice = None
     for index, media in enumerate(offered):

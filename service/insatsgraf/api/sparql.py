@@ -95,11 +95,18 @@ def _named_nodes(iri_list: list[str], param: str) -> list[ox.NamedNode]:
                        f"{param}: inte en absolut IRI: {exc}") from exc
 
 
-def _check(cancel: threading.Event, deadline: float, count: int, max_rows: int) -> None:
+def _problem(cancel: threading.Event, deadline: float, count: int, max_rows: int) -> type[Exception] | None:
     if count > max_rows:
-        raise TooManyRows
+        return TooManyRows
     if cancel.is_set() or time.monotonic() > deadline:
-        raise QueryTimeout
+        return QueryTimeout
+    return None
+
+
+def _check(cancel: threading.Event, deadline: float, count: int, max_rows: int) -> None:
+    problem = _problem(cancel, deadline, count, max_rows)
+    if problem is not None:
+        raise problem
 
 
 def evaluate_embedded(store: OxigraphStore, sparql: str, dataset: Dataset, *, max_rows: int,
@@ -121,18 +128,35 @@ def evaluate_embedded(store: OxigraphStore, sparql: str, dataset: Dataset, *, ma
         raise QuerySyntaxError(str(exc)) from exc
     if isinstance(result, ox.QueryBoolean):
         return QueryResult(kind="ask", boolean=bool(result))
+    # Oxigraph's result iterators must be dropped in the thread that made them, so collect without
+    # raising (an exception's traceback would carry them to the request's thread), drop, then raise.
+    answer, problem = _collect(result, cancel, deadline, max_rows)
+    del result
+    if problem is not None:
+        raise problem()
+    return answer
+
+
+def _collect(result: ox.QuerySolutions | ox.QueryTriples, cancel: threading.Event, deadline: float,
+             max_rows: int) -> tuple[Answer, type[Exception] | None]:
+    """Rows (or triples) until the end, the row limit or the deadline; never raises those two."""
+    problem: type[Exception] | None = None
     if isinstance(result, ox.QuerySolutions):
         names = [v.value for v in result.variables]
-        rows = []
+        rows: list[dict[str, Any]] = []
         for solution in result:
             rows.append({n: formats.term_json(t) for n, t in zip(names, solution, strict=True) if t is not None})
-            _check(cancel, deadline, len(rows), max_rows)
-        return QueryResult(kind="select", vars=names, rows=rows)
-    triples = []
+            problem = _problem(cancel, deadline, len(rows), max_rows)
+            if problem:
+                break
+        return QueryResult(kind="select", vars=names, rows=rows), problem
+    triples: list[ox.Triple] = []
     for triple in result:
         triples.append(triple)
-        _check(cancel, deadline, len(triples), max_rows)
-    return triples
+        problem = _problem(cancel, deadline, len(triples), max_rows)
+        if problem:
+            break
+    return triples, problem
 
 
 def evaluate(store: Store, sparql: str, dataset: Dataset, *, max_rows: int,
