@@ -1,9 +1,184 @@
-"""Commands of this group are added by the issue that owns them."""
+"""Submission commands: ingest, validate, submit, history, diff, template. Thin layers over the library."""
 
 from __future__ import annotations
 
+import json
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+from insatsgraf import iris
+from insatsgraf.commands.common import StoreOption, console, err_console, open_or_exit, settings_for
+from insatsgraf.config import Settings
+from insatsgraf.errors import UserError
+from insatsgraf.store import Store
+from insatsgraf.validate import ValidationFailed
+
+
+class Format(str, Enum):
+    text = "text"
+    json = "json"
+
+
+FileArg = Annotated[Path, typer.Argument(help="A CSV (UTF-8 or Windows-1252, , or ;), XLSX or Turtle file.")]
+OrgOption = Annotated[str | None, typer.Option("--org", help="Organisation id, e.g. 0580 or 0180-bromma.")]
+FormatOption = Annotated[Format, typer.Option("--format", help="text for people, json for machines.")]
 
 
 def register(app: typer.Typer) -> None:
-    """No commands yet."""
+    app.command("ingest")(ingest)
+    app.command("validate")(validate)
+    app.command("submit")(submit)
+    app.command("history")(history)
+    app.command("diff")(diff)
+    app.command("template")(template)
+
+
+def _fail(exc: UserError, fmt: Format = Format.text) -> typer.Exit:
+    """Print a user error (the report for a failed validation) and choose the exit code: 1 invalid, 2 unreadable."""
+    if fmt is Format.json:
+        console.print_json(json.dumps(exc.to_json(), ensure_ascii=False))
+    else:
+        err_console.print(exc.text(), markup=False, highlight=False)
+    return typer.Exit(1 if isinstance(exc, ValidationFailed) else 2)
+
+
+def _open_loaded(store: str | None, *, read_only: bool = False) -> tuple[Settings, Store]:
+    """Open the store and check the bundled reference data is there (validation needs the registers)."""
+    settings = settings_for(store)
+    spec = settings.store
+    if read_only and not spec.startswith("sparql+") and spec not in ("memory:", ":memory:") and not Path(spec).exists():
+        err_console.print(f"no store at {spec}: run `insatsgraf load` first / ingen databas i {spec}: kör `insatsgraf load` först")
+        raise typer.Exit(2)
+    settings, st = open_or_exit(store, read_only=read_only)
+    if iris.graph("organisations", settings.base) not in st.graph_names():
+        err_console.print(f"the store at {spec} has no organisation register: run `insatsgraf load` first / "
+                          f"databasen i {spec} saknar organisationsregistret: kör `insatsgraf load` först")
+        raise typer.Exit(2)
+    return settings, st
+
+
+def ingest(
+    file: FileArg,
+    org: OrgOption = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Write the Turtle here (default: print it).")] = None,
+    date: Annotated[str | None, typer.Option("--date", help="Record this submission date (YYYY-MM-DD) in the file.")] = None,
+    store: StoreOption = None,
+) -> None:
+    """Turn a spreadsheet into Turtle (no validation, nothing written to the store)."""
+    from insatsgraf.submissions import ingest_to_turtle
+
+    settings = settings_for(store)
+    try:
+        text, graph = ingest_to_turtle(file, org, settings, issued=date)
+    except UserError as exc:
+        raise _fail(exc) from exc
+    if out is None:
+        console.print(text, markup=False, highlight=False, soft_wrap=True)
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+    err_console.print(f"wrote {out} ({len(graph)} triples)")
+
+
+def validate(file: FileArg, org: OrgOption = None, format: FormatOption = Format.text, store: StoreOption = None) -> None:
+    """Validate a spreadsheet or Turtle file with the SHACL shapes: exit 0 conforms, 1 does not, 2 unreadable."""
+    from insatsgraf.validate import validate_file
+
+    settings, st = _open_loaded(store)
+    try:
+        report = validate_file(file, st, settings, org=org)
+    except UserError as exc:
+        raise _fail(exc, format) from exc
+    finally:
+        st.close()
+    if format is Format.json:
+        console.print_json(report.dumps())
+    else:
+        console.print(report.text(), markup=False, highlight=False)
+    raise typer.Exit(0 if report.conforms else 1)
+
+
+def submit(
+    file: FileArg,
+    org: OrgOption = None,
+    date: Annotated[str | None, typer.Option("--date", help="Submission date YYYY-MM-DD (default today).")] = None,
+    by: Annotated[str | None, typer.Option("--by", help="Who submits (a name), recorded in the provenance.")] = None,
+    format: FormatOption = Format.text,
+    store: StoreOption = None,
+) -> None:
+    """Validate a file and make it the organisation's current data, keeping the previous one in history."""
+    from insatsgraf.submissions import submit_file
+
+    settings, st = _open_loaded(store)
+    try:
+        result = submit_file(st, settings, file, org, date, by)
+    except UserError as exc:
+        raise _fail(exc, format) from exc
+    finally:
+        st.close()
+    if format is Format.json:
+        console.print_json(json.dumps(result.to_json(), ensure_ascii=False))
+        return
+    console.print(f"accepted / godkänd: {result.submission} ({result.offerings} offerings, {result.triples} triples)")
+    if result.report.warnings:
+        console.print(result.report.text(), markup=False, highlight=False)
+
+
+def history(org: Annotated[str, typer.Option("--org", help="Organisation id.")], format: FormatOption = Format.text,
+            store: StoreOption = None) -> None:
+    """List an organisation's accepted submissions, oldest first."""
+    from insatsgraf.submissions import history as run_history
+
+    settings, st = _open_loaded(store)
+    try:
+        rows = run_history(st, org, settings)
+    finally:
+        st.close()
+    if format is Format.json:
+        console.print_json(json.dumps(rows, ensure_ascii=False))
+        return
+    if not rows:
+        console.print(f"organisation {org} has no submissions / har inga inrapporteringar")
+        return
+    for row in rows:
+        mark = "*" if row["current"] else " "
+        console.print(f"{mark} {str(row['submission']).rsplit('/', 1)[-1]}  {row['offerings']} offerings  "
+                      f"{row['file']}  sha256 {str(row['sha256'])[:12]}  {row['by'] or ''}", markup=False, highlight=False)
+
+
+def diff(
+    org: Annotated[str, typer.Option("--org", help="Organisation id.")],
+    from_: Annotated[str | None, typer.Option("--from", help="Date (or date-n) of the older submission.")] = None,
+    to: Annotated[str | None, typer.Option("--to", help="Date (or date-n) of the newer one (default: current).")] = None,
+    format: FormatOption = Format.text,
+    store: StoreOption = None,
+) -> None:
+    """Offerings added, removed and changed between two submissions (default: the last two)."""
+    from insatsgraf.submissions import diff as run_diff
+
+    settings, st = _open_loaded(store)
+    try:
+        result = run_diff(st, org, from_, to, settings)
+    except UserError as exc:
+        raise _fail(exc, format) from exc
+    finally:
+        st.close()
+    if format is Format.json:
+        console.print_json(json.dumps(result.to_json(), ensure_ascii=False))
+    else:
+        console.print(result.text(), markup=False, highlight=False)
+
+
+def template(
+    out: Annotated[Path, typer.Option("--out", help="Where to write the template (.xlsx).")],
+    store: StoreOption = None,
+) -> None:
+    """Write the XLSX submission template: headers, an explanation sheet and drop-down lists."""
+    from insatsgraf.template import write_template
+
+    settings = settings_for(store)
+    write_template(out, settings)
+    console.print(f"wrote {out}")

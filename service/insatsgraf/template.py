@@ -1,0 +1,115 @@
+"""The XLSX submission template: the headers, an explanation sheet in Swedish, drop-down lists.
+
+Every value written goes through ``safe_cell`` so that text beginning with ``= + - @`` is stored as text
+and never becomes a formula when the workbook is opened (formula injection).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from insatsgraf import vocab
+from insatsgraf.columns import COLUMNS
+from insatsgraf.config import Settings
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+DATA_ROWS = 500
+"""How many rows the drop-down lists cover."""
+
+
+def safe_cell(cell: Cell, value: object) -> None:
+    """Write ``value`` as a plain value: text that a spreadsheet would take as a formula is prefixed with '."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        cell.value = "'" + value
+        cell.data_type = "s"
+        cell.quotePrefix = True
+    else:
+        cell.value = value
+
+
+def _write_row(sheet, row: int, values: list[object]) -> None:  # type: ignore[no-untyped-def]
+    for col, value in enumerate(values, start=1):
+        safe_cell(sheet.cell(row=row, column=col), value)
+
+
+def build_template(settings: Settings) -> Workbook:
+    """The template workbook: ``Insatser`` (headers), ``Förklaring`` (explanations), ``Listor`` (drop-down values)."""
+    vocabulary = vocab.load(settings)
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Insatser"
+    _write_row(sheet, 1, [c.name for c in COLUMNS])
+    for col, column in enumerate(COLUMNS, start=1):
+        cell = sheet.cell(row=1, column=col)
+        cell.font = Font(bold=True)
+        if column.name == "insats":
+            cell.fill = PatternFill("solid", fgColor="FFE699")
+        sheet.column_dimensions[get_column_letter(col)].width = max(14, len(column.name) + 4)
+    sheet.freeze_panes = "A2"
+
+    lists = book.create_sheet("Listor")
+    explain = book.create_sheet("Förklaring", 1)
+    _write_row(explain, 1, ["kolumn", "förklaring", "explanation (English)", "tillåtna värden", "flera värden med ;"])
+    for cell in explain[1]:
+        cell.font = Font(bold=True)
+    list_col = 0
+    for row, column in enumerate(COLUMNS, start=2):
+        words = _choices(column.name, column.scheme, vocabulary)
+        shown = ", ".join(words) if column.scheme else (f"{len(words)} id, se bladet Listor" if words else "")
+        _write_row(explain, row, [column.name, column.sv, column.en, shown, "ja" if column.multi else "nej"])
+        if words:
+            list_col += 1
+            letter = get_column_letter(list_col)
+            safe_cell(lists.cell(row=1, column=list_col), column.name)
+            for i, word in enumerate(words, start=2):
+                safe_cell(lists.cell(row=i, column=list_col), word)
+            ref = f"{quote_sheetname('Listor')}!${letter}$2:${letter}${len(words) + 1}"
+            validation = DataValidation(type="list", formula1=ref, allow_blank=True,
+                                        showErrorMessage=True)
+            validation.promptTitle = column.name
+            validation.prompt = column.sv[:250]
+            validation.showInputMessage = True
+            if column.multi or not column.scheme:  # several are typed with ;, names are allowed too: only warn
+                validation.errorStyle = "warning"
+            target = get_column_letter(COLUMNS.index(column) + 1)
+            validation.add(f"{target}2:{target}{DATA_ROWS + 1}")
+            sheet.add_data_validation(validation)
+    for letter, width in (("A", 18), ("B", 60), ("C", 60), ("D", 60), ("E", 10)):
+        explain.column_dimensions[letter].width = width
+    lists.sheet_state = "hidden"
+    return book
+
+
+def _choices(column: str, scheme: str | None, vocabulary: vocab.Vocabulary) -> list[str]:
+    """The drop-down values of a column: vocabulary words, catalogue ids or organisation ids."""
+    if column == "program":
+        return sorted(vocabulary.programme_ids)
+    if column == "samverkan_med":
+        return sorted(vocabulary.organisations)
+    return _sheet_words(scheme, vocabulary) if scheme else []
+
+
+def _sheet_words(scheme: str | None, vocabulary: vocab.Vocabulary) -> list[str]:
+    """The words a person types in a vocabulary column: the contract's lower-case Swedish words."""
+    words = {
+        "variant-kind": ["samma", "egen variant", "lokal anpassning", "liknande"],
+        "target-group": ["barn", "unga", "föräldrar", "familj", "vuxna", "äldre"],
+        "prevention-level": ["universell", "selektiv", "indikerad"],
+        "form": ["service", "bistånd"],
+        "delivery": ["egen regi", "upphandlad", "samverkan"],
+    }.get(scheme or "")
+    if words:
+        return [w for w in words if vocabulary.concept(scheme or "", w) is not None]
+    return list(vocabulary.display.get(scheme or "", []))
+
+
+def write_template(path: Path, settings: Settings) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    build_template(settings).save(path)
+    return path
