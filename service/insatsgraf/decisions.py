@@ -52,7 +52,7 @@ class Decision:
     org: str | None = None
     on_behalf_of: str | None = None
     """The organisation of the token used over HTTP, if any."""
-    at: datetime = field(default_factory=lambda: datetime.now(UTC).replace(microsecond=0))
+    at: datetime = field(default_factory=lambda: datetime.now(UTC))
     uid: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     @property

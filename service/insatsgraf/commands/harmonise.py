@@ -1,9 +1,172 @@
-"""Commands of this group are added by the issue that owns them."""
+"""``insatsgraf harmonise``: proposals for the local names in the store, and the decisions people make on them."""
 
 from __future__ import annotations
 
+import csv
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+from insatsgraf.commands.common import StoreOption, err_console, open_or_exit
+from insatsgraf.decisions import Decision, default_path, record_decisions
+from insatsgraf.errors import UserError
+from insatsgraf.harmonise import CSV_COLUMNS, VARIANT_KINDS, Catalogue, Proposal, match, propose
+from insatsgraf.store import Store
+
+harmonise_app = typer.Typer(
+    help="Map local names to canonical programmes: proposals (this command) and decisions (accept/reject/map).",
+    invoke_without_command=True,
+    no_args_is_help=False,
+)
+
+OrgOption = Annotated[str | None, typer.Option("--org", help="Organisation id (e.g. 0580); its districts too.")]
+ByOption = Annotated[str, typer.Option("--by", envvar="INSATSGRAF_USER", help="Who decides (recorded, PROV-O).")]
+ReasonOption = Annotated[str, typer.Option("--reason", help="Why (recorded with the decision).")]
+ScopeOption = Annotated[
+    str | None, typer.Option("--org", help="Make the decision hold for this organisation's name only.")
+]
+DecisionsOption = Annotated[
+    Path | None,
+    typer.Option("--decisions", envvar="INSATSGRAF_DECISIONS",
+                 help="Decisions file, the source of truth for the decisions graph (default data/ttl/decisions.ttl)."),
+]
 
 
 def register(app: typer.Typer) -> None:
-    """No commands yet."""
+    app.add_typer(harmonise_app, name="harmonise")
+
+
+@harmonise_app.callback()
+def proposals(
+    ctx: typer.Context,
+    org: OrgOption = None,
+    fmt: Annotated[str, typer.Option("--format", help="csv or json.")] = "csv",
+    store: StoreOption = None,
+) -> None:
+    """Print the proposed mapping of every local name in the store: org,insats,programme,relation,score,status."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if fmt not in ("csv", "json"):
+        err_console.print(f"[red]error:[/red] --format must be csv or json, not '{fmt}' / ska vara csv eller json")
+        raise typer.Exit(2)
+    settings, st = open_or_exit(store, read_only=True)
+    try:
+        found = propose(st, settings, org)
+    except UserError as exc:
+        _fail(exc)
+    write_proposals(found, fmt)
+
+
+def write_proposals(found: list[Proposal], fmt: str) -> None:
+    if fmt == "json":
+        json.dump([p.to_json() for p in found], sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        return
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    writer.writerows(p.row() for p in found)
+
+
+def _fail(exc: UserError) -> None:
+    err_console.print(f"[red]error:[/red] {exc.text()}")
+    raise typer.Exit(2) from exc
+
+
+def current(st: Store, name: str, org: str | None) -> list[Proposal]:
+    """What the matcher proposes for ``name`` now (decisions applied)."""
+    return [p for p in match(name, Catalogue.from_store(st), org or "") if p.programme]
+
+
+def _relation(p: Proposal) -> str:
+    return "same" if p.relation == "same" else (p.variant_kind or "own-variant")
+
+
+def accept_decisions(st: Store, name: str, programme: str | None, by: str, reason: str, org: str | None,
+                     relation: str | None) -> list[Decision]:
+    """Accept the current proposal(s) for ``name`` (or the one for ``programme``)."""
+    proposed = current(st, name, org)
+    chosen = [p for p in proposed if programme is None or p.programme == programme]
+    if not chosen:
+        raise UserError(
+            f"nothing is proposed for '{name}'" + (f" as {programme}" if programme else "")
+            + ": use `insatsgraf harmonise map` to choose a programme by hand.",
+            f"inget förslag finns för '{name}'" + (f" som {programme}" if programme else "")
+            + ": använd `insatsgraf harmonise map` för att välja program manuellt.",
+            code="not-proposed",
+        )
+    return [Decision(name, "accepted", p.programme, by, relation or _relation(p), reason, org) for p in chosen]
+
+
+def reject_decisions(st: Store, name: str, programme: str | None, by: str, reason: str,
+                     org: str | None) -> list[Decision]:
+    """Reject one pair, or every current proposal for ``name``."""
+    if programme:
+        return [Decision(name, "rejected", programme, by, "same", reason, org)]
+    proposed = current(st, name, org)
+    if not proposed:
+        raise UserError(f"nothing is proposed for '{name}', so there is nothing to reject.",
+                        f"inget förslag finns för '{name}', så det finns inget att avvisa.", code="not-proposed")
+    return [Decision(name, "rejected", p.programme, by, _relation(p), reason, org) for p in proposed]
+
+
+def _record(store: str | None, decisions_file: Path | None, build: Callable[[Store], list[Decision]]) -> None:
+    settings, st = open_or_exit(store)
+    try:
+        made = record_decisions(st, settings, build(st), decisions_file or default_path(settings))
+    except UserError as exc:
+        _fail(exc)
+    finally:
+        st.close()
+    for d in made:
+        target = d.programme or "—"
+        scope = f" [{d.org}]" if d.org else ""
+        print(f"{d.outcome}: '{d.name}'{scope} → {target} ({d.relation}) by {d.by}")
+
+
+@harmonise_app.command("accept")
+def accept(
+    name: Annotated[str, typer.Argument(help="The local name, as written.")],
+    programme: Annotated[str | None, typer.Argument(help="Programme id; default: every current proposal.")] = None,
+    by: ByOption = "",
+    reason: ReasonOption = "",
+    org: ScopeOption = None,
+    relation: Annotated[str | None, typer.Option(help=f"Override: {', '.join(VARIANT_KINDS)}.")] = None,
+    store: StoreOption = None,
+    decisions: DecisionsOption = None,
+) -> None:
+    """Accept the proposed mapping of NAME: future runs use it, and it survives resubmission."""
+    _record(store, decisions, lambda st: accept_decisions(st, name, programme, by, reason, org, relation))
+
+
+@harmonise_app.command("reject")
+def reject(
+    name: Annotated[str, typer.Argument(help="The local name, as written.")],
+    programme: Annotated[str | None, typer.Argument(help="Programme id; default: every current proposal.")] = None,
+    by: ByOption = "",
+    reason: ReasonOption = "",
+    org: ScopeOption = None,
+    store: StoreOption = None,
+    decisions: DecisionsOption = None,
+) -> None:
+    """Reject a proposed mapping of NAME: it is never proposed again."""
+    _record(store, decisions, lambda st: reject_decisions(st, name, programme, by, reason, org))
+
+
+@harmonise_app.command("map")
+def map_(
+    name: Annotated[str, typer.Argument(help="The local name, as written.")],
+    programme: Annotated[str, typer.Argument(help="Programme id, or 'none' for an intervention on no list.")],
+    by: ByOption = "",
+    reason: ReasonOption = "",
+    org: ScopeOption = None,
+    relation: Annotated[str, typer.Option(help=f"One of {', '.join(VARIANT_KINDS)}.")] = "same",
+    store: StoreOption = None,
+    decisions: DecisionsOption = None,
+) -> None:
+    """Map NAME to PROGRAMME by hand (or to none: a local intervention that is on no list)."""
+    target = None if programme.lower() in ("none", "-", "ingen") else programme
+    _record(store, decisions, lambda st: [Decision(name, "mapped", target, by, relation, reason, org)])
