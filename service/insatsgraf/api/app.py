@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -63,6 +64,7 @@ def create_app(
     app.state.store = store
     app.state.limits = limits
     app.state.tokens = tokens
+    app.state.write_lock = threading.Lock()
 
     app.add_middleware(
         CORSMiddleware,

@@ -7,6 +7,7 @@ Reads never need a token.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
@@ -75,6 +76,30 @@ AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
                         "This token writes for organisation 0480, not 0580.",
                         "Den här token skriver för organisation 0480, inte 0580."),
 }
+
+
+def too_large(limit: int) -> ApiError:
+    return ApiError(413, "too-large", f"The request body is larger than the limit of {limit} bytes.",
+                    f"Anropets innehåll är större än gränsen på {limit} byte.", max_bytes=limit)
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The whole body, refused with 413 as soon as ``Content-Length`` or the bytes received pass ``limit``."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise too_large(limit)
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise too_large(limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def get_write_lock(request: Request) -> threading.Lock:
+    """One writer at a time per app: a submission reads the provenance graph, then replaces it."""
+    return request.app.state.write_lock  # type: ignore[no-any-return]
 
 
 def get_store(request: Request) -> Store:

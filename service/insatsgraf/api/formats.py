@@ -62,7 +62,19 @@ _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 
 
-def _ranges(accept: str) -> list[tuple[str, float]]:
+def _alias(media: str, offered: Sequence[str]) -> str:
+    """Another name for an offered type (``application/json`` → SPARQL JSON or JSON-LD), else ``media``."""
+    if media in offered:
+        return media
+    target = ALIASES.get(media)
+    if target in offered:
+        return target  # type: ignore[return-value]
+    if media == "application/json" and JSONLD in offered:
+        return JSONLD
+    return media
+
+
+def _ranges(accept: str, offered: Sequence[str]) -> list[tuple[str, float]]:
     """``Accept`` as (media range, q) pairs; parameters other than q are ignored."""
     out = []
     for part in accept.split(","):
@@ -78,7 +90,7 @@ def _ranges(accept: str) -> list[tuple[str, float]]:
                     q = max(0.0, min(1.0, float(value)))
                 except ValueError:
                     q = 0.0
-        out.append((ALIASES.get(media, media), q))
+        out.append((_alias(media, offered), q))
     return out
 
 
@@ -89,9 +101,7 @@ def negotiate(accept: str | None, offered: Sequence[str]) -> str | None:
     """
     if not accept or not accept.strip():
         return offered[0]
-    ranges = _ranges(accept)
-    if JSONLD in offered:
-        ranges = [(JSONLD if r == JSON else r, q) for r, q in ranges]
+    ranges = _ranges(accept, offered)
     best: tuple[float, int] | None = None
     choice = None
     for index, media in enumerate(offered):

@@ -32,7 +32,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from insatsgraf import iris
 from insatsgraf.api import formats
-from insatsgraf.api.deps import ApiError, ServiceLimits, error_response, get_limits, get_store
+from insatsgraf.api.deps import ApiError, ServiceLimits, error_response, get_limits, get_store, read_body
 from insatsgraf.results import QueryResult
 from insatsgraf.store import OxigraphStore, QuerySyntaxError, Store
 
@@ -307,24 +307,6 @@ def _decode(body: bytes, what: str) -> str:
                        f"{what} är inte UTF-8: {exc}.") from exc
 
 
-async def _read_body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise _too_large(limit)
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise _too_large(limit)
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def _too_large(limit: int) -> ApiError:
-    return ApiError(413, "too-large", f"The request body is larger than {limit} bytes.",
-                    f"Anropets innehåll är större än {limit} byte.", max_bytes=limit)
-
-
 _MEDIA_TYPES: dict[str, dict[str, Any]] = {
     formats.JSON: {"schema": {"type": "object"}, "example": {"head": {"vars": ["programme", "label"]},
                    "results": {"bindings": [
@@ -421,7 +403,7 @@ async def sparql_post(
         raise _unsupported(f"charset {charset.group(1)} (only UTF-8 is accepted)")
     url_params = {k: request.query_params.getlist(k) for k in request.query_params}
     if media == "application/x-www-form-urlencoded":
-        body = _decode(await _read_body(request, limits.max_upload_bytes), "form")
+        body = _decode(await read_body(request, limits.max_upload_bytes), "form")
         params = parse_qs(body, keep_blank_values=True)
         if "update" in params:
             raise _update_refused()
@@ -429,7 +411,7 @@ async def sparql_post(
         dataset = _dataset(params) if ("default-graph-uri" in params or "named-graph-uri" in params) \
             else _dataset(url_params)
     elif media == "application/sparql-query":
-        sparql = _one_query([_decode(await _read_body(request, limits.max_upload_bytes), "query")])
+        sparql = _one_query([_decode(await read_body(request, limits.max_upload_bytes), "query")])
         dataset = _dataset(url_params)
     elif media == "application/sparql-update":
         raise _update_refused()
