@@ -199,7 +199,7 @@ def scope_results(graph: Graph, org: str, settings: Settings) -> list[Result]:
             "inrapportering: en organisation kan bara rapportera sina egna erbjudanden.",
             f"The file carries statements about {_short(subject, base)}, which is not part of organisation {org}'s "
             "submission: an organisation can only submit its own offerings.", focus=str(subject), shape=SCOPE,
-            component="scope"))
+            component="scope", row=_row(graph, subject)))
     for prop in (IG.offeredBy, PROV.wasAttributedTo):
         for subject, other in graph.subject_objects(prop):
             if other != org_iri:
