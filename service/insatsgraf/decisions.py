@@ -168,7 +168,9 @@ def rules_from_store(store: Store) -> list[Rule]:
 
 
 def default_path(settings: Settings) -> Path:
-    return settings.data_dir / "decisions.ttl"
+    """``$INSATSGRAF_DECISIONS`` if set (e.g. a deployment's own file), else ``data/ttl/decisions.ttl``."""
+    env = os.environ.get("INSATSGRAF_DECISIONS")
+    return Path(env) if env else settings.data_dir / "decisions.ttl"
 
 
 def read_file(path: Path, base: str) -> list[Decision]:

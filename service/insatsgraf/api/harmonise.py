@@ -1,7 +1,183 @@
-"""Routes of this concern; filled in by the issue that owns it."""
+"""Harmonisation over HTTP: proposals, decisions, and an OpenRefine reconciliation service.
+
+``/reconcile`` implements the Reconciliation Service API 0.2 (manifest, query batches over GET and POST,
+suggest, preview, data extension); CORS is open for the whole app (``create_app``), as the spec requires.
+``GET /harmonise`` lists proposals like ``insatsgraf harmonise``; ``POST /harmonise/decisions`` records a
+decision and needs a bearer token (a decision scoped to an organisation needs that organisation's token).
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import csv
+import io
+from pathlib import Path
+from typing import Annotated, Any, Literal
 
-router = APIRouter()
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from pydantic import BaseModel, Field
+
+from insatsgraf import reconcile as rc
+from insatsgraf.api.deps import AUTH_RESPONSES, ApiError, SettingsDep, StoreDep, get_write_lock, require_token
+from insatsgraf.config import Settings
+from insatsgraf.decisions import Decision, default_path, record_decision
+from insatsgraf.errors import UserError
+from insatsgraf.harmonise import CSV_COLUMNS, VARIANT_KINDS, propose
+from insatsgraf.store import Store
+from insatsgraf.tokens import TokenInfo
+
+router = APIRouter(tags=["harmonisation"])
+
+
+def _service_url(request: Request) -> str:
+    return str(request.url_for("reconcile_get")).rstrip("/")
+
+
+def _data(store: Store) -> rc.ReconData:
+    return rc.ReconData.from_store(store)
+
+
+async def _answer(store: Store, request: Request, queries: str | None, extend: str | None) -> dict[str, Any]:
+    if queries is not None:
+        batch = rc.parse_json(queries, "queries")
+        data = await run_in_threadpool(_data, store)
+        return await run_in_threadpool(rc.reconcile, data, batch)
+    if extend is not None:
+        query = rc.parse_json(extend, "extend")
+        data = await run_in_threadpool(_data, store)
+        return rc.extend(data, query)
+    return rc.manifest(_service_url(request), store.base)
+
+
+@router.get("/reconcile", name="reconcile_get",
+            summary="Reconciliation service: manifest, or a query batch (?queries=) or extension (?extend=)")
+async def reconcile_get(
+    request: Request,
+    store: StoreDep,
+    queries: Annotated[str | None, Query(description="A reconciliation query batch (JSON).",
+                                         examples=['{"q0": {"query": "Cos"}}'])] = None,
+    extend: Annotated[str | None, Query(description="A data extension query (JSON).")] = None,
+) -> dict[str, Any]:
+    """Without parameters: the service manifest. OpenRefine: *Reconcile → Add standard service* with this URL."""
+    return await _answer(store, request, queries, extend)
+
+
+@router.post("/reconcile", summary="Reconciliation query batch or data extension (form fields)")
+async def reconcile_post(request: Request, store: StoreDep) -> dict[str, Any]:
+    """``application/x-www-form-urlencoded`` with ``queries=<JSON>`` or ``extend=<JSON>`` (the spec's POST)."""
+    form = await request.form()
+    queries, extend = form.get("queries"), form.get("extend")
+    if not isinstance(queries, (str, type(None))) or not isinstance(extend, (str, type(None))):
+        raise UserError("'queries' and 'extend' must be form fields, not files.",
+                        "'queries' och 'extend' ska vara formulärfält, inte filer.", code="bad-reconciliation-query")
+    if queries is None and extend is None:
+        raise UserError("send a form field 'queries' (or 'extend') with the JSON query.",
+                        "skicka formulärfältet 'queries' (eller 'extend') med JSON-frågan.",
+                        code="bad-reconciliation-query")
+    return await _answer(store, request, queries, extend)
+
+
+@router.get("/reconcile/suggest/entity", summary="Suggest programmes and organisations by name prefix")
+async def suggest_entity(
+    store: StoreDep,
+    prefix: Annotated[str, Query(description="What the user typed.")] = "",
+    cursor: Annotated[int, Query(ge=0, description="Suggestions to skip.")] = 0,
+    type: Annotated[str | None, Query(description="Restrict to one type id.")] = None,  # noqa: A002
+) -> dict[str, Any]:
+    data = await run_in_threadpool(_data, store)
+    return rc.suggest_entities(data, prefix, cursor, type)
+
+
+@router.get("/reconcile/suggest/type", summary="Suggest types")
+async def suggest_type(prefix: str = "") -> dict[str, Any]:
+    return rc.suggest_types(prefix)
+
+
+@router.get("/reconcile/suggest/property", summary="Suggest properties (for queries and data extension)")
+async def suggest_property(prefix: str = "") -> dict[str, Any]:
+    return rc.suggest_properties(prefix)
+
+
+@router.get("/reconcile/preview", response_class=HTMLResponse, summary="HTML preview of an entity")
+async def preview(store: StoreDep, id: Annotated[str, Query(examples=["programme/komet"])]) -> HTMLResponse:  # noqa: A002
+    data = await run_in_threadpool(_data, store)
+    try:
+        return HTMLResponse(rc.preview_html(data, id))
+    except UserError as exc:
+        raise ApiError(404, exc.code, exc.en, exc.sv) from exc
+
+
+@router.get("/reconcile/properties", summary="Data extension: properties to fetch for a type")
+async def properties(
+    type: Annotated[str, Query(examples=[rc.TYPE_PROGRAMME])],  # noqa: A002
+    limit: Annotated[int | None, Query(ge=1)] = None,
+) -> dict[str, Any]:
+    return rc.propose_properties(type, limit)
+
+
+# -- proposals and decisions ---------------------------------------------------------------------
+
+
+@router.get("/harmonise", summary="Proposed mappings of the local names in the store",
+            response_model=None,
+            responses={200: {"content": {"text/csv": {}, "application/json": {}}}})
+async def proposals(
+    store: StoreDep,
+    settings: SettingsDep,
+    org: Annotated[str | None, Query(description="Organisation id; its districts too.", examples=["0580"])] = None,
+    format: Annotated[Literal["csv", "json"], Query(description="csv or json.")] = "json",  # noqa: A002
+) -> Response:
+    """One row per proposed mapping: ``org,insats,programme,relation,score,status`` (same as the CLI)."""
+    found = await run_in_threadpool(propose, store, settings, org)
+    if format == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(CSV_COLUMNS)
+        writer.writerows(p.row() for p in found)
+        return PlainTextResponse(out.getvalue(), media_type="text/csv; charset=utf-8")
+    return JSONResponse([p.to_json() for p in found])
+
+
+class DecisionIn(BaseModel):
+    """A person's decision on a local name."""
+
+    name: str = Field(min_length=1, examples=["Mini Macho"])
+    outcome: Literal["accepted", "rejected", "mapped"] = Field(examples=["mapped"])
+    programme: str | None = Field(None, description="Catalogue id; null with 'mapped' = on no list.",
+                                  examples=["machofabriken"])
+    relation: str = Field("same", description=f"One of {', '.join(VARIANT_KINDS)}.", examples=["local-adaptation"])
+    by: str = Field(min_length=1, description="Who decides.", examples=["Lina Larsson"])
+    reason: str = Field("", examples=["Lokal anpassning för mellanstadiet (FoU-podden 86)."])
+    org: str | None = Field(None, description="Make it hold for this organisation's name only.")
+
+
+def decisions_file(request: Request, settings: Settings) -> Path:
+    """The app's decisions file: ``app.state.decisions_path`` if set, else ``$INSATSGRAF_DECISIONS`` or data/ttl."""
+    return getattr(request.app.state, "decisions_path", None) or default_path(settings)
+
+
+@router.post("/harmonise/decisions", status_code=201, responses=AUTH_RESPONSES,
+             summary="Record a harmonisation decision (needs a bearer token)")
+async def post_decision(
+    request: Request,
+    body: DecisionIn,
+    store: StoreDep,
+    settings: SettingsDep,
+    token: Annotated[TokenInfo, Depends(require_token)],
+) -> dict[str, Any]:
+    """Recorded with who (``by``), on behalf of the token's organisation, when and why, in the decisions graph."""
+    if body.org and body.org != token.org:
+        raise ApiError(403, "wrong-organisation",
+                       f"This token decides for organisation {token.org}, not {body.org}.",
+                       f"Den här token beslutar för organisation {token.org}, inte {body.org}.")
+    decision = Decision(body.name, body.outcome, body.programme, body.by, body.relation, body.reason, body.org,
+                        on_behalf_of=token.org)
+    path = decisions_file(request, settings)
+    lock = get_write_lock(request)
+
+    def work() -> Decision:
+        with lock:
+            return record_decision(store, settings, decision, path)
+
+    return (await run_in_threadpool(work)).to_json()
