@@ -189,3 +189,14 @@ def test_concept_and_submission_iris_dereference(client: TestClient) -> None:
     submission = client.get("/id/submission/0461/2019-03-01", headers={"Accept": "text/turtle"})
     assert submission.status_code == 200
     assert "0461-gnesta-2019.csv" in submission.text
+
+
+def test_ontology_namespace_document_is_served_at_def(client: TestClient) -> None:
+    ttl = client.get("/def", headers={"Accept": "text/turtle"})
+    assert ttl.status_code == 200
+    graph = parse(ttl.content, "turtle")
+    assert (IG.Offering, URIRef("http://www.w3.org/2000/01/rdf-schema#label"), Literal("Offering", lang="en")) in graph
+    page = client.get("/def", headers={"Accept": BROWSER_ACCEPT})
+    assert '<tr id="Offering">' in page.text and "Lokalt erbjudande" in page.text
+    # the programme page's type link goes there
+    assert 'href="/def#Programme"' in client.get("/id/programme/komet", headers={"Accept": "text/html"}).text

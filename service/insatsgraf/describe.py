@@ -210,6 +210,12 @@ def _rows_to_values(store: Store, rows: list[dict[str, dict[str, str]]], keys: d
     return out
 
 
+RELATION_NAME = """OPTIONAL { ?relation rdfs:label ?relSv FILTER(lang(?relSv) = "sv") }
+  OPTIONAL { ?relation rdfs:label ?relEn FILTER(lang(?relEn) = "en") }
+  BIND(CONCAT(?relSv, " / ", ?relEn) AS ?relationName)"""
+"""The relation's label in sv and en (``är samma som / implements``)."""
+
+
 def offerings_of_programme(store: Store, iri: str) -> list[dict[str, Value | None]]:
     """Offerings that implement the programme or are variants of it, with their organisation."""
     query = f"""{sparql_prefixes()}
@@ -218,7 +224,7 @@ SELECT ?offering ?name ?org ?orgName ?relation ?relationName WHERE {{
   ?offering ?relation <{iri}> .
   OPTIONAL {{ ?offering ig:localName ?name }}
   OPTIONAL {{ ?offering ig:offeredBy ?org . OPTIONAL {{ ?org skos:prefLabel ?orgName }} }}
-  OPTIONAL {{ ?relation rdfs:label ?relationName FILTER(lang(?relationName) = "sv") }}
+  {RELATION_NAME}
 }} ORDER BY ?orgName ?name"""
     rows = store.query(query).rows
     return _rows_to_values(store, rows, {"offering": "name", "org": "orgName", "relation": "relationName"})
@@ -232,7 +238,7 @@ SELECT ?offering ?name ?programme ?programmeName ?relation ?relationName WHERE {
   OPTIONAL {{ ?offering ig:localName ?name }}
   OPTIONAL {{ VALUES ?relation {{ ig:implements ig:variantOf }} ?offering ?relation ?programme .
              OPTIONAL {{ ?programme skos:prefLabel ?programmeName FILTER(lang(?programmeName) = "sv") }}
-             OPTIONAL {{ ?relation rdfs:label ?relationName FILTER(lang(?relationName) = "sv") }} }}
+             {RELATION_NAME} }}
 }} ORDER BY ?name"""
     rows = store.query(query).rows
     return _rows_to_values(store, rows, {"offering": "name", "programme": "programmeName", "relation": "relationName"})

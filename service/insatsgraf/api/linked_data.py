@@ -15,9 +15,10 @@ from dataclasses import dataclass
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from rdflib import Graph, URIRef
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import OWL, RDF, RDFS
 
-from insatsgraf import dcat, export
+from insatsgraf import dcat, export, iris
 from insatsgraf.api.deps import ApiError, StoreDep
 from insatsgraf.api.web import templates
 from insatsgraf.describe import NotDescribable, describe, page_model, resource_iri
@@ -217,3 +218,35 @@ def dump(filename: str, request: Request, store: StoreDep) -> Response:
     if request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers=headers)
     return Response(body, media_type="application/gzip", headers=headers)
+
+
+@router.api_route("/def", methods=["GET", "HEAD"], summary="The ontology (ig: namespace document)",
+                  response_class=Response,
+                  responses={200: {"content": {f.media_type: {} for f in (HTML, *RDF_FORMATS)}}})
+def ontology(request: Request, store: StoreDep) -> Response:
+    """``ig:`` terms are ``…/def#Term``: with the default base the namespace document is served here."""
+    graph = store.graph(iris.graph("ontology", store.base))
+    if not len(graph):
+        raise ApiError(404, "not-found", "the ontology is not loaded (insatsgraf load)",
+                       "ontologin är inte inläst (insatsgraf load)")
+    fmt = negotiate(request.headers.get("accept"), RESOURCE_FORMATS)
+    if fmt is None:
+        raise _not_acceptable(RESOURCE_FORMATS)
+    if fmt is HTML:
+        return templates.TemplateResponse(request, "ontology.html", {"terms": ontology_terms(graph)},
+                                          headers={"Vary": "Accept"})
+    return Response(graph.serialize(format=fmt.rdflib, encoding="utf-8"), media_type=fmt.media_type,
+                    headers={"Vary": "Accept"})
+
+
+def ontology_terms(graph: Graph) -> list[dict[str, str]]:
+    """Classes and properties of ``ig:`` with their labels and comments in sv and en, classes first."""
+    kinds = [(OWL.Class, "klass / class"), (OWL.ObjectProperty, "objektegenskap / object property"),
+             (OWL.DatatypeProperty, "dataegenskap / datatype property")]
+    out = []
+    for kind, kind_label in kinds:
+        for term in sorted(t for t in graph.subjects(RDF.type, kind) if str(t).startswith(str(iris.IG))):
+            texts = {f"{p}_{o.language}": str(o) for p, prop in (("label", RDFS.label), ("comment", RDFS.comment))
+                     for o in graph.objects(term, prop) if isinstance(o, Literal) and o.language}
+            out.append({"id": str(term)[len(str(iris.IG)):], "iri": str(term), "kind": kind_label, **texts})
+    return out
