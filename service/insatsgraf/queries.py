@@ -296,8 +296,8 @@ def term_for(name: str, type_: str, value: str) -> str:
     value = str(value)
 
     def bad(expected_en: str, expected_sv: str) -> UserError:
-        return UserError(f"{name}: {value!r} is not {expected_en}", f"{name}: {value!r} är inte {expected_sv}",
-                         column=name, code="bad-parameter")
+        return UserError(f"parameter {name}: {value!r} is not {expected_en}",
+                         f"parametern {name}: {value!r} är inte {expected_sv}", code="bad-parameter")
 
     if type_ == "iri":
         if not _IRI_RE.match(value):

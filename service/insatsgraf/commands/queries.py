@@ -1,9 +1,131 @@
-"""Commands of this group are added by the issue that owns them."""
+"""``insatsgraf queries`` lists the catalogue; ``insatsgraf query NAME|FILE.rq`` runs one query."""
 
 from __future__ import annotations
 
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
 import typer
+from rich.table import Table
+
+from insatsgraf.commands.common import StoreOption, console, err_console, open_or_exit, settings_for
+from insatsgraf.config import DEFAULT_BASE
+from insatsgraf.errors import UserError
+from insatsgraf.iris import IG
+from insatsgraf.queries import Catalogue, CatalogueQuery, format_result, run_query, term_text
+from insatsgraf.results import QueryResult
+from insatsgraf.store import StoreError
+
+
+class OutputFormat(str, Enum):
+    table = "table"
+    csv = "csv"
+    tsv = "tsv"
+    json = "json"
 
 
 def register(app: typer.Typer) -> None:
-    """No commands yet."""
+    app.command("queries")(list_queries)
+    app.command("query")(query)
+
+
+def list_queries() -> None:
+    """List the query catalogue: name, title (en/sv) and parameters with their defaults."""
+    catalogue = Catalogue.load(settings_for(None).queries_dir)
+    table = Table(title=f"{len(catalogue)} queries / frågor")
+    table.add_column("name / namn", style="bold", no_wrap=True)
+    table.add_column("title / titel")
+    table.add_column("parameters / parametrar")
+    for q in catalogue:
+        params = "\n".join(f"{p.name} ({p.type}) = {p.default}" if p.default else f"{p.name} ({p.type})"
+                           for p in q.params)
+        title = q.summary if q.summary_sv == q.summary else f"{q.summary}\n[dim]{q.summary_sv}[/dim]"
+        table.add_row(q.name, title, params or "–")
+    console.print(table)
+
+
+def query(
+    name: Annotated[str, typer.Argument(help="A catalogue query name (see `insatsgraf queries`) or a .rq file.")],
+    param: Annotated[list[str] | None, typer.Option(
+        "--param", "-p", help="key=value, repeatable; the key is the parameter name (org, county, …).")] = None,
+    format: Annotated[OutputFormat, typer.Option(
+        "--format", "-f", help="table, csv, tsv or json (SPARQL 1.1 Query Results JSON).")] = OutputFormat.table,
+    store: StoreOption = None,
+) -> None:
+    """Run one catalogue query (or a .rq file with the same header conventions) and print the result."""
+    try:
+        params = parse_params(param or [])
+        selected = resolve_query(name)
+        spec = settings_for(store).store
+        if _embedded(spec) and not Path(spec).is_dir():
+            raise UserError(f"no store at {spec}: run `insatsgraf load` first",
+                            f"ingen databas i {spec}: kör `insatsgraf load` först", code="no-store")
+        settings, st = open_or_exit(store, read_only=_embedded(spec))
+        try:
+            result = run_query(st, selected, params)
+        finally:
+            st.close()
+    except UserError as exc:
+        err_console.print(exc.text(), markup=False, highlight=False)
+        raise typer.Exit(2) from exc
+    except StoreError as exc:
+        err_console.print(f"error / fel: {exc}", markup=False, highlight=False)
+        raise typer.Exit(2) from exc
+    if format is OutputFormat.table:
+        print_table(selected, result, settings.base)
+    else:
+        typer.echo(format_result(result, format.value), nl=False)
+
+
+def _embedded(spec: str) -> bool:
+    """An on-disk embedded store: queries open it read-only, so they never block (or wait for) a writer."""
+    return not spec.startswith("sparql+") and spec not in ("memory:", ":memory:")
+
+
+def parse_params(items: list[str]) -> dict[str, str]:
+    """``["org=https://…", "county=Östergötlands län"]`` → a dict; a missing ``=`` is a user error."""
+    params: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise UserError(f"--param {item!r}: write key=value", f"--param {item!r}: skriv nyckel=värde",
+                            code="bad-parameter")
+        params[key.strip()] = value
+    return params
+
+
+def resolve_query(name: str) -> CatalogueQuery:
+    """A path to a ``.rq`` file, or a name in the catalogue."""
+    path = Path(name)
+    if name.endswith(".rq") or path.is_file():
+        if not path.is_file():
+            raise UserError(f"no such file: {name}", f"filen finns inte: {name}", file=name, code="not-found")
+        return CatalogueQuery.from_file(path)
+    return Catalogue.load(settings_for(None).queries_dir).get(name)
+
+
+def print_table(selected: CatalogueQuery, result: QueryResult, base: str = DEFAULT_BASE) -> None:
+    if result.kind == "ask":
+        console.print(str(result.boolean).lower())
+        return
+    if result.kind == "graph":
+        assert result.graph is not None
+        typer.echo(result.graph.serialize(format="turtle"))
+        return
+    table = Table(title=selected.summary_sv if selected.summary_sv != selected.summary else selected.summary,
+                  caption=f"{len(result.rows)} rows / rader")
+    for var in result.vars:
+        table.add_column(var)
+    for row in result.rows:
+        table.add_row(*(_short(term_text(row.get(var)), base) for var in result.vars))
+    console.print(table)
+
+
+def _short(value: str, base: str) -> str:
+    """IRIs under the base as ``id:…`` and ontology terms as ``ig:…``, so tables fit a terminal."""
+    if value.startswith(f"{base}id/"):
+        return "id:" + value[len(base) + 3:]
+    if value.startswith(str(IG)):
+        return "ig:" + value[len(str(IG)):]
+    return value
