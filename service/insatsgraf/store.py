@@ -101,6 +101,7 @@ class OxigraphStore:
     def __init__(self, path: str | Path | None = None, *, base: str | None = None, read_only: bool = False):
         self.base = base or Settings().base
         self.path = Path(path) if path else None
+        self.read_only = read_only
         if self.path is None:
             self._store = ox.Store()
         elif read_only:
@@ -199,7 +200,7 @@ class OxigraphStore:
             self._store.optimize()
 
     def close(self) -> None:
-        if self.path:
+        if self.path and not self.read_only:  # a read-only instance cannot flush
             self._store.flush()
         del self._store
 
