@@ -410,8 +410,11 @@ def _prefix_rank(key: str, labels: list[str]) -> int | None:
 
 def suggest_types(prefix: str) -> dict[str, Any]:
     key = fold(prefix)
+    def local(t: str) -> str:
+        return fold(t.rsplit("#", 1)[-1])
+
     return {"result": [{"id": t, "name": n} for t, n in TYPES.items()
-                       if not key or key in fold(n) or key in fold(t)]}
+                       if _prefix_rank(key, [fold(n), local(t)]) is not None]}
 
 
 def suggest_properties(prefix: str) -> dict[str, Any]:
