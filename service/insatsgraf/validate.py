@@ -223,8 +223,8 @@ def validate_graph(graph: Graph, store: Store, settings: Settings, *, org: str |
         do_owl_imports=False, allow_warnings=True)
     results: list[Result] = []
     seen: set[tuple[object, ...]] = set()
-    for node in report_graph.subjects(RDF.type, SH.ValidationResult):
-        result = _result(report_graph, node, graph, settings)
+    found = [_result(report_graph, node, graph, settings) for node in report_graph.subjects(RDF.type, SH.ValidationResult)]
+    for result in sorted(found, key=lambda r: r.component or ""):  # deterministic: Datatype before MaxInclusive
         key = (result.focus, result.path, result.value, result.shape)  # one per rule, not per facet
         if key not in seen:
             seen.add(key)
