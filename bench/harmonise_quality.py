@@ -51,8 +51,11 @@ def read_labelled(path: Path = LABELLED) -> list[Labelled]:
         out = []
         for row in csv.DictReader(fh):
             ids = [i for i in row["expected_programmes"].split("|") if i]
-            out.append(Labelled(row["name"], frozenset((i, row["relation"]) for i in ids), row["relation"],
-                                row["source"]))
+            out.append(
+                Labelled(
+                    row["name"], frozenset((i, row["relation"]) for i in ids), row["relation"], row["source"]
+                )
+            )
     return out
 
 
@@ -74,8 +77,9 @@ def baseline(catalogue: Catalogue, cutoff: float = 90.0) -> Matcher:
     texts = [t for t, _ in choices]
 
     def run(name: str) -> list[Proposal]:
-        best = process.extractOne(name, texts, scorer=fuzz.WRatio, processor=utils.default_process,
-                                  score_cutoff=cutoff)
+        best = process.extractOne(
+            name, texts, scorer=fuzz.WRatio, processor=utils.default_process, score_cutoff=cutoff
+        )
         if best is None:
             return [Proposal("", name, "", "none", 0.0, "none")]
         return [Proposal("", name, choices[best[2]][1], "same", best[1], "auto")]
@@ -131,8 +135,10 @@ def evaluate(name: str, run: Matcher, labelled: Iterable[Labelled]) -> Report:
         if answer == item.expected:
             report.correct += 1
         else:
-            report.errors.append(f"{item.name!r}: expected {sorted(item.expected)}, got "
-                                 f"{sorted((p.programme, p.relation, p.status) for p in proposals)}")
+            report.errors.append(
+                f"{item.name!r}: expected {sorted(item.expected)}, got "
+                f"{sorted((p.programme, p.relation, p.status) for p in proposals)}"
+            )
         report.auto_correct += auto == item.expected
         if item.split:
             found = {pid for pid, _ in answer}
@@ -158,8 +164,9 @@ def evaluate(name: str, run: Matcher, labelled: Iterable[Labelled]) -> Report:
 def run_all(path: Path = LABELLED) -> tuple[Report, Report]:
     labelled = read_labelled(path)
     catalogue = load_catalogue()
-    return evaluate("matcher", matcher(catalogue), labelled), evaluate("baseline WRatio>=90", baseline(catalogue),
-                                                                        labelled)
+    return evaluate("matcher", matcher(catalogue), labelled), evaluate(
+        "baseline WRatio>=90", baseline(catalogue), labelled
+    )
 
 
 def table(reports: Iterable[Report]) -> str:
@@ -170,17 +177,31 @@ def table(reports: Iterable[Report]) -> str:
         ("auto accuracy", lambda r: f"{r.auto_accuracy:.3f} ({r.auto_correct})"),
         ("split-cell recall", lambda r: f"{r.split_recall:.3f} ({r.split_found}/{r.split_expected})"),
         ("split cells fully recovered", lambda r: f"{r.split_cells_full}/{r.split_cells}"),
-        ("variant precision", lambda r: f"{r.variant_precision:.3f} ({r.variant_right}/{r.variant_proposed})"),
+        (
+            "variant precision",
+            lambda r: f"{r.variant_precision:.3f} ({r.variant_right}/{r.variant_proposed})",
+        ),
         ("variant recall", lambda r: f"{r.variant_recall:.3f} ({r.variant_found}/{r.variant_expected})"),
         ("false merges", lambda r: str(len(r.false_merges))),
     ]
     width = max(len(label) for label, _ in rows)
     cols = [max(len(r.name), *(len(fn(r)) for _, fn in rows)) for r in reports]
-    lines = ["| " + "metric".ljust(width) + " | " + " | ".join(r.name.ljust(c) for r, c in zip(reports, cols)) + " |",
-             "|" + "-" * (width + 2) + "|" + "|".join("-" * (c + 2) for c in cols) + "|"]
+    lines = [
+        "| "
+        + "metric".ljust(width)
+        + " | "
+        + " | ".join(r.name.ljust(c) for r, c in zip(reports, cols, strict=True))
+        + " |",
+        "|" + "-" * (width + 2) + "|" + "|".join("-" * (c + 2) for c in cols) + "|",
+    ]
     for label, fn in rows:
-        lines.append("| " + label.ljust(width) + " | " + " | ".join(fn(r).ljust(c) for r, c in zip(reports, cols))
-                     + " |")
+        lines.append(
+            "| "
+            + label.ljust(width)
+            + " | "
+            + " | ".join(fn(r).ljust(c) for r, c in zip(reports, cols, strict=True))
+            + " |"
+        )
     return "\n".join(lines)
 
 

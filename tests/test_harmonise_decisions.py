@@ -45,8 +45,10 @@ def store() -> Iterator[OxigraphStore]:
 def test_proposals_over_the_store(store: OxigraphStore) -> None:
     rows = table(store)
     assert ("Mini Macho", "machofabriken", "variant", "review") in rows
-    assert {r for r in rows if r[0] == "LIHF/IHF"} == {("LIHF/IHF", "lihf", "same", "auto"),
-                                                      ("LIHF/IHF", "ihf", "same", "auto")}
+    assert {r for r in rows if r[0] == "LIHF/IHF"} == {
+        ("LIHF/IHF", "lihf", "same", "auto"),
+        ("LIHF/IHF", "ihf", "same", "auto"),
+    }
     assert ("Familjeterapihund", "", "none", "none") in rows
     assert ("MST-liknande insats", "mst", "variant", "auto") in rows
 
@@ -56,18 +58,34 @@ def test_unknown_organisation_is_a_user_error(store: OxigraphStore) -> None:
         propose(store, None, "9999")
 
 
-def test_a_decision_is_recorded_in_file_and_store_with_provenance(store: OxigraphStore, tmp_path: Path) -> None:
+def test_a_decision_is_recorded_in_file_and_store_with_provenance(
+    store: OxigraphStore, tmp_path: Path
+) -> None:
     path = tmp_path / "decisions.ttl"
-    record_decision(store, Settings(), Decision("Mini Macho", "mapped", "machofabriken", "Lina Larsson",
-                                                "local-adaptation", "Mellanstadiet, FoU-podden 86"), path)
+    record_decision(
+        store,
+        Settings(),
+        Decision(
+            "Mini Macho",
+            "mapped",
+            "machofabriken",
+            "Lina Larsson",
+            "local-adaptation",
+            "Mellanstadiet, FoU-podden 86",
+        ),
+        path,
+    )
     graph = store.graph(iris.graph("decisions", store.base))
     [node] = list(graph.subjects(RDF.type, IG.Decision))
     assert (node, RDF.type, PROV.Activity) in graph
     assert graph.value(node, IG.decidedName) == Literal("Mini Macho")
     assert graph.value(node, IG.decidedProgramme) == URIRef(iris.programme("machofabriken", store.base))
-    assert graph.value(node, IG.decisionOutcome) == URIRef(iris.concept("decision-outcome", "mapped", store.base))
+    assert graph.value(node, IG.decisionOutcome) == URIRef(
+        iris.concept("decision-outcome", "mapped", store.base)
+    )
     assert graph.value(node, IG.decisionRelation) == URIRef(
-        iris.concept("variant-kind", "local-adaptation", store.base))
+        iris.concept("variant-kind", "local-adaptation", store.base)
+    )
     assert graph.value(node, IG.reason) == Literal("Mellanstadiet, FoU-podden 86")
     assert graph.value(node, PROV.endedAtTime) is not None
     agent = graph.value(node, PROV.wasAssociatedWith)
@@ -75,13 +93,18 @@ def test_a_decision_is_recorded_in_file_and_store_with_provenance(store: Oxigrap
     # the file holds the same decision and describes itself
     [again] = read_file(path, store.base)
     assert (again.name, again.programme, again.relation, again.by) == (
-        "Mini Macho", "machofabriken", "local-adaptation", "Lina Larsson")
+        "Mini Macho",
+        "machofabriken",
+        "local-adaptation",
+        "Lina Larsson",
+    )
     assert "owl:versionInfo" in path.read_text(encoding="utf-8")
     assert ("Mini Macho", "machofabriken", "variant", "auto") in table(store)
 
 
-def test_accept_reject_map_change_the_next_run_and_survive_resubmission(store: OxigraphStore,
-                                                                        tmp_path: Path) -> None:
+def test_accept_reject_map_change_the_next_run_and_survive_resubmission(
+    store: OxigraphStore, tmp_path: Path
+) -> None:
     path, settings = tmp_path / "decisions.ttl", Settings()
 
     def decide(*args: object, **kw: object) -> None:
@@ -113,10 +136,15 @@ def test_an_accepted_same_name_becomes_a_hidden_label(store: OxigraphStore, tmp_
     path = tmp_path / "decisions.ttl"
     record_decision(store, Settings(), Decision("Trygghetscirklarna", "mapped", "cos", "Lina"), path)
     graph = store.graph(iris.graph("decisions", store.base))
-    assert (URIRef(iris.programme("cos", store.base)), SKOS.hiddenLabel, Literal("Trygghetscirklarna")) in graph
+    assert (
+        URIRef(iris.programme("cos", store.base)),
+        SKOS.hiddenLabel,
+        Literal("Trygghetscirklarna"),
+    ) in graph
     # variants and scoped decisions are not labels of the programme
-    record_decision(store, Settings(), Decision("Mini Macho", "mapped", "machofabriken", "Lina",
-                                                "local-adaptation"), path)
+    record_decision(
+        store, Settings(), Decision("Mini Macho", "mapped", "machofabriken", "Lina", "local-adaptation"), path
+    )
     record_decision(store, Settings(), Decision("Stödteam", "mapped", "ihf", "Lina", org="0461"), path)
     graph = store.graph(iris.graph("decisions", store.base))
     assert set(graph.objects(None, SKOS.hiddenLabel)) == {Literal("Trygghetscirklarna")}
@@ -126,15 +154,19 @@ def test_an_accepted_same_name_becomes_a_hidden_label(store: OxigraphStore, tmp_
     assert not set(graph.objects(None, SKOS.hiddenLabel))
 
 
-@pytest.mark.parametrize("decision,message", [
-    (Decision("Cos", "accepted", "nosuch", "Lina"), "unknown programme"),
-    (Decision("Cos", "accepted", "cos", ""), "who decides"),
-    (Decision("Cos", "accepted", "cos", "Lina", org="9999"), "unknown organisation"),
-    (Decision("Cos", "accepted", "cos", "Lina", relation="sibling"), "unknown relation"),
-    (Decision("Cos", "rejected", None, "Lina"), "need a programme"),
-])
-def test_bad_decisions_change_nothing(store: OxigraphStore, tmp_path: Path, decision: Decision,
-                                      message: str) -> None:
+@pytest.mark.parametrize(
+    "decision,message",
+    [
+        (Decision("Cos", "accepted", "nosuch", "Lina"), "unknown programme"),
+        (Decision("Cos", "accepted", "cos", ""), "who decides"),
+        (Decision("Cos", "accepted", "cos", "Lina", org="9999"), "unknown organisation"),
+        (Decision("Cos", "accepted", "cos", "Lina", relation="sibling"), "unknown relation"),
+        (Decision("Cos", "rejected", None, "Lina"), "need a programme"),
+    ],
+)
+def test_bad_decisions_change_nothing(
+    store: OxigraphStore, tmp_path: Path, decision: Decision, message: str
+) -> None:
     path = tmp_path / "decisions.ttl"
     before = store.dump_nquads()
     with pytest.raises(UserError, match=message):
@@ -148,7 +180,9 @@ def test_an_unwritable_file_leaves_the_store_unchanged(store: OxigraphStore, tmp
     blocked.write_text("a file where a folder should be", encoding="utf-8")
     before = store.dump_nquads()
     with pytest.raises(UserError, match="cannot be written"):
-        record_decision(store, Settings(), Decision("Cos", "accepted", "cos", "Lina"), blocked / "decisions.ttl")
+        record_decision(
+            store, Settings(), Decision("Cos", "accepted", "cos", "Lina"), blocked / "decisions.ttl"
+        )
     assert store.dump_nquads() == before
 
 
@@ -185,13 +219,51 @@ def test_cli_json_and_decisions_round_trip(disk_store: str, tmp_path: Path) -> N
     dec = str(tmp_path / "decisions.ttl")
     before = json.loads(cli("harmonise", "--org", "0461", "--format", "json", "--store", disk_store))
     assert {"org", "insats", "programme", "relation", "score", "status", "variant_kind"} <= set(before[0])
-    cli("harmonise", "accept", "Mini Macho", "--by", "Lina Larsson", "--reason", "lokal anpassning",
-        "--store", disk_store, "--decisions", dec)
-    cli("harmonise", "reject", "Trygghetscirkel", "cos", "--by", "Lina", "--store", disk_store, "--decisions", dec)
-    cli("harmonise", "map", "Familjeterapihund", "familjebehandling", "--relation", "own-variant", "--org", "0461",
-        "--by", "Lina", "--store", disk_store, "--decisions", dec)
-    rows = {(r["insats"], r["programme"], r["relation"], r["status"])
-            for r in json.loads(cli("harmonise", "--format", "json", "--store", disk_store))}
+    cli(
+        "harmonise",
+        "accept",
+        "Mini Macho",
+        "--by",
+        "Lina Larsson",
+        "--reason",
+        "lokal anpassning",
+        "--store",
+        disk_store,
+        "--decisions",
+        dec,
+    )
+    cli(
+        "harmonise",
+        "reject",
+        "Trygghetscirkel",
+        "cos",
+        "--by",
+        "Lina",
+        "--store",
+        disk_store,
+        "--decisions",
+        dec,
+    )
+    cli(
+        "harmonise",
+        "map",
+        "Familjeterapihund",
+        "familjebehandling",
+        "--relation",
+        "own-variant",
+        "--org",
+        "0461",
+        "--by",
+        "Lina",
+        "--store",
+        disk_store,
+        "--decisions",
+        dec,
+    )
+    rows = {
+        (r["insats"], r["programme"], r["relation"], r["status"])
+        for r in json.loads(cli("harmonise", "--format", "json", "--store", disk_store))
+    }
     assert ("Mini Macho", "machofabriken", "variant", "auto") in rows
     assert ("Trygghetscirkel", "", "none", "none") in rows
     assert ("Familjeterapihund", "familjebehandling", "variant", "auto") in rows
@@ -200,11 +272,25 @@ def test_cli_json_and_decisions_round_trip(disk_store: str, tmp_path: Path) -> N
 
 def test_cli_errors_exit_2_and_write_nothing(disk_store: str, tmp_path: Path) -> None:
     dec = tmp_path / "decisions.ttl"
-    result = CliRunner().invoke(app, ["harmonise", "accept", "Familjeterapihund", "--by", "Lina",
-                                      "--store", disk_store, "--decisions", str(dec)])
+    result = CliRunner().invoke(
+        app,
+        [
+            "harmonise",
+            "accept",
+            "Familjeterapihund",
+            "--by",
+            "Lina",
+            "--store",
+            disk_store,
+            "--decisions",
+            str(dec),
+        ],
+    )
     assert result.exit_code == 2 and "harmonise map" in result.output
-    result = CliRunner().invoke(app, ["harmonise", "map", "Cos", "nosuch", "--by", "Lina",
-                                      "--store", disk_store, "--decisions", str(dec)])
+    result = CliRunner().invoke(
+        app,
+        ["harmonise", "map", "Cos", "nosuch", "--by", "Lina", "--store", disk_store, "--decisions", str(dec)],
+    )
     assert result.exit_code == 2 and "okänt program" in result.output
     result = CliRunner().invoke(app, ["harmonise", "--org", "9999", "--store", disk_store])
     assert result.exit_code == 2

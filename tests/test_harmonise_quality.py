@@ -1,5 +1,5 @@
 """Acceptance on the labelled names: no false merge, split cells recovered, variants as variants, and an
-accuracy at least the plain fuzzy baseline's. The numbers come from the same code as bench/harmonise_quality.py.
+accuracy at least the plain fuzzy baseline's. The numbers come from the code of bench/harmonise_quality.py.
 """
 
 from __future__ import annotations
@@ -39,7 +39,14 @@ def test_labelled_set_is_large_varied_and_defensible(bench: ModuleType) -> None:
     assert relations["same"] >= 50 and relations["variant"] >= 10 and relations["none"] >= 10
     assert sum(item.split for item in labelled) >= 8
     assert len({item.name for item in labelled}) == len(labelled), "duplicate names"
-    known = {"catalogue", "BRIEF.md", "issue-5", "linkoping-2021", "sormland-podcast-86", "tillsammans-podcast-106"}
+    known = {
+        "catalogue",
+        "BRIEF.md",
+        "issue-5",
+        "linkoping-2021",
+        "sormland-podcast-86",
+        "tillsammans-podcast-106",
+    }
     assert {item.source for item in labelled} <= known
     catalogue = bench.load_catalogue(Settings())
     for item in labelled:  # every expected programme exists in the catalogue

@@ -1,7 +1,7 @@
 """The OpenRefine reconciliation service (Reconciliation Service API 0.2) and /harmonise over real HTTP.
 
 Requests use the spec's shapes (a query batch as JSON in ``queries``, GET and form POST; suggest with
-``prefix``/``cursor``; preview ``{{id}}``; ``extend`` with ``ids``/``properties``), and every answer is checked
+``prefix``/``cursor``; preview ``{{id}}``; ``extend`` with ``ids``/``properties``); every answer is checked
 against the shapes the spec's JSON schemas require.
 """
 
@@ -104,13 +104,18 @@ def test_manifest(client: TestClient) -> None:
         s = m["suggest"][kind]
         assert s["service_url"].startswith("http") and s["service_path"].startswith("/")
     p = m["extend"]["propose_properties"]
-    assert client.get(p["service_url"] + p["service_path"], params={"type": TYPE_PROGRAMME}).status_code == 200
+    assert (
+        client.get(p["service_url"] + p["service_path"], params={"type": TYPE_PROGRAMME}).status_code == 200
+    )
     assert {t["id"] for t in m["defaultTypes"]} == {TYPE_PROGRAMME, TYPE_ORGANISATION}
     # the URLs in the manifest resolve: preview and suggest
     preview = m["preview"]["url"].replace("{{id}}", "programme%2Fkomet")
     assert client.get(preview).status_code == 200
     entity = m["suggest"]["entity"]
-    assert client.get(entity["service_url"] + entity["service_path"], params={"prefix": "kom"}).status_code == 200
+    assert (
+        client.get(entity["service_url"] + entity["service_path"], params={"prefix": "kom"}).status_code
+        == 200
+    )
 
 
 # -- queries -------------------------------------------------------------------------------------
@@ -122,13 +127,16 @@ def test_get_and_post_give_the_same_batch(client: TestClient) -> None:
 
 
 def test_names_reconcile_like_the_matcher(client: TestClient) -> None:
-    out = reconcile(client, {
-        "cos": {"query": "Cos", "type": TYPE_PROGRAMME},
-        "variant": {"query": "MST-liknande insats"},
-        "local": {"query": "Familjeterapihund"},
-        "split": {"query": "LIHF/IHF", "limit": 2},
-        "by-id": {"query": "programme/komet"},
-    })
+    out = reconcile(
+        client,
+        {
+            "cos": {"query": "Cos", "type": TYPE_PROGRAMME},
+            "variant": {"query": "MST-liknande insats"},
+            "local": {"query": "Familjeterapihund"},
+            "split": {"query": "LIHF/IHF", "limit": 2},
+            "by-id": {"query": "programme/komet"},
+        },
+    )
     top = out["cos"]["result"][0]
     assert (top["id"], top["match"], top["score"]) == ("programme/cos", True, 100.0)
     assert top["type"][0]["id"] == TYPE_PROGRAMME
@@ -146,14 +154,27 @@ def test_limit_is_respected(client: TestClient) -> None:
 
 
 def test_organisations_and_restriction_to_a_municipality(client: TestClient) -> None:
-    out = reconcile(client, {
-        "lkpg": {"query": "Linköpings kommun", "type": TYPE_ORGANISATION},
-        "bromma": {"query": "Bromma", "type": TYPE_ORGANISATION,
-                   "properties": [{"pid": "municipality", "v": "0180"}]},
-        "elsewhere": {"query": "Bromma", "type": TYPE_ORGANISATION,
-                      "properties": [{"pid": "municipality", "v": {"id": "organisation/0580"}}]},
-        "districts": {"type": TYPE_ORGANISATION, "properties": [{"pid": "municipality", "v": 180}], "limit": 50},
-    })
+    out = reconcile(
+        client,
+        {
+            "lkpg": {"query": "Linköpings kommun", "type": TYPE_ORGANISATION},
+            "bromma": {
+                "query": "Bromma",
+                "type": TYPE_ORGANISATION,
+                "properties": [{"pid": "municipality", "v": "0180"}],
+            },
+            "elsewhere": {
+                "query": "Bromma",
+                "type": TYPE_ORGANISATION,
+                "properties": [{"pid": "municipality", "v": {"id": "organisation/0580"}}],
+            },
+            "districts": {
+                "type": TYPE_ORGANISATION,
+                "properties": [{"pid": "municipality", "v": 180}],
+                "limit": 50,
+            },
+        },
+    )
     assert out["lkpg"]["result"][0]["id"] == "organisation/0580" and out["lkpg"]["result"][0]["match"]
     assert out["bromma"]["result"][0]["id"] == "organisation/0180-bromma"
     assert "organisation/0180-bromma" not in {c["id"] for c in out["elsewhere"]["result"]}
@@ -164,24 +185,32 @@ def test_organisations_and_restriction_to_a_municipality(client: TestClient) -> 
 def test_municipality_property_applies_that_municipalitys_decisions(env) -> None:  # type: ignore[no-untyped-def]
     client, store, _, path = env
     record_decision(store, Settings(), Decision("Stödteam", "mapped", "ihf", "Lina", org="0461"), path)
-    out = reconcile(client, {
-        "gnesta": {"query": "Stödteam", "properties": [{"pid": "municipality", "v": "Gnesta"}]},
-        "linkoping": {"query": "Stödteam", "properties": [{"pid": "municipality", "v": "0580"}]},
-    })
+    out = reconcile(
+        client,
+        {
+            "gnesta": {"query": "Stödteam", "properties": [{"pid": "municipality", "v": "Gnesta"}]},
+            "linkoping": {"query": "Stödteam", "properties": [{"pid": "municipality", "v": "0580"}]},
+        },
+    )
     assert out["gnesta"]["result"][0]["id"] == "programme/ihf" and out["gnesta"]["result"][0]["match"]
     assert not any(c["match"] for c in out["linkoping"]["result"])
 
 
-@pytest.mark.parametrize("body,needle", [
-    ({"queries": "{not json"}, "not JSON"),
-    ({"queries": json.dumps({"q": {"query": "Cos", "type": "ex:Thing"}})}, "unknown type"),
-    ({"queries": json.dumps({"q": {"query": "Cos", "properties": [{"pid": "colour", "v": "red"}]}})},
-     "unknown property"),
-    ({"queries": json.dumps({"q": {"limit": 3}})}, "needs 'query' or 'properties'"),
-    ({"queries": json.dumps({"q": {"query": "Cos", "limit": 0}})}, "positive integer"),
-    ({"queries": json.dumps(["Cos"])}, "JSON object"),
-    ({}, "form field 'queries'"),
-])
+@pytest.mark.parametrize(
+    "body,needle",
+    [
+        ({"queries": "{not json"}, "not JSON"),
+        ({"queries": json.dumps({"q": {"query": "Cos", "type": "ex:Thing"}})}, "unknown type"),
+        (
+            {"queries": json.dumps({"q": {"query": "Cos", "properties": [{"pid": "colour", "v": "red"}]}})},
+            "unknown property",
+        ),
+        ({"queries": json.dumps({"q": {"limit": 3}})}, "needs 'query' or 'properties'"),
+        ({"queries": json.dumps({"q": {"query": "Cos", "limit": 0}})}, "positive integer"),
+        ({"queries": json.dumps(["Cos"])}, "JSON object"),
+        ({}, "form field 'queries'"),
+    ],
+)
 def test_bad_queries_are_400_with_a_reason(client: TestClient, body: dict[str, str], needle: str) -> None:
     r = client.post("/reconcile", data=body)
     assert r.status_code == 400
@@ -198,10 +227,15 @@ def test_suggest_entities_types_and_properties(client: TestClient) -> None:
     by_id = check_suggest(client.get("/reconcile/suggest/entity", params={"prefix": "0580"}).json())
     assert by_id[0]["id"] == "organisation/0580"
     first = check_suggest(client.get("/reconcile/suggest/entity", params={"prefix": "k"}).json())
-    second = check_suggest(client.get("/reconcile/suggest/entity", params={"prefix": "k", "cursor": 2}).json())
+    second = check_suggest(
+        client.get("/reconcile/suggest/entity", params={"prefix": "k", "cursor": 2}).json()
+    )
     assert second[0] == first[2]
-    only_orgs = check_suggest(client.get("/reconcile/suggest/entity",
-                                         params={"prefix": "linköping", "type": TYPE_ORGANISATION}).json())
+    only_orgs = check_suggest(
+        client.get(
+            "/reconcile/suggest/entity", params={"prefix": "linköping", "type": TYPE_ORGANISATION}
+        ).json()
+    )
     assert only_orgs and all(i["id"].startswith("organisation/") for i in only_orgs)
     types = check_suggest(client.get("/reconcile/suggest/type", params={"prefix": "org"}).json())
     assert [t["id"] for t in types] == [TYPE_ORGANISATION]
@@ -226,12 +260,22 @@ def test_propose_properties(client: TestClient) -> None:
 
 
 def check_value(v: dict[str, Any]) -> None:
-    assert set(v) in ({"id", "name"}, {"id", "name", "description"}, {"str"}, {"int"}, {"float"}, {"date"}, set())
+    assert set(v) in (
+        {"id", "name"},
+        {"id", "name", "description"},
+        {"str"},
+        {"int"},
+        {"float"},
+        {"date"},
+        set(),
+    )
 
 
 def test_data_extension_get_and_post(client: TestClient) -> None:
-    query = {"ids": ["programme/kontaktperson", "organisation/0580", "programme/nosuch"],
-             "properties": [{"id": "offeredBy"}, {"id": "minAge"}, {"id": "programmes"}, {"id": "county"}]}
+    query = {
+        "ids": ["programme/kontaktperson", "organisation/0580", "programme/nosuch"],
+        "properties": [{"id": "offeredBy"}, {"id": "minAge"}, {"id": "programmes"}, {"id": "county"}],
+    }
     posted = client.post("/reconcile", data={"extend": json.dumps(query)}).json()
     got = client.get("/reconcile", params={"extend": json.dumps(query)}).json()
     assert posted == got
@@ -244,21 +288,37 @@ def test_data_extension_get_and_post(client: TestClient) -> None:
             for v in values:
                 check_value(v)
     kp = posted["rows"]["programme/kontaktperson"]
-    assert {"id": "organisation/0580", "name": "Linköping"} in kp["offeredBy"] and kp["minAge"] == [{"int": 0}]
+    assert {"id": "organisation/0580", "name": "Linköping"} in kp["offeredBy"] and kp["minAge"] == [
+        {"int": 0}
+    ]
     lkpg = posted["rows"]["organisation/0580"]
     assert {"id": "programme/mini-maria", "name": "Mini Maria"} in lkpg["programmes"]
     assert lkpg["county"] == [{"str": "Östergötlands län"}]
-    assert posted["rows"]["programme/nosuch"] == {"offeredBy": [], "minAge": [], "programmes": [], "county": []}
-    bad = client.post("/reconcile", data={"extend": json.dumps({"ids": ["programme/cos"],
-                                                                "properties": [{"id": "colour"}]})})
+    assert posted["rows"]["programme/nosuch"] == {
+        "offeredBy": [],
+        "minAge": [],
+        "programmes": [],
+        "county": [],
+    }
+    bad = client.post(
+        "/reconcile",
+        data={"extend": json.dumps({"ids": ["programme/cos"], "properties": [{"id": "colour"}]})},
+    )
     assert bad.status_code == 400
 
 
 def test_cors_is_open_on_every_endpoint(client: TestClient) -> None:
     origin = {"Origin": "http://localhost:3333"}
-    for path in ("/reconcile", "/reconcile/suggest/entity?prefix=k", "/reconcile/preview?id=programme/cos",
-                 "/harmonise"):
-        assert client.get(path, headers=origin).headers.get("access-control-allow-origin") in ("*", origin["Origin"])
+    for path in (
+        "/reconcile",
+        "/reconcile/suggest/entity?prefix=k",
+        "/reconcile/preview?id=programme/cos",
+        "/harmonise",
+    ):
+        assert client.get(path, headers=origin).headers.get("access-control-allow-origin") in (
+            "*",
+            origin["Origin"],
+        )
     pre = client.options("/reconcile", headers={**origin, "Access-Control-Request-Method": "POST"})
     assert pre.status_code == 200 and "POST" in pre.headers["access-control-allow-methods"]
 
@@ -279,8 +339,14 @@ def test_harmonise_proposals_csv_and_json(client: TestClient) -> None:
 
 def test_posting_a_decision_needs_a_token_and_changes_the_next_run(env) -> None:  # type: ignore[no-untyped-def]
     client, _, tokens, path = env
-    body = {"name": "Mini Macho", "outcome": "mapped", "programme": "machofabriken",
-            "relation": "local-adaptation", "by": "Lina Larsson", "reason": "FoU-podden 86"}
+    body = {
+        "name": "Mini Macho",
+        "outcome": "mapped",
+        "programme": "machofabriken",
+        "relation": "local-adaptation",
+        "by": "Lina Larsson",
+        "reason": "FoU-podden 86",
+    }
     assert client.post("/harmonise/decisions", json=body).status_code == 401
     token, _ = tokens.issue("fou-sormland")
     auth = {"Authorization": f"Bearer {token}"}
@@ -289,7 +355,11 @@ def test_posting_a_decision_needs_a_token_and_changes_the_next_run(env) -> None:
     assert r.status_code == 201, r.text
     assert r.json()["on_behalf_of"] == "fou-sormland" and path.exists()
     rows = client.get("/harmonise", params={"org": "0461"}).json()
-    assert {"insats": "Mini Macho", "programme": "machofabriken", "relation": "variant", "status": "auto"}.items() <= \
-        next(r for r in rows if r["insats"] == "Mini Macho").items()
+    assert {
+        "insats": "Mini Macho",
+        "programme": "machofabriken",
+        "relation": "variant",
+        "status": "auto",
+    }.items() <= next(r for r in rows if r["insats"] == "Mini Macho").items()
     bad = client.post("/harmonise/decisions", json={**body, "programme": "nosuch"}, headers=auth)
     assert bad.status_code == 400 and "nosuch" in bad.json()["message"]["en"]

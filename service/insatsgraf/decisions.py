@@ -63,9 +63,18 @@ class Decision:
         return Rule(self.key, self.outcome, self.programme, self.relation, self.org, self.at)
 
     def to_json(self) -> dict[str, object]:
-        return {"id": self.uid, "name": self.name, "outcome": self.outcome, "programme": self.programme,
-                "relation": self.relation, "org": self.org, "by": self.by, "reason": self.reason,
-                "at": self.at.isoformat(), "on_behalf_of": self.on_behalf_of}
+        return {
+            "id": self.uid,
+            "name": self.name,
+            "outcome": self.outcome,
+            "programme": self.programme,
+            "relation": self.relation,
+            "org": self.org,
+            "by": self.by,
+            "reason": self.reason,
+            "at": self.at.isoformat(),
+            "on_behalf_of": self.on_behalf_of,
+        }
 
 
 # -- RDF -----------------------------------------------------------------------------------------
@@ -87,9 +96,17 @@ def to_graph(decisions: Iterable[Decision], base: str) -> Graph:
     graph.add((doc, RDF.type, PROV.Bundle))
     graph.add((doc, DCTERMS.title, Literal("Harmoniseringsbeslut", lang="sv")))
     graph.add((doc, DCTERMS.title, Literal("Harmonisation decisions", lang="en")))
-    graph.add((doc, DCTERMS.description, Literal(
-        "Which canonical programme each local name denotes, decided by a person (PROV-O). "
-        "Written by `insatsgraf harmonise accept|reject|map`.", lang="en")))
+    graph.add(
+        (
+            doc,
+            DCTERMS.description,
+            Literal(
+                "Which canonical programme each local name denotes, decided by a person (PROV-O). "
+                "Written by `insatsgraf harmonise accept|reject|map`.",
+                lang="en",
+            ),
+        )
+    )
     graph.add((doc, DCTERMS.conformsTo, URIRef("https://w3id.org/insatsgraf/def")))
     graph.add((doc, OWL.versionInfo, Literal(__version__)))
     for d in decisions:
@@ -123,20 +140,24 @@ def hidden_labels(decisions: Iterable[Decision]) -> list[tuple[str, str]]:
     for d in sorted(decisions, key=lambda d: d.at):
         if d.org is None and d.programme:
             latest[(d.key, d.programme)] = d
-    return sorted((d.name, d.programme or "") for d in latest.values()
-                  if d.outcome in ("accepted", "mapped") and d.relation == "same")
+    return sorted(
+        (d.name, d.programme or "")
+        for d in latest.values()
+        if d.outcome in ("accepted", "mapped") and d.relation == "same"
+    )
 
 
 def _notation(iri: str, prefix: str) -> str:
-    return iri[len(prefix):] if iri.startswith(prefix) else iri.rsplit("/", 1)[-1]
+    return iri[len(prefix) :] if iri.startswith(prefix) else iri.rsplit("/", 1)[-1]
 
 
 def from_graph(graph: Graph, base: str) -> list[Decision]:
     """The decisions in a graph (the file or the store's decisions graph), oldest first."""
     out: list[Decision] = []
     for node in graph.subjects(RDF.type, IG.Decision):
-        def one(p: URIRef) -> str | None:
-            value = graph.value(node, p)
+
+        def one(p: URIRef, node: object = node) -> str | None:
+            value = graph.value(node, p)  # type: ignore[arg-type]
             return str(value) if value is not None else None
 
         agent = graph.value(node, PROV.wasAssociatedWith)
@@ -146,18 +167,22 @@ def from_graph(graph: Graph, base: str) -> list[Decision]:
         ended = graph.value(node, PROV.endedAtTime)
         at = datetime.fromisoformat(str(ended)) if ended is not None else datetime.min
         at = at if at.tzinfo else at.replace(tzinfo=UTC)
-        out.append(Decision(
-            name=one(IG.decidedName) or "",
-            outcome=_notation(one(IG.decisionOutcome) or "", iris.concept("decision-outcome", "", base)),
-            programme=_notation(programme, iris.programme("", base)) if programme else None,
-            by=str(graph.value(agent, FOAF.name) or "") if agent is not None else "",
-            relation=_notation(one(IG.decisionRelation) or "same", iris.concept("variant-kind", "", base)),
-            reason=one(IG.reason) or "",
-            org=iris.org_id(scope, base) if scope else None,
-            on_behalf_of=iris.org_id(str(behalf), base) if behalf is not None else None,
-            at=at,
-            uid=str(node).rsplit("/", 1)[-1],
-        ))
+        out.append(
+            Decision(
+                name=one(IG.decidedName) or "",
+                outcome=_notation(one(IG.decisionOutcome) or "", iris.concept("decision-outcome", "", base)),
+                programme=_notation(programme, iris.programme("", base)) if programme else None,
+                by=str(graph.value(agent, FOAF.name) or "") if agent is not None else "",
+                relation=_notation(
+                    one(IG.decisionRelation) or "same", iris.concept("variant-kind", "", base)
+                ),
+                reason=one(IG.reason) or "",
+                org=iris.org_id(scope, base) if scope else None,
+                on_behalf_of=iris.org_id(str(behalf), base) if behalf is not None else None,
+                at=at,
+                uid=str(node).rsplit("/", 1)[-1],
+            )
+        )
     return sorted(out, key=lambda d: (d.at, d.uid))
 
 
@@ -181,9 +206,12 @@ def read_file(path: Path, base: str) -> list[Decision]:
     try:
         graph.parse(data=iris.rebase(path.read_text(encoding="utf-8"), base), format="turtle")
     except (OSError, SyntaxError, ValueError) as exc:
-        raise UserError(f"the decisions file cannot be read: {exc}. Fix it or restore it from git.",
-                        f"beslutsfilen går inte att läsa: {exc}. Rätta den eller återställ den från git.",
-                        file=str(path), code="bad-decisions-file") from exc
+        raise UserError(
+            f"the decisions file cannot be read: {exc}. Fix it or restore it from git.",
+            f"beslutsfilen går inte att läsa: {exc}. Rätta den eller återställ den från git.",
+            file=str(path),
+            code="bad-decisions-file",
+        ) from exc
     return from_graph(graph, base)
 
 
@@ -206,39 +234,61 @@ def _write_atomically(path: Path, text: str) -> None:
 def check(store: Store, decision: Decision) -> None:
     """Reject a decision that names an unknown programme, organisation, outcome or relation."""
     if not decision.name.strip():
-        raise UserError("the decision needs the local name it is about.",
-                        "beslutet behöver det lokala namn det gäller.", code="bad-decision")
+        raise UserError(
+            "the decision needs the local name it is about.",
+            "beslutet behöver det lokala namn det gäller.",
+            code="bad-decision",
+        )
     if not decision.by.strip():
-        raise UserError("say who decides (--by NAME): decisions record who made them.",
-                        "ange vem som beslutar (--by NAMN): besluten sparar vem som fattade dem.",
-                        code="bad-decision")
+        raise UserError(
+            "say who decides (--by NAME): decisions record who made them.",
+            "ange vem som beslutar (--by NAMN): besluten sparar vem som fattade dem.",
+            code="bad-decision",
+        )
     if decision.outcome not in OUTCOMES:
-        raise UserError(f"unknown outcome '{decision.outcome}': use one of {', '.join(OUTCOMES)}.",
-                        f"okänt utfall '{decision.outcome}': använd något av {', '.join(OUTCOMES)}.",
-                        code="bad-decision")
+        raise UserError(
+            f"unknown outcome '{decision.outcome}': use one of {', '.join(OUTCOMES)}.",
+            f"okänt utfall '{decision.outcome}': använd något av {', '.join(OUTCOMES)}.",
+            code="bad-decision",
+        )
     if decision.relation not in VARIANT_KINDS:
-        raise UserError(f"unknown relation '{decision.relation}': use one of {', '.join(VARIANT_KINDS)}.",
-                        f"okänd relation '{decision.relation}': använd någon av {', '.join(VARIANT_KINDS)}.",
-                        code="bad-decision")
+        raise UserError(
+            f"unknown relation '{decision.relation}': use one of {', '.join(VARIANT_KINDS)}.",
+            f"okänd relation '{decision.relation}': använd någon av {', '.join(VARIANT_KINDS)}.",
+            code="bad-decision",
+        )
     if decision.programme is None and decision.outcome != "mapped":
-        raise UserError("accept and reject need a programme id.",
-                        "godkänn och avvisa kräver ett program-id.", code="bad-decision")
+        raise UserError(
+            "accept and reject need a programme id.",
+            "godkänn och avvisa kräver ett program-id.",
+            code="bad-decision",
+        )
     base = store.base
-    if decision.programme and not store.query(
+    if (
+        decision.programme
+        and not store.query(
             f"ASK {{ <{iris.programme(decision.programme, base)}> "
-            f"<http://www.w3.org/2004/02/skos/core#notation> ?n }}").boolean:
-        raise UserError(f"unknown programme '{decision.programme}': use an id from the catalogue "
-                        "(programmes.csv, e.g. komet, cos, mst).",
-                        f"okänt program '{decision.programme}': använd ett id ur katalogen "
-                        "(programmes.csv, t.ex. komet, cos, mst).", code="unknown-programme")
+            f"<http://www.w3.org/2004/02/skos/core#notation> ?n }}"
+        ).boolean
+    ):
+        raise UserError(
+            f"unknown programme '{decision.programme}': use an id from the catalogue "
+            "(programmes.csv, e.g. komet, cos, mst).",
+            f"okänt program '{decision.programme}': använd ett id ur katalogen "
+            "(programmes.csv, t.ex. komet, cos, mst).",
+            code="unknown-programme",
+        )
     if decision.org and not store.query(f"ASK {{ <{iris.organisation(decision.org, base)}> ?p ?o }}").boolean:
-        raise UserError(f"unknown organisation '{decision.org}': use an id from organisations.csv.",
-                        f"okänd organisation '{decision.org}': använd ett id från organisations.csv.",
-                        code="unknown-org")
+        raise UserError(
+            f"unknown organisation '{decision.org}': use an id from organisations.csv.",
+            f"okänd organisation '{decision.org}': använd ett id från organisations.csv.",
+            code="unknown-org",
+        )
 
 
-def record_decisions(store: Store, settings: Settings, decisions: list[Decision],
-                     path: Path | None = None) -> list[Decision]:
+def record_decisions(
+    store: Store, settings: Settings, decisions: list[Decision], path: Path | None = None
+) -> list[Decision]:
     """Add decisions to the file and the store's decisions graph, both or neither."""
     for decision in decisions:
         check(store, decision)
@@ -254,13 +304,18 @@ def record_decisions(store: Store, settings: Settings, decisions: list[Decision]
             store.replace_graphs({name: before})
         except StoreError:  # pragma: no cover - nothing more can be done; say both
             pass
-        raise UserError(f"the decisions file cannot be written: {exc}. Nothing was recorded.",
-                        f"beslutsfilen går inte att skriva: {exc}. Inget sparades.",
-                        file=str(path), code="decisions-not-written") from exc
+        raise UserError(
+            f"the decisions file cannot be written: {exc}. Nothing was recorded.",
+            f"beslutsfilen går inte att skriva: {exc}. Inget sparades.",
+            file=str(path),
+            code="decisions-not-written",
+        ) from exc
     return decisions
 
 
-def record_decision(store: Store, settings: Settings, decision: Decision, path: Path | None = None) -> Decision:
+def record_decision(
+    store: Store, settings: Settings, decision: Decision, path: Path | None = None
+) -> Decision:
     """Record one decision (see ``record_decisions``)."""
     return record_decisions(store, settings, [decision], path)[0]
 

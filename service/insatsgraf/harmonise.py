@@ -168,7 +168,8 @@ def strip_age(text: str) -> str:
 
 
 GENERIC_WORDS = frozenset(
-    """insats insatsen insatser verksamhet verksamheten grupp gruppen grupper gruppverksamhet program programmet
+    """insats insatsen insatser verksamhet verksamheten grupp gruppen grupper gruppverksamhet
+    program programmet
     metod metoden metodik modell modellen team teamet behandling behandlingen samtal samtalen hem hemmet
     mottagning mottagningen mote moten for till med i foraldrar barn unga ungdomar tonaringar familjer
     foraldragrupp foraldragrupper foraldrautbildning foraldrakurs foraldrakurser kurs kursen utbildning
@@ -183,28 +184,43 @@ _W = r"[\w\u00c0-\u024f]"
 _VARIANT_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(p, re.IGNORECASE), kind)
     for p, kind in [
-        # like X: "MST-liknande insats", "Familjecentralsliknande verksamhet", "liknande MST", "ABC-inspirerad"
+        # like X: "MST-liknande insats", "Familjecentralsliknande", "liknande MST", "ABC-inspirerad"
         (rf"^(?P<core>.+?)[\s{_DASHES}]*liknande\b.*$", "like"),
         (r"^(?:.*\s)?(?:liknande|likt|som liknar)\s+(?P<core>.+)$", "like"),
         (rf"^(?P<core>.+?)[\s{_DASHES}]*inspirerad[e]?\b.*$", "like"),
         (r"^(?:.*\s)?(?:inspirerad|inspirerat|inspirerade)\s+av\s+(?P<core>.+)$", "like"),
         (r"^(?:.*\s)?(?:i stil med|med inslag av|à la|a la)\s+(?P<core>.+)$", "like"),
         # own variants: "Förstärkt Komet", "Individuell COS", "Komet individuellt", "egen variant av PYC"
-        (r"^(?:förstärkt|förstärkta|förstärkt variant av|utökad|utökat|utökade|modifierad|modifierat|förkortad|"
-         r"förkortat|kort|kortare|individuell|individuellt|enskild|enskilt)\s+(?P<core>.+)$", "own-variant"),
-        (rf"^(?P<core>.+?)[\s{_DASHES}]+(?:individuellt|individuell|enskilt|light|lightversion|kortversion|"
-         r"förkortad|förkortat|i kortversion|i individuell form|i egen tappning)$", "own-variant"),
+        (
+            r"^(?:förstärkt|förstärkta|förstärkt variant av|utökad|utökat|utökade|modifierad|modifierat|"
+            r"förkortad|"
+            r"förkortat|kort|kortare|individuell|individuellt|enskild|enskilt)\s+(?P<core>.+)$",
+            "own-variant",
+        ),
+        (
+            rf"^(?P<core>.+?)[\s{_DASHES}]+(?:individuellt|individuell|enskilt|light|lightversion|kortversion|"
+            r"förkortad|förkortat|i kortversion|i individuell form|i egen tappning)$",
+            "own-variant",
+        ),
         (r"^(?:egen|eget|lokal|lokalt) (?:variant|upplägg|version) av\s+(?P<core>.+)$", "own-variant"),
-        (rf"^(?P<core>.+?)\s*[(,;{_DASHES}]\s*(?:egen variant|eget upplägg|egen version|förkortad|kortversion)"
-         r"\b.*$", "own-variant"),
-        (rf"^(?:.*\s)?enligt\s+(?P<core>.+?)(?:[\s{_DASHES}]*(?:modellen|metoden|konceptet|manualen))?$",
-         "own-variant"),
+        (
+            rf"^(?P<core>.+?)\s*[(,;{_DASHES}]\s*"
+            r"(?:egen variant|eget upplägg|egen version|förkortad|kortversion)"
+            r"\b.*$",
+            "own-variant",
+        ),
+        (
+            rf"^(?:.*\s)?enligt\s+(?P<core>.+?)(?:[\s{_DASHES}]*(?:modellen|metoden|konceptet|manualen))?$",
+            "own-variant",
+        ),
         (r"^(?:.*\s)?(?:baserad|baserat|baserade|byggd|bygger) på\s+(?P<core>.+)$", "own-variant"),
         # local adaptations: "Mini Macho", "lokal anpassning av X", "X (lokal anpassning)"
         (rf"^mini[\s{_DASHES}]*(?P<core>{_W}.+)$", "local-adaptation"),
         (r"^(?:lokal anpassning av|anpassad|anpassat|lokalt anpassad)\s+(?P<core>.+)$", "local-adaptation"),
-        (rf"^(?P<core>.+?)\s*[(,;{_DASHES}]\s*(?:lokal anpassning|lokalt anpassad|anpassad|anpassat)\b.*$",
-         "local-adaptation"),
+        (
+            rf"^(?P<core>.+?)\s*[(,;{_DASHES}]\s*(?:lokal anpassning|lokalt anpassad|anpassad|anpassat)\b.*$",
+            "local-adaptation",
+        ),
     ]
 ]
 
@@ -256,7 +272,7 @@ class Catalogue:
 
     @classmethod
     def from_rows(cls, rows: Iterable[Mapping[str, str]], rules: Iterable[Rule] = ()) -> Catalogue:
-        """From rows with ``entry``, ``id``, ``label``, ``kind``, ``lang`` (the ``catalogue-labels`` query)."""
+        """From rows with ``entry``, ``id``, ``label``, ``kind``, ``lang`` (query ``catalogue-labels``)."""
         entries: dict[str, Entry] = {}
         for row in rows:
             entry = entries.setdefault(row["id"], Entry(id=row["id"], iri=row["entry"]))
@@ -311,7 +327,9 @@ class Catalogue:
 # -- the matcher ---------------------------------------------------------------------------------
 
 
-def match(name: str, catalogue: Catalogue, org: str = "", thresholds: Thresholds | None = None) -> list[Proposal]:
+def match(
+    name: str, catalogue: Catalogue, org: str = "", thresholds: Thresholds | None = None
+) -> list[Proposal]:
     """The proposals for one local name: one per programme it names, or one ``none`` row."""
     th = thresholds or Thresholds()
     rules = catalogue.effective_rules(name, org or None)
@@ -324,8 +342,17 @@ def match(name: str, catalogue: Catalogue, org: str = "", thresholds: Thresholds
     if not cands:
         return [Proposal(org, name, "", "none", 0.0, "none", basis="decision" if decided is not None else "")]
     return [
-        Proposal(org, name, c.programme, c.relation, round(c.score, 1), c.status, c.kind,
-                 catalogue.label(c.programme), c.basis)
+        Proposal(
+            org,
+            name,
+            c.programme,
+            c.relation,
+            round(c.score, 1),
+            c.status,
+            c.kind,
+            catalogue.label(c.programme),
+            c.basis,
+        )
         for c in cands
     ]
 
@@ -340,7 +367,14 @@ def _from_rules(rules: list[Rule]) -> list[_Cand] | None:
     if nothing and all((r.at or _EPOCH) <= (nothing[0].at or _EPOCH) for r in mapped):
         return []
     return [
-        _Cand(r.programme or "", "same" if r.relation == "same" else "variant", 100.0, "auto", r.relation, "decision")
+        _Cand(
+            r.programme or "",
+            "same" if r.relation == "same" else "variant",
+            100.0,
+            "auto",
+            r.relation,
+            "decision",
+        )
         for r in mapped
         if not nothing or (r.at or _EPOCH) > (nothing[0].at or _EPOCH)
     ]
@@ -440,7 +474,7 @@ _COMPOUND_TAILS = ("grupper", "gruppen", "grupp", "programmet", "program", "verk
 
 
 def _compound(tokens: list[str], cat: Catalogue) -> set[str]:
-    """A label glued to a generic word: "Barnkraftgrupp", "Humlangruppen" (Swedish writes compounds as one)."""
+    """A label glued to a generic word: "Barnkraftgrupp", "Humlangruppen" (Swedish compounds)."""
     if len(tokens) != 1:
         return set()
     for tail in _COMPOUND_TAILS:
@@ -453,7 +487,7 @@ def _compound(tokens: list[str], cat: Catalogue) -> set[str]:
 
 
 def _parenthesised(text: str, cat: Catalogue, th: Thresholds, depth: int) -> list[_Cand]:
-    """"Intensiv hemmabaserad familjebehandling (IHF)": the acronym must agree with the name to be auto."""
+    """ "Intensiv hemmabaserad familjebehandling (IHF)": the acronym must agree with the name to be auto."""
     inner = " ".join(re.findall(r"\(([^()]*)\)", text))
     outer = re.sub(r"\([^()]*\)", " ", text).strip()
     outer_found = _interpret(outer, cat, th, depth) if fold(outer) else []
@@ -486,8 +520,9 @@ def _split_cell(parts: list[str], cat: Catalogue, th: Thresholds, depth: int) ->
         unresolved = unresolved or not cands
         for c in cands:
             if c.programme not in found or c.score > found[c.programme].score:
-                found[c.programme] = _Cand(c.programme, c.relation, c.score, c.status, c.kind,
-                                           f"split:{c.basis}")
+                found[c.programme] = _Cand(
+                    c.programme, c.relation, c.score, c.status, c.kind, f"split:{c.basis}"
+                )
     if unresolved:
         return [_Cand(c.programme, c.relation, c.score, "review", c.kind, c.basis) for c in found.values()]
     return list(found.values())
@@ -500,8 +535,11 @@ def _scores(text: str, cat: Catalogue, th: Thresholds) -> dict[str, float]:
         return {}
     best: dict[str, float] = {}
     for label, id_ in cat.fuzzy:
-        score = max(fuzz.ratio(key, label), fuzz.token_sort_ratio(key, label),
-                    fuzz.ratio(compact(key), compact(label)))
+        score = max(
+            fuzz.ratio(key, label),
+            fuzz.token_sort_ratio(key, label),
+            fuzz.ratio(compact(key), compact(label)),
+        )
         if score > best.get(id_, 0.0):
             best[id_] = score
     return best
@@ -536,7 +574,7 @@ def _contains(text: str, cat: Catalogue) -> list[_Cand]:
     found: set[str] = set()
     for size in range(len(tokens) - 1, 0, -1):
         for start in range(len(tokens) - size + 1):
-            chunk = " ".join(tokens[start:start + size])
+            chunk = " ".join(tokens[start : start + size])
             if chunk in GENERIC_WORDS:
                 continue
             found |= cat.exact.get(chunk, set())
@@ -588,8 +626,12 @@ def known_organisation(store: Store, org: str) -> bool:
     return bool(store.query(f"ASK {{ <{iris.organisation(org, store.base)}> ?p ?o }}").boolean)
 
 
-def propose(store: Store, settings: Settings | None = None, org: str | None = None,
-            thresholds: Thresholds | None = None) -> list[Proposal]:
+def propose(
+    store: Store,
+    settings: Settings | None = None,
+    org: str | None = None,
+    thresholds: Thresholds | None = None,
+) -> list[Proposal]:
     """Proposals for every local name in the store (or one organisation's), decisions applied."""
     if org and not known_organisation(store, org):
         raise UserError(

@@ -32,10 +32,16 @@ TYPES = {
     TYPE_PROGRAMME: "Program eller insatstyp / Programme or intervention type",
     TYPE_ORGANISATION: "Organisation (kommun, stadsdelsförvaltning, region) / Organisation",
 }
-TYPE_ALIASES = {"programme": TYPE_PROGRAMME, "program": TYPE_PROGRAMME, "ig:Intervention": TYPE_PROGRAMME,
-                "ig:Programme": TYPE_PROGRAMME, f"{SCHEMA_SPACE}Programme": TYPE_PROGRAMME,
-                "organisation": TYPE_ORGANISATION, "organization": TYPE_ORGANISATION,
-                "org:Organization": TYPE_ORGANISATION}
+TYPE_ALIASES = {
+    "programme": TYPE_PROGRAMME,
+    "program": TYPE_PROGRAMME,
+    "ig:Intervention": TYPE_PROGRAMME,
+    "ig:Programme": TYPE_PROGRAMME,
+    f"{SCHEMA_SPACE}Programme": TYPE_PROGRAMME,
+    "organisation": TYPE_ORGANISATION,
+    "organization": TYPE_ORGANISATION,
+    "org:Organization": TYPE_ORGANISATION,
+}
 
 QUERY_PROPERTIES = {
     "municipality": "Kommun eller organisation (id, t.ex. 0580) / Municipality or organisation id",
@@ -80,7 +86,7 @@ class Organisation:
 
 @dataclass
 class ReconData:
-    """What the service answers from: the catalogue (with decisions), details, who offers what, organisations."""
+    """What the service answers from: catalogue (with decisions), details, who offers what, organisations."""
 
     base: str
     catalogue: Catalogue
@@ -101,8 +107,9 @@ class ReconData:
             kind = row.get("class", "").rsplit("#", 1)[-1].rsplit("/", 1)[-1]
             parent = iris.org_id(row["parent"], base) if "parent" in row else None
             if org is None or (kind and not org.kind):
-                data.organisations[row["id"]] = Organisation(row["id"], row["name"], kind, row.get("code", ""),
-                                                             row.get("county", ""), parent)
+                data.organisations[row["id"]] = Organisation(
+                    row["id"], row["name"], kind, row.get("code", ""), row.get("county", ""), parent
+                )
         return data
 
     def programmes_of(self, org: str) -> list[tuple[str, str]]:
@@ -118,7 +125,7 @@ def parse_entity(value: str, base: str) -> tuple[str, str] | None:
     value = value.strip()
     prefix = f"{base}id/"
     if value.startswith(prefix):
-        value = value[len(prefix):]
+        value = value[len(prefix) :]
     kind, _, local = value.partition("/")
     if kind in ("programme", "organisation") and local:
         return kind, local
@@ -174,13 +181,17 @@ def _types(query: Mapping[str, Any]) -> list[str]:
         return [TYPE_PROGRAMME]
     values = [raw] if isinstance(raw, str) else raw
     if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-        raise _bad("'type' must be a type id or a list of them.", "'type' ska vara ett typ-id eller en lista av dem.")
+        raise _bad(
+            "'type' must be a type id or a list of them.", "'type' ska vara ett typ-id eller en lista av dem."
+        )
     out = []
     for v in values:
         t = TYPE_ALIASES.get(v, v)
         if t not in TYPES:
-            raise _bad(f"unknown type '{v}': use {TYPE_PROGRAMME} or {TYPE_ORGANISATION}.",
-                       f"okänd typ '{v}': använd {TYPE_PROGRAMME} eller {TYPE_ORGANISATION}.")
+            raise _bad(
+                f"unknown type '{v}': use {TYPE_PROGRAMME} or {TYPE_ORGANISATION}.",
+                f"okänd typ '{v}': använd {TYPE_PROGRAMME} eller {TYPE_ORGANISATION}.",
+            )
         out.append(t)
     return out
 
@@ -212,8 +223,10 @@ def _constraints(query: Mapping[str, Any], base: str) -> dict[str, list[str]]:
             raise _bad("each property needs 'pid' and 'v'.", "varje egenskap behöver 'pid' och 'v'.")
         pid = str(prop["pid"])
         if pid not in QUERY_PROPERTIES:
-            raise _bad(f"unknown property '{pid}': use one of {', '.join(QUERY_PROPERTIES)}.",
-                       f"okänd egenskap '{pid}': använd någon av {', '.join(QUERY_PROPERTIES)}.")
+            raise _bad(
+                f"unknown property '{pid}': use one of {', '.join(QUERY_PROPERTIES)}.",
+                f"okänd egenskap '{pid}': använd någon av {', '.join(QUERY_PROPERTIES)}.",
+            )
         out.setdefault(pid, []).extend(_values(prop["v"], base))
     return out
 
@@ -239,8 +252,10 @@ def _org_ids(data: ReconData, wanted: list[str]) -> set[str]:
 def reconcile(data: ReconData, queries: Any) -> dict[str, Any]:
     """A reconciliation result batch for a query batch (``{"q0": {"query": …}, …}``)."""
     if not isinstance(queries, dict):
-        raise _bad("the query batch must be a JSON object of queries.",
-                   "frågebatchen ska vara ett JSON-objekt med frågor.")
+        raise _bad(
+            "the query batch must be a JSON object of queries.",
+            "frågebatchen ska vara ett JSON-objekt med frågor.",
+        )
     if len(queries) > MAX_BATCH:
         raise _bad(f"at most {MAX_BATCH} queries per batch.", f"högst {MAX_BATCH} frågor per batch.")
     return {key: {"result": reconcile_one(data, query)} for key, query in queries.items()}
@@ -270,7 +285,9 @@ def _programme_type() -> list[dict[str, str]]:
     return [{"id": TYPE_PROGRAMME, "name": TYPES[TYPE_PROGRAMME]}]
 
 
-def _programme_candidates(data: ReconData, text: str, constraints: dict[str, list[str]]) -> list[dict[str, Any]]:
+def _programme_candidates(
+    data: ReconData, text: str, constraints: dict[str, list[str]]
+) -> list[dict[str, Any]]:
     kinds = set(constraints.get("kind", []))
     orgs = _org_ids(data, constraints["municipality"]) if "municipality" in constraints else set()
     scope = next(iter(sorted(orgs)), "") if len(orgs) == 1 else ""
@@ -282,8 +299,9 @@ def _programme_candidates(data: ReconData, text: str, constraints: dict[str, lis
         for p in match(text, data.catalogue, scope):
             if p.programme and p.programme not in seen:
                 exact = p.status == "auto" and p.relation == "same"
-                seen[p.programme] = _programme_candidate(data, p.programme, p.score, exact, p.relation,
-                                                         p.variant_kind, orgs)
+                seen[p.programme] = _programme_candidate(
+                    data, p.programme, p.score, exact, p.relation, p.variant_kind, orgs
+                )
         for pid, score in rank(text, data.catalogue, DEFAULT_LIMIT * 2):
             if pid not in seen and score >= 50.0:
                 seen[pid] = _programme_candidate(data, pid, min(score, 79.0), False, "", "", orgs)
@@ -297,12 +315,15 @@ def _programme_candidates(data: ReconData, text: str, constraints: dict[str, lis
     return cands
 
 
-def _programme_candidate(data: ReconData, pid: str, score: float, is_match: bool, relation: str, kind: str,
-                         orgs: set[str]) -> dict[str, Any]:
+def _programme_candidate(
+    data: ReconData, pid: str, score: float, is_match: bool, relation: str, kind: str, orgs: set[str]
+) -> dict[str, Any]:
     offered_here = any(o in orgs for o, _ in data.offered.get(pid, []))
     description = data.details.get(pid, {}).get("definition", "")
     if relation == "variant":
-        description = f"variant ({kind or 'own-variant'}) av/of {data.catalogue.label(pid)}. {description}".strip()
+        description = (
+            f"variant ({kind or 'own-variant'}) av/of {data.catalogue.label(pid)}. {description}".strip()
+        )
     return {
         "id": entity_id("programme", pid),
         "name": data.catalogue.label(pid),
@@ -318,8 +339,18 @@ def _programme_candidate(data: ReconData, pid: str, score: float, is_match: bool
     }
 
 
-_ORG_NOISE = ("kommun", "kommuns", "stad", "stads", "kommunen", "staden", "stadsdelsforvaltning",
-              "stadsdelsforvaltningen", "stadsdelsforvaltnings", "sdf")
+_ORG_NOISE = (
+    "kommun",
+    "kommuns",
+    "stad",
+    "stads",
+    "kommunen",
+    "staden",
+    "stadsdelsforvaltning",
+    "stadsdelsforvaltningen",
+    "stadsdelsforvaltnings",
+    "sdf",
+)
 
 
 def _org_keys(name: str) -> set[str]:
@@ -330,14 +361,18 @@ def _org_keys(name: str) -> set[str]:
     return {compact(k) for k in keys if k}
 
 
-def _organisation_candidates(data: ReconData, text: str, constraints: dict[str, list[str]]) -> list[dict[str, Any]]:
+def _organisation_candidates(
+    data: ReconData, text: str, constraints: dict[str, list[str]]
+) -> list[dict[str, Any]]:
     orgs = list(data.organisations.values())
     if "municipality" in constraints:
         wanted = _org_ids(data, constraints["municipality"])
         orgs = [o for o in orgs if o.id in wanted or o.parent in wanted]
     if "county" in constraints:
         counties = {fold(c) for c in constraints["county"]}
-        orgs = [o for o in orgs if fold(o.county) in counties or fold(o.county).removesuffix(" lan") in counties]
+        orgs = [
+            o for o in orgs if fold(o.county) in counties or fold(o.county).removesuffix(" lan") in counties
+        ]
     entity = parse_entity(text, data.base)
     keys = _org_keys(text) if text.strip() else set()
     out = []
@@ -352,15 +387,17 @@ def _organisation_candidates(data: ReconData, text: str, constraints: dict[str, 
             score = max(fuzz.ratio(k, o) for k in keys for o in _org_keys(org.name))
         if score < 50.0:
             continue
-        out.append({
-            "id": entity_id("organisation", org.id),
-            "name": org.name,
-            "description": " · ".join(x for x in (org.kind, org.code, org.county) if x),
-            "score": round(score, 1),
-            "match": score == 100.0,
-            "type": [{"id": TYPE_ORGANISATION, "name": TYPES[TYPE_ORGANISATION]}],
-            "features": [{"id": "name", "value": round(score, 1)}],
-        })
+        out.append(
+            {
+                "id": entity_id("organisation", org.id),
+                "name": org.name,
+                "description": " · ".join(x for x in (org.kind, org.code, org.county) if x),
+                "score": round(score, 1),
+                "match": score == 100.0,
+                "type": [{"id": TYPE_ORGANISATION, "name": TYPES[TYPE_ORGANISATION]}],
+                "features": [{"id": "name", "value": round(score, 1)}],
+            }
+        )
     if sum(c["match"] for c in out) > 1:  # two organisations with the same name: let a person choose
         for c in out:
             c["match"] = False
@@ -370,8 +407,9 @@ def _organisation_candidates(data: ReconData, text: str, constraints: dict[str, 
 # -- suggest -------------------------------------------------------------------------------------
 
 
-def suggest_entities(data: ReconData, prefix: str, cursor: int = 0, type_: str | None = None,
-                     limit: int = 10) -> dict[str, Any]:
+def suggest_entities(
+    data: ReconData, prefix: str, cursor: int = 0, type_: str | None = None, limit: int = 10
+) -> dict[str, Any]:
     """Entities whose name (or any label) has a word starting with ``prefix``; ids match too."""
     key = fold(prefix)
     types = _types({"type": type_} if type_ else {"type": list(TYPES)})
@@ -381,20 +419,36 @@ def suggest_entities(data: ReconData, prefix: str, cursor: int = 0, type_: str |
             labels = [fold(t) for t, _ in entry.labels]
             best = _prefix_rank(key, labels)
             if best is not None:
-                found.append((best, entry.label_sv, {
-                    "id": entity_id("programme", entry.id), "name": entry.label_sv,
-                    "description": data.details.get(entry.id, {}).get("definition", ""),
-                    "notable": _programme_type()}))
+                found.append(
+                    (
+                        best,
+                        entry.label_sv,
+                        {
+                            "id": entity_id("programme", entry.id),
+                            "name": entry.label_sv,
+                            "description": data.details.get(entry.id, {}).get("definition", ""),
+                            "notable": _programme_type(),
+                        },
+                    )
+                )
     if TYPE_ORGANISATION in types:
         for org in data.organisations.values():
             best = _prefix_rank(key, [fold(org.name), org.id, org.code])
             if best is not None:
-                found.append((best, org.name, {
-                    "id": entity_id("organisation", org.id), "name": org.name,
-                    "description": " · ".join(x for x in (org.kind, org.county) if x),
-                    "notable": [{"id": TYPE_ORGANISATION, "name": TYPES[TYPE_ORGANISATION]}]}))
+                found.append(
+                    (
+                        best,
+                        org.name,
+                        {
+                            "id": entity_id("organisation", org.id),
+                            "name": org.name,
+                            "description": " · ".join(x for x in (org.kind, org.county) if x),
+                            "notable": [{"id": TYPE_ORGANISATION, "name": TYPES[TYPE_ORGANISATION]}],
+                        },
+                    )
+                )
     found.sort(key=lambda t: (t[0], fold(t[1])))
-    return {"result": [item for _, _, item in found[cursor:cursor + limit]]}
+    return {"result": [item for _, _, item in found[cursor : cursor + limit]]}
 
 
 def _prefix_rank(key: str, labels: list[str]) -> int | None:
@@ -410,11 +464,17 @@ def _prefix_rank(key: str, labels: list[str]) -> int | None:
 
 def suggest_types(prefix: str) -> dict[str, Any]:
     key = fold(prefix)
+
     def local(t: str) -> str:
         return fold(t.rsplit("#", 1)[-1])
 
-    return {"result": [{"id": t, "name": n} for t, n in TYPES.items()
-                       if _prefix_rank(key, [fold(n), local(t)]) is not None]}
+    return {
+        "result": [
+            {"id": t, "name": n}
+            for t, n in TYPES.items()
+            if _prefix_rank(key, [fold(n), local(t)]) is not None
+        ]
+    }
 
 
 def suggest_properties(prefix: str) -> dict[str, Any]:
@@ -422,8 +482,13 @@ def suggest_properties(prefix: str) -> dict[str, Any]:
     props = dict(QUERY_PROPERTIES)
     for table in EXTEND_PROPERTIES.values():
         props.update(table)
-    return {"result": [{"id": pid, "name": name} for pid, name in props.items()
-                       if not key or fold(pid).startswith(key) or key in fold(name)]}
+    return {
+        "result": [
+            {"id": pid, "name": name}
+            for pid, name in props.items()
+            if not key or fold(pid).startswith(key) or key in fold(name)
+        ]
+    }
 
 
 # -- preview -------------------------------------------------------------------------------------
@@ -432,11 +497,16 @@ def suggest_properties(prefix: str) -> dict[str, Any]:
 def preview_html(data: ReconData, id_: str) -> str:
     """A small HTML page for an entity (shown by OpenRefine in an iframe)."""
     entity = parse_entity(id_, data.base)
-    if entity is None or (entity[0] == "programme" and entity[1] not in data.catalogue.entries) or (
-            entity[0] == "organisation" and entity[1] not in data.organisations):
-        raise UserError(f"unknown entity '{id_}': use ids like programme/komet or organisation/0580.",
-                        f"okänd entitet '{id_}': använd id som programme/komet eller organisation/0580.",
-                        code="unknown-entity")
+    if (
+        entity is None
+        or (entity[0] == "programme" and entity[1] not in data.catalogue.entries)
+        or (entity[0] == "organisation" and entity[1] not in data.organisations)
+    ):
+        raise UserError(
+            f"unknown entity '{id_}': use ids like programme/komet or organisation/0580.",
+            f"okänd entitet '{id_}': använd id som programme/komet eller organisation/0580.",
+            code="unknown-entity",
+        )
     kind, local = entity
     iri = f"{data.base}id/{kind}/{local}"
     rows: list[tuple[str, str]] = []
@@ -445,24 +515,33 @@ def preview_html(data: ReconData, id_: str) -> str:
         detail = data.details.get(local, {})
         title = entry.label_sv
         others = sorted({t for t, k in entry.labels if k in ("alt", "pref") and t != entry.label_sv})
-        rows = [("Andra namn / Other names", ", ".join(others)), ("Typ / Kind", detail.get("kind", "")),
-                ("Ålder / Age", "–".join(x for x in (detail.get("minAge", ""), detail.get("maxAge", "")) if x)),
-                ("Erbjuds av / Offered by", str(len(data.offered.get(local, []))))]
+        rows = [
+            ("Andra namn / Other names", ", ".join(others)),
+            ("Typ / Kind", detail.get("kind", "")),
+            ("Ålder / Age", "–".join(x for x in (detail.get("minAge", ""), detail.get("maxAge", "")) if x)),
+            ("Erbjuds av / Offered by", str(len(data.offered.get(local, [])))),
+        ]
         text = detail.get("definition", "")
     else:
         org = data.organisations[local]
         title = org.name
         parent = data.organisations.get(org.parent or "")
-        rows = [("Typ / Kind", org.kind), ("Kommunkod / Code", org.code), ("Län / County", org.county),
-                ("Del av / Unit of", parent.name if parent else ""),
-                ("Program / Programmes", str(len(data.programmes_of(local))))]
+        rows = [
+            ("Typ / Kind", org.kind),
+            ("Kommunkod / Code", org.code),
+            ("Län / County", org.county),
+            ("Del av / Unit of", parent.name if parent else ""),
+            ("Program / Programmes", str(len(data.programmes_of(local)))),
+        ]
         text = ""
     body = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in rows if v)
     return (
         '<!DOCTYPE html><html lang="sv"><head><meta charset="utf-8">'
         f"<title>{html.escape(title)}</title>"
-        "<style>body{font:14px sans-serif;margin:8px}th{text-align:left;padding-right:8px}</style></head><body>"
-        f'<h1 style="font-size:16px"><a href="{html.escape(iri)}" target="_blank">{html.escape(title)}</a></h1>'
+        "<style>body{font:14px sans-serif;margin:8px}th{text-align:left;padding-right:8px}</style>"
+        "</head><body>"
+        f'<h1 style="font-size:16px"><a href="{html.escape(iri)}" target="_blank">'
+        f"{html.escape(title)}</a></h1>"
         f"<p>{html.escape(text)}</p><table>{body}</table></body></html>"
     )
 
@@ -482,10 +561,15 @@ def propose_properties(type_: str, limit: int | None = None) -> dict[str, Any]:
 
 def extend(data: ReconData, query: Any) -> dict[str, Any]:
     """Property values for entities: ``{"ids": [...], "properties": [{"id": ...}]}`` → ``{meta, rows}``."""
-    if not isinstance(query, dict) or not isinstance(query.get("ids"), list) or not isinstance(
-            query.get("properties"), list):
-        raise _bad("the extension query needs 'ids' and 'properties' lists.",
-                   "utökningsfrågan behöver listorna 'ids' och 'properties'.")
+    if (
+        not isinstance(query, dict)
+        or not isinstance(query.get("ids"), list)
+        or not isinstance(query.get("properties"), list)
+    ):
+        raise _bad(
+            "the extension query needs 'ids' and 'properties' lists.",
+            "utökningsfrågan behöver listorna 'ids' och 'properties'.",
+        )
     pids = []
     for prop in query["properties"]:
         pid = prop.get("id") if isinstance(prop, dict) else None
@@ -542,6 +626,8 @@ def _extend_values(data: ReconData, entity: tuple[str, str] | None, pid: str) ->
         if pid == "unitOf":
             return [_org_value(data, org.parent)] if org.parent else []
         if pid == "programmes":
-            return [{"id": entity_id("programme", p), "name": data.catalogue.label(p)}
-                    for p in sorted({p for p, _ in data.programmes_of(local)})]
+            return [
+                {"id": entity_id("programme", p), "name": data.catalogue.label(p)}
+                for p in sorted({p for p, _ in data.programmes_of(local)})
+            ]
     return []

@@ -50,31 +50,41 @@ async def _answer(store: Store, request: Request, queries: str | None, extend: s
     return rc.manifest(_service_url(request), store.base)
 
 
-@router.get("/reconcile", name="reconcile_get",
-            summary="Reconciliation service: manifest, or a query batch (?queries=) or extension (?extend=)")
+@router.get(
+    "/reconcile",
+    name="reconcile_get",
+    summary="Reconciliation service: manifest, or a query batch (?queries=) or extension (?extend=)",
+)
 async def reconcile_get(
     request: Request,
     store: StoreDep,
-    queries: Annotated[str | None, Query(description="A reconciliation query batch (JSON).",
-                                         examples=['{"q0": {"query": "Cos"}}'])] = None,
+    queries: Annotated[
+        str | None,
+        Query(description="A reconciliation query batch (JSON).", examples=['{"q0": {"query": "Cos"}}']),
+    ] = None,
     extend: Annotated[str | None, Query(description="A data extension query (JSON).")] = None,
 ) -> dict[str, Any]:
-    """Without parameters: the service manifest. OpenRefine: *Reconcile → Add standard service* with this URL."""
+    """Without parameters: the manifest. OpenRefine: *Reconcile → Add standard service* with this URL."""
     return await _answer(store, request, queries, extend)
 
 
 @router.post("/reconcile", summary="Reconciliation query batch or data extension (form fields)")
 async def reconcile_post(request: Request, store: StoreDep) -> dict[str, Any]:
-    """``application/x-www-form-urlencoded`` with ``queries=<JSON>`` or ``extend=<JSON>`` (the spec's POST)."""
+    """Form-encoded ``queries=<JSON>`` or ``extend=<JSON>`` (the spec's POST)."""
     form = await request.form()
     queries, extend = form.get("queries"), form.get("extend")
     if not isinstance(queries, (str, type(None))) or not isinstance(extend, (str, type(None))):
-        raise UserError("'queries' and 'extend' must be form fields, not files.",
-                        "'queries' och 'extend' ska vara formulärfält, inte filer.", code="bad-reconciliation-query")
+        raise UserError(
+            "'queries' and 'extend' must be form fields, not files.",
+            "'queries' och 'extend' ska vara formulärfält, inte filer.",
+            code="bad-reconciliation-query",
+        )
     if queries is None and extend is None:
-        raise UserError("send a form field 'queries' (or 'extend') with the JSON query.",
-                        "skicka formulärfältet 'queries' (eller 'extend') med JSON-frågan.",
-                        code="bad-reconciliation-query")
+        raise UserError(
+            "send a form field 'queries' (or 'extend') with the JSON query.",
+            "skicka formulärfältet 'queries' (eller 'extend') med JSON-frågan.",
+            code="bad-reconciliation-query",
+        )
     return await _answer(store, request, queries, extend)
 
 
@@ -119,13 +129,18 @@ async def properties(
 # -- proposals and decisions ---------------------------------------------------------------------
 
 
-@router.get("/harmonise", summary="Proposed mappings of the local names in the store",
-            response_model=None,
-            responses={200: {"content": {"text/csv": {}, "application/json": {}}}})
+@router.get(
+    "/harmonise",
+    summary="Proposed mappings of the local names in the store",
+    response_model=None,
+    responses={200: {"content": {"text/csv": {}, "application/json": {}}}},
+)
 async def proposals(
     store: StoreDep,
     settings: SettingsDep,
-    org: Annotated[str | None, Query(description="Organisation id; its districts too.", examples=["0580"])] = None,
+    org: Annotated[
+        str | None, Query(description="Organisation id; its districts too.", examples=["0580"])
+    ] = None,
     format: Annotated[Literal["csv", "json"], Query(description="csv or json.")] = "json",  # noqa: A002
 ) -> Response:
     """One row per proposed mapping: ``org,insats,programme,relation,score,status`` (same as the CLI)."""
@@ -144,21 +159,28 @@ class DecisionIn(BaseModel):
 
     name: str = Field(min_length=1, examples=["Mini Macho"])
     outcome: Literal["accepted", "rejected", "mapped"] = Field(examples=["mapped"])
-    programme: str | None = Field(None, description="Catalogue id; null with 'mapped' = on no list.",
-                                  examples=["machofabriken"])
-    relation: str = Field("same", description=f"One of {', '.join(VARIANT_KINDS)}.", examples=["local-adaptation"])
+    programme: str | None = Field(
+        None, description="Catalogue id; null with 'mapped' = on no list.", examples=["machofabriken"]
+    )
+    relation: str = Field(
+        "same", description=f"One of {', '.join(VARIANT_KINDS)}.", examples=["local-adaptation"]
+    )
     by: str = Field(min_length=1, description="Who decides.", examples=["Lina Larsson"])
     reason: str = Field("", examples=["Lokal anpassning för mellanstadiet (FoU-podden 86)."])
     org: str | None = Field(None, description="Make it hold for this organisation's name only.")
 
 
 def decisions_file(request: Request, settings: Settings) -> Path:
-    """The app's decisions file: ``app.state.decisions_path`` if set, else ``$INSATSGRAF_DECISIONS`` or data/ttl."""
+    """The decisions file: ``app.state.decisions_path`` if set, else ``$INSATSGRAF_DECISIONS`` or data/ttl."""
     return getattr(request.app.state, "decisions_path", None) or default_path(settings)
 
 
-@router.post("/harmonise/decisions", status_code=201, responses=AUTH_RESPONSES,
-             summary="Record a harmonisation decision (needs a bearer token)")
+@router.post(
+    "/harmonise/decisions",
+    status_code=201,
+    responses=AUTH_RESPONSES,
+    summary="Record a harmonisation decision (needs a bearer token)",
+)
 async def post_decision(
     request: Request,
     body: DecisionIn,
@@ -166,13 +188,24 @@ async def post_decision(
     settings: SettingsDep,
     token: Annotated[TokenInfo, Depends(require_token)],
 ) -> dict[str, Any]:
-    """Recorded with who (``by``), on behalf of the token's organisation, when and why, in the decisions graph."""
+    """Recorded with who (``by``), for the token's organisation, when and why, in the decisions graph."""
     if body.org and body.org != token.org:
-        raise ApiError(403, "wrong-organisation",
-                       f"This token decides for organisation {token.org}, not {body.org}.",
-                       f"Den här token beslutar för organisation {token.org}, inte {body.org}.")
-    decision = Decision(body.name, body.outcome, body.programme, body.by, body.relation, body.reason, body.org,
-                        on_behalf_of=token.org)
+        raise ApiError(
+            403,
+            "wrong-organisation",
+            f"This token decides for organisation {token.org}, not {body.org}.",
+            f"Den här token beslutar för organisation {token.org}, inte {body.org}.",
+        )
+    decision = Decision(
+        body.name,
+        body.outcome,
+        body.programme,
+        body.by,
+        body.relation,
+        body.reason,
+        body.org,
+        on_behalf_of=token.org,
+    )
     path = decisions_file(request, settings)
     lock = get_write_lock(request)
 

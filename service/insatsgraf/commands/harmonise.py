@@ -1,4 +1,4 @@
-"""``insatsgraf harmonise``: proposals for the local names in the store, and the decisions people make on them."""
+"""``insatsgraf harmonise``: proposals for the local names in the store, and people's decisions on them."""
 
 from __future__ import annotations
 
@@ -18,21 +18,28 @@ from insatsgraf.harmonise import CSV_COLUMNS, VARIANT_KINDS, Catalogue, Proposal
 from insatsgraf.store import Store
 
 harmonise_app = typer.Typer(
-    help="Map local names to canonical programmes: proposals (this command) and decisions (accept/reject/map).",
+    help="Map local names to canonical programmes: proposals (this command), decisions (accept/reject/map).",
     invoke_without_command=True,
     no_args_is_help=False,
 )
 
-OrgOption = Annotated[str | None, typer.Option("--org", help="Organisation id (e.g. 0580); its districts too.")]
-ByOption = Annotated[str, typer.Option("--by", envvar="INSATSGRAF_USER", help="Who decides (recorded, PROV-O).")]
+OrgOption = Annotated[
+    str | None, typer.Option("--org", help="Organisation id (e.g. 0580); its districts too.")
+]
+ByOption = Annotated[
+    str, typer.Option("--by", envvar="INSATSGRAF_USER", help="Who decides (recorded, PROV-O).")
+]
 ReasonOption = Annotated[str, typer.Option("--reason", help="Why (recorded with the decision).")]
 ScopeOption = Annotated[
     str | None, typer.Option("--org", help="Make the decision hold for this organisation's name only.")
 ]
 DecisionsOption = Annotated[
     Path | None,
-    typer.Option("--decisions", envvar="INSATSGRAF_DECISIONS",
-                 help="Decisions file, the source of truth for the decisions graph (default data/ttl/decisions.ttl)."),
+    typer.Option(
+        "--decisions",
+        envvar="INSATSGRAF_DECISIONS",
+        help="Decisions file, the source of truth for the decisions graph (default data/ttl/decisions.ttl).",
+    ),
 ]
 
 
@@ -47,11 +54,13 @@ def proposals(
     fmt: Annotated[str, typer.Option("--format", help="csv or json.")] = "csv",
     store: StoreOption = None,
 ) -> None:
-    """Print the proposed mapping of every local name in the store: org,insats,programme,relation,score,status."""
+    """Print the proposed mapping of every local name: org,insats,programme,relation,score,status."""
     if ctx.invoked_subcommand is not None:
         return
     if fmt not in ("csv", "json"):
-        err_console.print(f"[red]error:[/red] --format must be csv or json, not '{fmt}' / ska vara csv eller json")
+        err_console.print(
+            f"[red]error:[/red] --format must be csv or json, not '{fmt}' / ska vara csv eller json"
+        )
         raise typer.Exit(2)
     settings, st = open_or_exit(store, read_only=True)
     try:
@@ -85,31 +94,40 @@ def _relation(p: Proposal) -> str:
     return "same" if p.relation == "same" else (p.variant_kind or "own-variant")
 
 
-def accept_decisions(st: Store, name: str, programme: str | None, by: str, reason: str, org: str | None,
-                     relation: str | None) -> list[Decision]:
+def accept_decisions(
+    st: Store, name: str, programme: str | None, by: str, reason: str, org: str | None, relation: str | None
+) -> list[Decision]:
     """Accept the current proposal(s) for ``name`` (or the one for ``programme``)."""
     proposed = current(st, name, org)
     chosen = [p for p in proposed if programme is None or p.programme == programme]
     if not chosen:
         raise UserError(
-            f"nothing is proposed for '{name}'" + (f" as {programme}" if programme else "")
+            f"nothing is proposed for '{name}'"
+            + (f" as {programme}" if programme else "")
             + ": use `insatsgraf harmonise map` to choose a programme by hand.",
-            f"inget förslag finns för '{name}'" + (f" som {programme}" if programme else "")
+            f"inget förslag finns för '{name}'"
+            + (f" som {programme}" if programme else "")
             + ": använd `insatsgraf harmonise map` för att välja program manuellt.",
             code="not-proposed",
         )
-    return [Decision(name, "accepted", p.programme, by, relation or _relation(p), reason, org) for p in chosen]
+    return [
+        Decision(name, "accepted", p.programme, by, relation or _relation(p), reason, org) for p in chosen
+    ]
 
 
-def reject_decisions(st: Store, name: str, programme: str | None, by: str, reason: str,
-                     org: str | None) -> list[Decision]:
+def reject_decisions(
+    st: Store, name: str, programme: str | None, by: str, reason: str, org: str | None
+) -> list[Decision]:
     """Reject one pair, or every current proposal for ``name``."""
     if programme:
         return [Decision(name, "rejected", programme, by, "same", reason, org)]
     proposed = current(st, name, org)
     if not proposed:
-        raise UserError(f"nothing is proposed for '{name}', so there is nothing to reject.",
-                        f"inget förslag finns för '{name}', så det finns inget att avvisa.", code="not-proposed")
+        raise UserError(
+            f"nothing is proposed for '{name}', so there is nothing to reject.",
+            f"inget förslag finns för '{name}', så det finns inget att avvisa.",
+            code="not-proposed",
+        )
     return [Decision(name, "rejected", p.programme, by, _relation(p), reason, org) for p in proposed]
 
 
@@ -130,7 +148,9 @@ def _record(store: str | None, decisions_file: Path | None, build: Callable[[Sto
 @harmonise_app.command("accept")
 def accept(
     name: Annotated[str, typer.Argument(help="The local name, as written.")],
-    programme: Annotated[str | None, typer.Argument(help="Programme id; default: every current proposal.")] = None,
+    programme: Annotated[
+        str | None, typer.Argument(help="Programme id; default: every current proposal.")
+    ] = None,
     by: ByOption = "",
     reason: ReasonOption = "",
     org: ScopeOption = None,
@@ -145,7 +165,9 @@ def accept(
 @harmonise_app.command("reject")
 def reject(
     name: Annotated[str, typer.Argument(help="The local name, as written.")],
-    programme: Annotated[str | None, typer.Argument(help="Programme id; default: every current proposal.")] = None,
+    programme: Annotated[
+        str | None, typer.Argument(help="Programme id; default: every current proposal.")
+    ] = None,
     by: ByOption = "",
     reason: ReasonOption = "",
     org: ScopeOption = None,
