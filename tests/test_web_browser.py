@@ -27,6 +27,7 @@ pytestmark = pytest.mark.browser
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+BASE = Settings().base
 SCREENSHOTS = Path(os.environ.get("INSATSGRAF_SCREENSHOTS", "/tmp"))
 
 
@@ -114,6 +115,14 @@ def test_a_catalogue_query_runs_and_its_rows_render(server: str, page: object) -
     assert headers.strip()
     assert table.locator("tbody tr").count() >= 1
     assert "No data available" not in body
+    # IRIs under the base link to this service's pages
+    local = table.locator('tbody a[href^="/id/"]')
+    assert local.count() >= 1
+    assert table.locator(f'tbody a[href^="{BASE}"]').count() == 0
+    target = local.first.get_attribute("href")
+    # (YASR's cell ellipsis takes the first click; follow the link's address, which is what matters)
+    page.goto(server + target)  # type: ignore[attr-defined]
+    assert page.locator("article.resource h1").count() == 1  # type: ignore[attr-defined]
     assert page.errors == []  # type: ignore[attr-defined]
 
 

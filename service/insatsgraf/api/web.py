@@ -65,7 +65,8 @@ def home(request: Request, store: StoreDep) -> HTMLResponse:
     tabs, broken = catalogue_tabs(store, _settings(request))
     # `</` must not close the script element that carries the JSON.
     queries_json = json.dumps(tabs, ensure_ascii=False).replace("</", "<\\/")
-    return templates.TemplateResponse(request, "home.html", {"queries": tabs, "queries_json": queries_json, "broken": broken})
+    return templates.TemplateResponse(request, "home.html", {"queries": tabs, "queries_json": queries_json, "broken": broken,
+                                                        "base": store.base})
 
 
 def programme_rows(store: Store) -> list[dict[str, Any]]:

@@ -27,5 +27,19 @@
       document.getElementById("yasgui").scrollIntoView();
     });
   });
+  // Result links to IRIs under the base open this service's page for them (the path after the base is the
+  // path here), so a result row leads to the programme or organisation page even before the base resolves.
+  var root = document.getElementById("yasgui");
+  var base = root.dataset.base;
+  function localise() {
+    Array.prototype.forEach.call(root.querySelectorAll(".yasr a[href]"), function (a) {
+      var href = a.getAttribute("href");
+      if (base && href.indexOf(base) === 0) {
+        a.setAttribute("href", "/" + href.slice(base.length));
+        a.removeAttribute("target");
+      }
+    });
+  }
+  new MutationObserver(localise).observe(root, { childList: true, subtree: true });
   window.yasgui = yasgui;
 })();
