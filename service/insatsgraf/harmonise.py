@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -606,6 +606,8 @@ class LocalName:
     org: str
     name: str
     parent: str | None = None
+    stated: tuple[str, str, str] | None = None
+    """What the submission's ``program``/``variant`` columns said: (programme, same|variant, variant kind)."""
 
 
 def local_names(store: Store, org: str | None = None) -> list[LocalName]:
@@ -618,7 +620,12 @@ def local_names(store: Store, org: str | None = None) -> list[LocalName]:
         parent = iris.org_id(row["parent"], base) if "parent" in row else None
         if org and org not in (org_id, parent):
             continue
-        seen.setdefault((org_id, row["name"]), LocalName(org_id, row["name"], parent))
+        stated = None
+        if "implements" in row:
+            stated = (row["implements"], "same", "same")
+        elif "variantOf" in row:
+            stated = (row["variantOf"], "variant", row.get("variantKind", "own-variant"))
+        seen.setdefault((org_id, row["name"]), LocalName(org_id, row["name"], parent, stated))
     return sorted(seen.values(), key=lambda n: (n.org, fold(n.name), n.name))
 
 
@@ -642,7 +649,33 @@ def propose(
     catalogue = Catalogue.from_store(store)
     out: list[Proposal] = []
     for item in local_names(store, org):
-        out.extend(match(item.name, catalogue, item.org, thresholds))
+        out.extend(with_statement(match(item.name, catalogue, item.org, thresholds), item, catalogue))
+    return out
+
+
+def with_statement(found: list[Proposal], item: LocalName, catalogue: Catalogue) -> list[Proposal]:
+    """Weigh in what the submitter said in the ``program``/``variant`` columns (never over a decision).
+
+    The submitter saying "variant of P" turns a ``same`` P into a variant for review (no false merge against
+    their own word); agreeing with a proposal under review makes it ``auto``; a programme the name did not
+    reveal is added for review.
+    """
+    if item.stated is None or any(p.basis == "decision" for p in found):
+        return found
+    programme, relation, kind = item.stated
+    if programme not in catalogue.entries:
+        return found
+    out = []
+    for p in found:
+        if p.programme == programme and relation == "variant" and p.relation == "same":
+            p = replace(p, relation="variant", variant_kind=kind, status="review", basis=f"{p.basis}+submission")
+        elif p.programme == programme and relation == p.relation and p.status == "review":
+            p = replace(p, status="auto", basis=f"{p.basis}+submission")
+        out.append(p)
+    if not any(p.programme == programme for p in out):
+        extra = Proposal(item.org, item.name, programme, relation, 75.0, "review", kind,
+                         catalogue.label(programme), "submission")
+        out = [p for p in out if p.programme] + [extra]
     return out
 
 
