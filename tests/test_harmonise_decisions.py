@@ -303,20 +303,28 @@ def test_the_submitters_program_and_variant_columns_weigh_in(store: OxigraphStor
     submit_file(store, settings, FIXTURES / "0428-vingaker.csv", "0428", "2023-05-01", "t")
     found = {(p.insats, p.programme, p.relation, p.status, p.basis) for p in propose(store, settings, "0428")}
     assert found == {
-        ("Föräldragrupp enligt manual", "komet", "same", "review", "submission"),  # the name alone says nothing
+        ("Föräldragrupp enligt manual", "komet", "same", "review", "submission"),  # the name says nothing
         ("Komett", "komet", "same", "auto", "fuzzy+submission"),  # a typo the submitter confirms
         ("Komet", "komet", "variant", "review", "label+submission"),  # "egen variant": never merged as Komet
     }
     submit_file(store, settings, LINKOPING, "0580", "2021-06-01", "t")
     [p] = [p for p in propose(store, settings, "0580") if p.insats.startswith("Utökat hembesöksprogram")]
     assert (p.programme, p.relation, p.variant_kind, p.status) == (
-        "hembesoksprogram", "variant", "local-adaptation", "review")
+        "hembesoksprogram",
+        "variant",
+        "local-adaptation",
+        "review",
+    )
 
 
 def test_a_decision_outweighs_the_submitters_statement(store: OxigraphStore, tmp_path: Path) -> None:
     settings = Settings()
     submit_file(store, settings, FIXTURES / "0428-vingaker.csv", "0428", "2023-05-01", "t")
-    record_decision(store, settings, Decision("Komet", "accepted", "komet", "Lina", org="0428"),
-                    tmp_path / "decisions.ttl")
+    record_decision(
+        store,
+        settings,
+        Decision("Komet", "accepted", "komet", "Lina", org="0428"),
+        tmp_path / "decisions.ttl",
+    )
     found = {(p.insats, p.programme, p.relation, p.status) for p in propose(store, settings, "0428")}
     assert ("Komet", "komet", "same", "auto") in found

@@ -668,13 +668,23 @@ def with_statement(found: list[Proposal], item: LocalName, catalogue: Catalogue)
     out = []
     for p in found:
         if p.programme == programme and relation == "variant" and p.relation == "same":
-            p = replace(p, relation="variant", variant_kind=kind, status="review", basis=f"{p.basis}+submission")
+            p = replace(p, relation="variant", variant_kind=kind, status="review")
+            p = replace(p, basis=f"{p.basis}+submission")
         elif p.programme == programme and relation == p.relation and p.status == "review":
             p = replace(p, status="auto", basis=f"{p.basis}+submission")
         out.append(p)
     if not any(p.programme == programme for p in out):
-        extra = Proposal(item.org, item.name, programme, relation, 75.0, "review", kind,
-                         catalogue.label(programme), "submission")
+        extra = Proposal(
+            item.org,
+            item.name,
+            programme,
+            relation,
+            75.0,
+            "review",
+            kind,
+            catalogue.label(programme),
+            "submission",
+        )
         out = [p for p in out if p.programme] + [extra]
     return out
 
