@@ -28,7 +28,7 @@ REFERENCE_PROPERTIES = (IG.offeredBy, IG.implements, IG.variantOf, IG.partner, I
                         IG.evidence)
 EXTRA_COLUMNS = {str(FOAF.page): "evidenskalla", str(DCTERMS.bibliographicCitation): "evidenskalla",
                  str(IG.about): "insats"}
-SHAPE_COLUMNS = {"EvidenceSource_Shape": "evidenskalla", "OfferingRecommended_Shape": "samverkan_med"}
+SHAPE_COLUMNS = {"EvidenceSource_Shape": "evidenskalla", "CollaborationDelivery_Shape": "samverkan_med"}
 SCOPE = "https://w3id.org/insatsgraf/shapes#Submission_Scope"
 
 
@@ -223,7 +223,8 @@ def validate_graph(graph: Graph, store: Store, settings: Settings, *, org: str |
         do_owl_imports=False, allow_warnings=True)
     results: list[Result] = []
     seen: set[tuple[object, ...]] = set()
-    found = [_result(report_graph, node, graph, settings) for node in report_graph.subjects(RDF.type, SH.ValidationResult)]
+    # top-level results only: sh:detail results of nested shapes are typed sh:ValidationResult too
+    found = [_result(report_graph, node, graph, settings) for node in report_graph.objects(None, SH.result)]
     for result in sorted(found, key=lambda r: r.component or ""):  # deterministic: Datatype before MaxInclusive
         key = (result.focus, result.path, result.value, result.shape)  # one per rule, not per facet
         if key not in seen:
@@ -274,7 +275,8 @@ def _result(report: Graph, node: object, graph: Graph, settings: Settings) -> Re
     if column is None and shape is not None:
         column = SHAPE_COLUMNS.get(str(shape).rsplit("#", 1)[-1].split("-")[0])
     result = Result(severity=severity, message_sv=sv, message_en=en, focus=str(focus), path=path_text,
-                    value=_short(value, settings.base) if value is not None else None, row=_row(graph, focus),
+                    value=_short(value, settings.base) if value is not None else None,
+                    row=_row(graph, focus) or (_row(graph, value) if isinstance(value, URIRef) else None),
                     column=column, shape=str(shape) if shape is not None else None,
                     component=str(component).rsplit("#", 1)[-1] if component is not None else None)
     if path == IG.submittedProgramme:
