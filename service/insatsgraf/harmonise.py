@@ -246,9 +246,9 @@ class Catalogue:
         self.exact: dict[str, set[str]] = {}
         self.compact: dict[str, set[str]] = {}
         self.fuzzy: list[tuple[str, str]] = []
-        """(folded label, id) for labels long enough to compare fuzzily."""
+        """(folded label, id) for fuzzy comparison (``Thresholds.min_fuzzy_length`` applies there)."""
         self.tokens: dict[str, set[str]] = {}
-        """first token of each folded label → ids, for truncated names."""
+        """each non-generic word of a folded label → ids, for truncated names ("Macho")."""
         self.rules: dict[str, list[Rule]] = {}
         for entry in self.entries.values():
             for text, _kind in entry.labels:
@@ -262,10 +262,9 @@ class Catalogue:
             return
         self.exact.setdefault(key, set()).add(id_)
         self.compact.setdefault(compact(key), set()).add(id_)
-        if len(compact(key)) >= Thresholds().min_fuzzy_length:
-            self.fuzzy.append((key, id_))
+        self.fuzzy.append((key, id_))
         for token in key.split():
-            if len(token) >= Thresholds().min_fuzzy_length and token not in GENERIC_WORDS:
+            if token not in GENERIC_WORDS:
                 self.tokens.setdefault(token, set()).add(id_)
 
     # -- construction --------------------------------------------------------------------------
@@ -535,6 +534,8 @@ def _scores(text: str, cat: Catalogue, th: Thresholds) -> dict[str, float]:
         return {}
     best: dict[str, float] = {}
     for label, id_ in cat.fuzzy:
+        if len(compact(label)) < th.min_fuzzy_length:
+            continue
         score = max(
             fuzz.ratio(key, label),
             fuzz.token_sort_ratio(key, label),
