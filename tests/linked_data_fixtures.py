@@ -26,9 +26,11 @@ def gnesta_store(settings: Settings | None = None) -> OxigraphStore:
     store = OxigraphStore(None, base=base)
     load_bundled(store, settings)
     current = read_turtle(HERE / "gnesta-current.ttl", base)
-    store.replace_graphs({
-        iris.current_graph(ORG, base): current,
-        iris.submission(ORG, SUBMISSION_DATE, base): current,
-        iris.graph(f"provenance/{ORG}", base): read_turtle(HERE / "gnesta-provenance.ttl", base),
-    })
+    store.replace_graphs(
+        {
+            iris.current_graph(ORG, base): current,
+            iris.submission(ORG, SUBMISSION_DATE, base): current,
+            iris.graph(f"provenance/{ORG}", base): read_turtle(HERE / "gnesta-provenance.ttl", base),
+        }
+    )
     return store

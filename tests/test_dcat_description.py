@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gzip
 import tomllib
-from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
@@ -57,8 +56,13 @@ def test_the_shapes_catch_a_missing_title_and_an_untyped_location(description: G
     conforms, report, _ = validate(broken, shacl_graph=shapes)
     assert not conforms
     results = {
-        (report.value(r, SH.focusNode), report.value(r, SH.resultPath), report.value(r, SH.sourceConstraintComponent))
-        for r in report.subjects(RDF.type, SH.ValidationResult)}
+        (
+            report.value(r, SH.focusNode),
+            report.value(r, SH.resultPath),
+            report.value(r, SH.sourceConstraintComponent),
+        )
+        for r in report.subjects(RDF.type, SH.ValidationResult)
+    }
     assert (dataset, DCTERMS.title, SH.MinCountConstraintComponent) in results
     assert (dataset, DCTERMS.spatial, SH.ClassConstraintComponent) in results
 
@@ -89,8 +93,9 @@ def test_the_dataset_has_what_dcat_ap_se_asks_for(description: Graph) -> None:
     assert description.value(period, DCAT.startDate) == Literal(SUBMISSION_DATE, datatype=XSD.date)
 
 
-def test_data_service_and_distributions_point_at_what_the_service_serves(description: Graph,
-                                                                         store: OxigraphStore) -> None:
+def test_data_service_and_distributions_point_at_what_the_service_serves(
+    description: Graph, store: OxigraphStore
+) -> None:
     d = dataset_iri(BASE)
     services = list(description.subjects(RDF.type, DCAT.DataService))
     assert len(services) == 1
@@ -98,21 +103,28 @@ def test_data_service_and_distributions_point_at_what_the_service_serves(descrip
     assert (service, DCAT.servesDataset, d) in description
     assert description.value(service, DCAT.endpointURL) == URIRef(f"{BASE}sparql")
     assert (service, DCTERMS.conformsTo, URIRef("https://www.w3.org/TR/sparql11-protocol/")) in description
-    downloads = {str(description.value(dist, DCAT.downloadURL)): str(description.value(dist, DCAT.mediaType))
-                 for dist in description.objects(d, DCAT.distribution)
-                 if description.value(dist, DCAT.downloadURL) is not None}
+    downloads = {
+        str(description.value(dist, DCAT.downloadURL)): str(description.value(dist, DCAT.mediaType))
+        for dist in description.objects(d, DCAT.distribution)
+        if description.value(dist, DCAT.downloadURL) is not None
+    }
     assert len(downloads) == len(FORMATS)
     with TestClient(create_app(Settings().with_(store="memory:"), store)) as client:
         for url, media_type in downloads.items():
             assert url.startswith(BASE)
-            r = client.get("/" + url[len(BASE):])
+            r = client.get("/" + url[len(BASE) :])
             assert r.status_code == 200 and r.headers["content-type"] == "application/gzip", url
             fmt = next(f for f in FORMATS.values() if media_type.endswith(f.media_type))
-            parsed = (Dataset() if fmt.quads else Graph()).parse(data=gzip.decompress(r.content), format=fmt.rdflib)
+            parsed = (Dataset() if fmt.quads else Graph()).parse(
+                data=gzip.decompress(r.content), format=fmt.rdflib
+            )
             count = sum(1 for _ in parsed.quads((None, None, None, None))) if fmt.quads else len(parsed)
             assert count > 1000, url
-        ask = client.get("/sparql", params={"query": "ASK { ?s ?p ?o }"},
-                         headers={"Accept": "application/sparql-results+json"})
+        ask = client.get(
+            "/sparql",
+            params={"query": "ASK { ?s ?p ?o }"},
+            headers={"Accept": "application/sparql-results+json"},
+        )
         assert ask.status_code == 200 and ask.json()["boolean"] is True
 
 
@@ -120,9 +132,13 @@ def test_catalog_route_negotiates_rdf_and_shows_a_page_to_browsers(store: Oxigra
     with TestClient(create_app(Settings().with_(store="memory:"), store)) as client:
         ttl = client.get("/catalog")
         assert ttl.headers["content-type"].startswith("text/turtle")
-        assert (URIRef(f"{BASE}id/catalog"), RDF.type, DCAT.Catalog) in Graph().parse(data=ttl.content, format="turtle")
+        assert (URIRef(f"{BASE}id/catalog"), RDF.type, DCAT.Catalog) in Graph().parse(
+            data=ttl.content, format="turtle"
+        )
         jsonld = client.get("/catalog", headers={"Accept": "application/ld+json"})
-        assert len(Graph().parse(data=jsonld.content, format="json-ld")) == len(Graph().parse(data=ttl.content))
+        assert len(Graph().parse(data=jsonld.content, format="json-ld")) == len(
+            Graph().parse(data=ttl.content)
+        )
         page = client.get("/catalog", headers={"Accept": "text/html"})
         assert page.headers["content-type"].startswith("text/html") and "insatsgraf" in page.text
 
@@ -132,8 +148,10 @@ def test_void_counts_match_the_published_dump(store: OxigraphStore) -> None:
     d = dataset_iri(BASE)
     published = union_graph(build_dataset(store), BASE)
     assert void.value(d, VOID.triples).toPython() == len(published)
-    partitions = {void.value(p, VOID["class"]): void.value(p, VOID.entities).toPython()
-                  for p in void.objects(d, VOID.classPartition)}
+    partitions = {
+        void.value(p, VOID["class"]): void.value(p, VOID.entities).toPython()
+        for p in void.objects(d, VOID.classPartition)
+    }
     offerings = store.query(f"""PREFIX ig: <{iris.IG}>
         SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE {{ ?o a ig:Offering }}""").values("n")[0]
     assert partitions[iris.IG.Offering] == int(offerings or 0) >= 3
@@ -147,5 +165,7 @@ def test_void_counts_match_the_published_dump(store: OxigraphStore) -> None:
 def test_dataset_file_version_is_the_project_version() -> None:
     version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
     graph = Graph().parse(ROOT / "data" / "ttl" / "dataset.ttl")
-    assert {str(v) for v in graph.objects(None, URIRef("http://www.w3.org/2002/07/owl#versionInfo"))} == {version}
+    assert {str(v) for v in graph.objects(None, URIRef("http://www.w3.org/2002/07/owl#versionInfo"))} == {
+        version
+    }
     assert {str(v) for v in graph.objects(None, DCAT.version)} == {version}

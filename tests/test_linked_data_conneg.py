@@ -35,7 +35,9 @@ def parse(body: bytes, fmt: str) -> Graph:
     return Graph().parse(data=body, format=fmt)
 
 
-def test_turtle_on_a_programme_iri_returns_its_triples_and_the_offerings_pointing_at_it(client: TestClient) -> None:
+def test_turtle_on_a_programme_iri_returns_its_triples_and_the_offerings_pointing_at_it(
+    client: TestClient,
+) -> None:
     r = client.get("/id/programme/komet", headers={"Accept": "text/turtle"})
     assert r.status_code == 200
     assert r.headers["content-type"].startswith("text/turtle")
@@ -52,8 +54,12 @@ def test_turtle_on_a_programme_iri_returns_its_triples_and_the_offerings_pointin
 
 def test_every_rdf_format_carries_the_same_description(client: TestClient) -> None:
     graphs = {}
-    for fmt, rdflib_name in (("text/turtle", "turtle"), ("application/ld+json", "json-ld"),
-                             ("application/n-triples", "nt"), ("application/rdf+xml", "xml")):
+    for fmt, rdflib_name in (
+        ("text/turtle", "turtle"),
+        ("application/ld+json", "json-ld"),
+        ("application/n-triples", "nt"),
+        ("application/rdf+xml", "xml"),
+    ):
         r = client.get("/id/programme/komet", headers={"Accept": fmt})
         assert r.status_code == 200 and r.headers["content-type"].startswith(fmt)
         graphs[fmt] = parse(r.content, rdflib_name)
@@ -63,7 +69,9 @@ def test_every_rdf_format_carries_the_same_description(client: TestClient) -> No
         assert isomorphic(first, graph), fmt
 
 
-def test_a_browser_gets_a_readable_page_with_the_offerings_and_their_organisations(client: TestClient) -> None:
+def test_a_browser_gets_a_readable_page_with_the_offerings_and_their_organisations(
+    client: TestClient,
+) -> None:
     r = client.get("/id/programme/komet", headers={"Accept": BROWSER_ACCEPT})
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
     assert r.headers["content-location"] == "/doc/programme/komet.html"
@@ -118,9 +126,20 @@ def test_unknown_iri_is_404_in_the_negotiated_form(client: TestClient) -> None:
     assert page.status_code == 404 and "Hittades inte" in page.text and "Not found" in page.text
 
 
-@pytest.mark.parametrize("path", ["programme/komet%3E%20%3Fs", "programme/%7B%7D", "programme/..%2F..%2Fsparql",
-                                  "programme/.hidden", "Programme/komet", "programme/komet%20x"])
-def test_paths_that_cannot_be_minted_iris_are_404_and_never_reach_the_query(client: TestClient, path: str) -> None:
+@pytest.mark.parametrize(
+    "path",
+    [
+        "programme/komet%3E%20%3Fs",
+        "programme/%7B%7D",
+        "programme/..%2F..%2Fsparql",
+        "programme/.hidden",
+        "Programme/komet",
+        "programme/komet%20x",
+    ],
+)
+def test_paths_that_cannot_be_minted_iris_are_404_and_never_reach_the_query(
+    client: TestClient, path: str
+) -> None:
     r = client.get(f"/id/{path}", headers={"Accept": "text/turtle"})
     assert r.status_code == 404
     assert r.json()["error"] == "not-found"
@@ -129,7 +148,7 @@ def test_paths_that_cannot_be_minted_iris_are_404_and_never_reach_the_query(clie
 def test_resource_iri_accepts_only_slug_paths() -> None:
     assert resource_iri(BASE, "programme/komet") == f"{BASE}id/programme/komet"
     assert resource_iri(BASE, "organisation/0180-bromma") == f"{BASE}id/organisation/0180-bromma"
-    for bad in ("programme/komet>", "programme/a b", "../x", "programme/../catalog", "programme/\"x", ""):
+    for bad in ("programme/komet>", "programme/a b", "../x", "programme/../catalog", 'programme/"x', ""):
         with pytest.raises(NotDescribable):
             resource_iri(BASE, bad)
 
@@ -140,17 +159,22 @@ def test_unacceptable_media_type_is_406_with_the_alternatives(client: TestClient
     assert "text/turtle" in r.json()["available"]
 
 
-@pytest.mark.parametrize(("accept", "expected"), [
-    (None, "text/turtle"),
-    ("*/*", "text/turtle"),
-    (BROWSER_ACCEPT, "text/html"),
-    ("application/ld+json;q=0.5, text/turtle;q=0.4", "application/ld+json"),
-    ("text/*", "text/turtle"),
-    ("text/html;q=0, */*", "text/turtle"),
-    ("application/json", "application/ld+json"),
-    ("text/turtle;q=0", None),
-])
-def test_negotiate_follows_q_values_then_specificity_then_server_order(accept: str | None, expected: str | None) -> None:
+@pytest.mark.parametrize(
+    ("accept", "expected"),
+    [
+        (None, "text/turtle"),
+        ("*/*", "text/turtle"),
+        (BROWSER_ACCEPT, "text/html"),
+        ("application/ld+json;q=0.5, text/turtle;q=0.4", "application/ld+json"),
+        ("text/*", "text/turtle"),
+        ("text/html;q=0, */*", "text/turtle"),
+        ("application/json", "application/ld+json"),
+        ("text/turtle;q=0", None),
+    ],
+)
+def test_negotiate_follows_q_values_then_specificity_then_server_order(
+    accept: str | None, expected: str | None
+) -> None:
     chosen = negotiate(accept, RESOURCE_FORMATS)
     assert (chosen.media_type if chosen else None) == expected
     assert HTML in RESOURCE_FORMATS and set(RDF_FORMATS) < set(RESOURCE_FORMATS)
@@ -167,7 +191,9 @@ def test_a_deployment_base_is_served_at_the_same_paths() -> None:
         assert (komet, SKOS.notation, Literal("komet")) in graph
         offering = URIRef("http://testserver/id/offering/0461/komet-3-11")
         assert (offering, IG.implements, komet) in graph
-        described = parse(c.get("/id/offering/0461/komet-3-11", headers={"Accept": "text/turtle"}).content, "turtle")
+        described = parse(
+            c.get("/id/offering/0461/komet-3-11", headers={"Accept": "text/turtle"}).content, "turtle"
+        )
         assert described.value(offering, IG.offeredBy) == URIRef("http://testserver/id/organisation/0461")
         # every IRI in the description that is under the base resolves here too
         for iri in {str(t) for t in graph.all_nodes() if str(t).startswith("http://testserver/id/")}:
@@ -195,7 +221,11 @@ def test_ontology_namespace_document_is_served_at_def(client: TestClient) -> Non
     ttl = client.get("/def", headers={"Accept": "text/turtle"})
     assert ttl.status_code == 200
     graph = parse(ttl.content, "turtle")
-    assert (IG.Offering, URIRef("http://www.w3.org/2000/01/rdf-schema#label"), Literal("Offering", lang="en")) in graph
+    assert (
+        IG.Offering,
+        URIRef("http://www.w3.org/2000/01/rdf-schema#label"),
+        Literal("Offering", lang="en"),
+    ) in graph
     page = client.get("/def", headers={"Accept": BROWSER_ACCEPT})
     assert '<tr id="Offering">' in page.text and "Lokalt erbjudande" in page.text
     # the programme page's type link goes there

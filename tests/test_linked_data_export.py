@@ -43,15 +43,19 @@ def test_public_dump_leaves_out_history_decisions_and_provenance(store: Oxigraph
     names = published_graph_names(store)
     assert iris.current_graph(ORG, BASE) in names and iris.graph("catalogue", BASE) in names
     assert HISTORY not in names and PROVENANCE not in names
-    assert not any(iris.is_history_graph(n, BASE) or "/graph/provenance/" in n or n.endswith("/graph/decisions")
-                   for n in names)
+    assert not any(
+        iris.is_history_graph(n, BASE) or "/graph/provenance/" in n or n.endswith("/graph/decisions")
+        for n in names
+    )
     assert HISTORY in published_graph_names(store, include_history=True)
     internal = published_graph_names(store, include_internal=True)
     assert PROVENANCE in internal and HISTORY not in internal
 
 
 @pytest.mark.parametrize("fmt", ["ttl", "nt", "jsonld"])
-def test_triple_formats_hold_exactly_the_union_of_the_published_graphs(store: OxigraphStore, fmt: str) -> None:
+def test_triple_formats_hold_exactly_the_union_of_the_published_graphs(
+    store: OxigraphStore, fmt: str
+) -> None:
     expected = union_of(store, published_graph_names(store))
     parsed = Graph().parse(data=serialise(store, fmt), format=FORMATS[fmt].rdflib)
     assert len(parsed) == len(expected) > 1000
@@ -99,11 +103,17 @@ def test_cli_export_writes_the_file_or_nothing(tmp_path: Path) -> None:
     out = tmp_path / "dump.nt"
     ok = runner.invoke(cli_app, ["export", "--format", "nt", "--out", str(out), "--store", str(store_dir)])
     assert ok.exit_code == 0, ok.output
-    assert isomorphic(Graph().parse(out, format="nt"), Graph().parse(data=serialise(memory, "nt"), format="nt"))
-    trig = runner.invoke(cli_app, ["export", "--format", "trig", "--include-history", "--store", str(store_dir)])
+    assert isomorphic(
+        Graph().parse(out, format="nt"), Graph().parse(data=serialise(memory, "nt"), format="nt")
+    )
+    trig = runner.invoke(
+        cli_app, ["export", "--format", "trig", "--include-history", "--store", str(store_dir)]
+    )
     assert trig.exit_code == 0 and HISTORY in trig.stdout
     bad_out = tmp_path / "bad.out"
-    bad = runner.invoke(cli_app, ["export", "--format", "xlsx", "--out", str(bad_out), "--store", str(store_dir)])
+    bad = runner.invoke(
+        cli_app, ["export", "--format", "xlsx", "--out", str(bad_out), "--store", str(store_dir)]
+    )
     assert bad.exit_code == 2 and "unknown export format" in bad.output
     assert not bad_out.exists()
 

@@ -25,8 +25,16 @@ from tests.linked_data_fixtures import gnesta_store
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 BASE = Settings().base
 SCREENSHOTS = Path(os.environ.get("INSATSGRAF_SCREENSHOTS", "/tmp"))
 
@@ -42,8 +50,13 @@ def server() -> Iterator[str]:
     """uvicorn in a thread on a free loopback port, over an in-memory store with the bundled data."""
     port = free_port()
     settings = Settings().with_(store="memory:")
-    config = uvicorn.Config(create_app(settings, gnesta_store(settings)), host="127.0.0.1", port=port,
-                            log_level="warning", lifespan="off")
+    config = uvicorn.Config(
+        create_app(settings, gnesta_store(settings)),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        lifespan="off",
+    )
     srv = uvicorn.Server(config)
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
@@ -85,9 +98,14 @@ def page(browser: object) -> Iterator[object]:
 
 def test_curl_with_accept_turtle_gets_the_programmes_triples(server: str) -> None:
     curl = require_binary("curl")
-    out = subprocess.run([curl, "-s", "-H", "Accept: text/turtle", f"{server}/id/programme/komet"],
-                         capture_output=True, text=True, timeout=30, check=True).stdout
-    assert "<https://w3id.org/insatsgraf/id/programme/komet>" in out and 'skos:prefLabel' in out
+    out = subprocess.run(
+        [curl, "-s", "-H", "Accept: text/turtle", f"{server}/id/programme/komet"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    ).stdout
+    assert "<https://w3id.org/insatsgraf/id/programme/komet>" in out and "skos:prefLabel" in out
     assert "ig:implements" in out  # Gnesta's offering points at it
     html = httpx.get(f"{server}/id/programme/komet", headers={"Accept": "text/html"})
     assert html.headers["content-type"].startswith("text/html")

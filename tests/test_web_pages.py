@@ -41,8 +41,11 @@ def test_home_page_has_yasgui_pointed_at_sparql_and_the_catalogue_as_tabs(client
     assert '<script src="/static/yasgui/yasgui.min.js"></script>' in html
     assert '<link rel="stylesheet" href="/static/yasgui/yasgui.min.css">' in html
     assert "http" + "s://cdn" not in html and "unpkg" not in html and "jsdelivr" not in html
-    data = json.loads(re.search(r'<script id="catalogue-queries" type="application/json">(.*?)</script>',
-                                html, flags=re.S).group(1))
+    data = json.loads(
+        re.search(
+            r'<script id="catalogue-queries" type="application/json">(.*?)</script>', html, flags=re.S
+        ).group(1)
+    )
     expected = parseable_queries()
     assert [t["name"] for t in data] == [q.name for q in expected] and len(expected) > 0
     for tab, query in zip(data, expected, strict=True):

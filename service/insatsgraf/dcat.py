@@ -93,7 +93,13 @@ def build_dcat(store: Store, settings: Settings | None = None) -> Graph:
         graph.add((dist, DCTERMS.title, Literal(f"Data dump in {spec.name.upper()}, gzip", lang="en")))
         graph.add((dist, DCAT.accessURL, url))
         graph.add((dist, DCAT.downloadURL, url))
-        _typed(graph, dist, DCTERMS.format, URIRef(f"{EU}file-type/{spec.eu_file_type}"), DCTERMS.MediaTypeOrExtent)
+        _typed(
+            graph,
+            dist,
+            DCTERMS.format,
+            URIRef(f"{EU}file-type/{spec.eu_file_type}"),
+            DCTERMS.MediaTypeOrExtent,
+        )
         _typed(graph, dist, DCAT.mediaType, URIRef(f"{IANA}{spec.media_type}"), DCTERMS.MediaType)
         _typed(graph, dist, DCAT.compressFormat, URIRef(f"{IANA}application/gzip"), DCTERMS.MediaType)
         graph.add((dist, DCTERMS.license, LICENCE))
@@ -111,10 +117,20 @@ def build_dcat(store: Store, settings: Settings | None = None) -> Graph:
     graph.add((service, RDF.type, DCAT.DataService))
     graph.add((service, DCTERMS.title, Literal("insatsgraf SPARQL-ändpunkt", lang="sv")))
     graph.add((service, DCTERMS.title, Literal("insatsgraf SPARQL endpoint", lang="en")))
-    graph.add((service, DCTERMS.description, Literal(
-        "SPARQL 1.1-ändpunkt över de publicerade graferna (historik utesluten).", lang="sv")))
-    graph.add((service, DCTERMS.description, Literal(
-        "SPARQL 1.1 endpoint over the published graphs (history left out).", lang="en")))
+    graph.add(
+        (
+            service,
+            DCTERMS.description,
+            Literal("SPARQL 1.1-ändpunkt över de publicerade graferna (historik utesluten).", lang="sv"),
+        )
+    )
+    graph.add(
+        (
+            service,
+            DCTERMS.description,
+            Literal("SPARQL 1.1 endpoint over the published graphs (history left out).", lang="en"),
+        )
+    )
     graph.add((service, DCAT.endpointURL, endpoint))
     _typed(graph, service, DCAT.endpointDescription, URIRef(f"{base}.well-known/void"), RDFS.Resource)
     graph.add((service, DCAT.servesDataset, dataset))

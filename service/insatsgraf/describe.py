@@ -93,7 +93,7 @@ class Page:
 def local_href(iri: str, base: str) -> str | None:
     """Resources under the base IRI link to the same path on this service; others link out as they are."""
     if iri.startswith(base):
-        return "/" + iri[len(base):]
+        return "/" + iri[len(base) :]
     if iri.startswith(("http://", "https://")):
         return iri
     return None
@@ -129,7 +129,7 @@ def compact(iri: str) -> str:
     """``ig:offeredBy`` for a known namespace, the IRI itself otherwise."""
     for prefix, ns in PREFIXES.items():
         if iri.startswith(str(ns)) and len(iri) > len(str(ns)):
-            return f"{prefix}:{iri[len(str(ns)):]}"
+            return f"{prefix}:{iri[len(str(ns)) :]}"
     return iri
 
 
@@ -137,11 +137,16 @@ def _value(term: object, labels: dict[str, dict[str, str]], base: str) -> Value:
     if isinstance(term, URIRef):
         iri = str(term)
         names = labels.get(iri, {})
-        text = " / ".join(dict.fromkeys(n for n in (pick(names, "sv"), pick(names, "en")) if n)) or compact(iri)
+        text = " / ".join(dict.fromkeys(n for n in (pick(names, "sv"), pick(names, "en")) if n)) or compact(
+            iri
+        )
         return Value(text=text, href=local_href(iri, base), iri=iri)
     if isinstance(term, Literal):
-        return Value(text=str(term), lang=term.language,
-                     datatype=compact(str(term.datatype)) if term.datatype else None)
+        return Value(
+            text=str(term),
+            lang=term.language,
+            datatype=compact(str(term.datatype)) if term.datatype else None,
+        )
     return Value(text="[ … ]")
 
 
@@ -159,16 +164,30 @@ def page_model(store: Store, iri: str, graph: Graph) -> Page:
     for predicate in sorted(set(graph.predicates(subject, None)), key=compact):
         if predicate == RDF.type:
             continue
-        objects = sorted(graph.objects(subject, predicate), key=lambda o: (getattr(o, "language", "") or "", str(o)))
-        rows.append(_row(predicate, [_value(o, labels, store.base) for o in objects if not isinstance(o, BNode)]
-                         + [_bnode_value(graph, o) for o in objects if isinstance(o, BNode)], labels))
+        objects = sorted(
+            graph.objects(subject, predicate), key=lambda o: (getattr(o, "language", "") or "", str(o))
+        )
+        rows.append(
+            _row(
+                predicate,
+                [_value(o, labels, store.base) for o in objects if not isinstance(o, BNode)]
+                + [_bnode_value(graph, o) for o in objects if isinstance(o, BNode)],
+                labels,
+            )
+        )
     incoming = []
     for s, p in sorted(graph.subject_predicates(subject), key=lambda sp: (compact(str(sp[1])), str(sp[0]))):
         if isinstance(s, URIRef):
             incoming.append((_value(s, labels, store.base), _row(p, [], labels)))
     types = [_value(t, labels, store.base) for t in sorted(graph.objects(subject, RDF.type))]
-    page = Page(iri=iri, labels=own, types=types, rows=rows, incoming=incoming,
-                kind=iri[len(store.base):].split("/")[1] if iri.startswith(store.base + "id/") else "")
+    page = Page(
+        iri=iri,
+        labels=own,
+        types=types,
+        rows=rows,
+        incoming=incoming,
+        kind=iri[len(store.base) :].split("/")[1] if iri.startswith(store.base + "id/") else "",
+    )
     if page.kind == "programme":
         page.offerings = offerings_of_programme(store, iri)
     elif page.kind == "organisation":
@@ -186,8 +205,12 @@ def _labels_from_graph(graph: Graph, labels: dict[str, dict[str, str]]) -> None:
 
 def _row(predicate: object, values: list[Value], labels: dict[str, dict[str, str]]) -> Row:
     names = labels.get(str(predicate), {})
-    return Row(predicate=compact(str(predicate)), label_sv=names.get("sv") or compact(str(predicate)),
-               label_en=names.get("en") or compact(str(predicate)), values=values)
+    return Row(
+        predicate=compact(str(predicate)),
+        label_sv=names.get("sv") or compact(str(predicate)),
+        label_en=names.get("en") or compact(str(predicate)),
+        values=values,
+    )
 
 
 def _bnode_value(graph: Graph, node: BNode) -> Value:
@@ -196,7 +219,9 @@ def _bnode_value(graph: Graph, node: BNode) -> Value:
     return Value(text="; ".join(parts) or "[ ]")
 
 
-def _rows_to_values(store: Store, rows: list[dict[str, dict[str, str]]], keys: dict[str, str]) -> list[dict[str, Value | None]]:
+def _rows_to_values(
+    store: Store, rows: list[dict[str, dict[str, str]]], keys: dict[str, str]
+) -> list[dict[str, Value | None]]:
     out = []
     for row in rows:
         item: dict[str, Value | None] = {}
@@ -205,7 +230,9 @@ def _rows_to_values(store: Store, rows: list[dict[str, dict[str, str]]], keys: d
                 item[key] = None
                 continue
             text = row[label_var]["value"] if label_var in row else compact(row[key]["value"])
-            item[key] = Value(text=text, href=local_href(row[key]["value"], store.base), iri=row[key]["value"])
+            item[key] = Value(
+                text=text, href=local_href(row[key]["value"], store.base), iri=row[key]["value"]
+            )
         out.append(item)
     return out
 
@@ -241,4 +268,6 @@ SELECT ?offering ?name ?programme ?programmeName ?relation ?relationName WHERE {
              {RELATION_NAME} }}
 }} ORDER BY ?name"""
     rows = store.query(query).rows
-    return _rows_to_values(store, rows, {"offering": "name", "programme": "programmeName", "relation": "relationName"})
+    return _rows_to_values(
+        store, rows, {"offering": "name", "programme": "programmeName", "relation": "relationName"}
+    )

@@ -44,8 +44,11 @@ DUMP_NAME = "insatsgraf"
 
 def unknown_format(fmt: str) -> UserError:
     choices = ", ".join(EXPORT_FORMATS)
-    return UserError(f"unknown export format {fmt!r}; choose one of {choices}",
-                     f"okänt exportformat {fmt!r}; välj ett av {choices}", code="bad-format")
+    return UserError(
+        f"unknown export format {fmt!r}; choose one of {choices}",
+        f"okänt exportformat {fmt!r}; välj ett av {choices}",
+        code="bad-format",
+    )
 
 
 def is_internal_graph(name: str, base: str) -> bool:
@@ -53,7 +56,9 @@ def is_internal_graph(name: str, base: str) -> bool:
     return name == iris.graph("decisions", base) or name.startswith(iris.graph("provenance/", base))
 
 
-def published_graph_names(store: Store, *, include_history: bool = False, include_internal: bool = False) -> list[str]:
+def published_graph_names(
+    store: Store, *, include_history: bool = False, include_internal: bool = False
+) -> list[str]:
     """The named graphs a dump holds, sorted."""
     names = []
     for name in store.graph_names():
@@ -70,7 +75,9 @@ def build_dataset(store: Store, *, include_history: bool = False, include_intern
     dataset = Dataset()
     for prefix, ns in new_graph(store.base).namespaces():
         dataset.bind(prefix, ns, override=True)
-    for name in published_graph_names(store, include_history=include_history, include_internal=include_internal):
+    for name in published_graph_names(
+        store, include_history=include_history, include_internal=include_internal
+    ):
         target = dataset.graph(URIRef(name))
         for triple in store.graph(name):
             target.add(triple)
@@ -85,8 +92,14 @@ def union_graph(dataset: Dataset, base: str) -> Graph:
     return graph
 
 
-def serialise(store: Store, fmt: str, *, include_history: bool = False, include_internal: bool = False,
-              settings: Settings | None = None) -> bytes:
+def serialise(
+    store: Store,
+    fmt: str,
+    *,
+    include_history: bool = False,
+    include_internal: bool = False,
+    settings: Settings | None = None,
+) -> bytes:
     """The dump in ``fmt`` (``ttl``, ``nt``, ``jsonld``, ``trig``, ``dcat``, ``void``) as bytes.
 
     ``dcat`` and ``void`` are the dataset's descriptions (``dcat.py``), not its data.

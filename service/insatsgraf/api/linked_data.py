@@ -48,8 +48,12 @@ N-Triples: https://www.w3.org/TR/n-triples/, RDF/XML: https://www.w3.org/TR/rdf-
 RESOURCE_FORMATS = (RDF_FORMATS[0], HTML, *RDF_FORMATS[1:])
 """Turtle first: ``*/*`` alone (curl, scripts) gets Turtle; a browser names text/html and gets the page."""
 BY_EXT = {f.ext: f for f in (HTML, *RDF_FORMATS)}
-ALIASES = {"application/json": "application/ld+json", "application/xhtml+xml": "text/html",
-           "text/plain": "application/n-triples", "application/x-turtle": "text/turtle"}
+ALIASES = {
+    "application/json": "application/ld+json",
+    "application/xhtml+xml": "text/html",
+    "text/plain": "application/n-triples",
+    "application/x-turtle": "text/turtle",
+}
 
 
 def parse_accept(header: str | None) -> list[tuple[str, float]]:
@@ -79,8 +83,13 @@ def negotiate(header: str | None, offered: Sequence[RdfFormat]) -> RdfFormat | N
     for position, fmt in enumerate(offered):
         major = fmt.media_type.split("/")[0]
         for media_range, q in ranges:
-            specificity = 2 if media_range == fmt.media_type else 1 if media_range == f"{major}/*" else (
-                0 if media_range == "*/*" else -1)
+            specificity = (
+                2
+                if media_range == fmt.media_type
+                else 1
+                if media_range == f"{major}/*"
+                else (0 if media_range == "*/*" else -1)
+            )
             if specificity < 0:
                 continue
             key = (q, specificity, -position)
@@ -90,8 +99,10 @@ def negotiate(header: str | None, offered: Sequence[RdfFormat]) -> RdfFormat | N
 
 
 def _alternates(path: str) -> list[dict[str, str]]:
-    return [{"ext": f.ext, "media_type": f.media_type, "label": f.label, "href": f"/doc/{path}.{f.ext}"}
-            for f in (HTML, *RDF_FORMATS)]
+    return [
+        {"ext": f.ext, "media_type": f.media_type, "label": f.label, "href": f"/doc/{path}.{f.ext}"}
+        for f in (HTML, *RDF_FORMATS)
+    ]
 
 
 def _link_header(path: str) -> str:
@@ -101,8 +112,12 @@ def _link_header(path: str) -> str:
 def description_graph(store: Store, iri: str) -> Graph:
     """What the service says about ``iri``: the store's triples, plus the dataset description's for its IRIs."""
     graph = describe(store, iri)
-    if iri.startswith(tuple(f"{store.base}id/{k}" for k in ("catalog", "dataset/", "distribution/", "service/",
-                                                             "agent/", "contact/"))):
+    if iri.startswith(
+        tuple(
+            f"{store.base}id/{k}"
+            for k in ("catalog", "dataset/", "distribution/", "service/", "agent/", "contact/")
+        )
+    ):
         description = dcat.build_dcat(store)
         subject = URIRef(iri)
         for triple in description.triples((subject, None, None)):
@@ -133,22 +148,36 @@ def render(request: Request, store: Store, path: str, fmt: RdfFormat, *, negotia
         headers["Content-Location"] = f"/doc/{path}.{fmt.ext}"
     if fmt is HTML:
         page = page_model(store, iri, graph)
-        return templates.TemplateResponse(request, "resource.html",
-                                          {"page": page, "alternates": _alternates(path)}, headers=headers)
+        return templates.TemplateResponse(
+            request, "resource.html", {"page": page, "alternates": _alternates(path)}, headers=headers
+        )
     body = graph.serialize(format=fmt.rdflib, encoding="utf-8")
     return Response(body, media_type=fmt.media_type, headers=headers)
 
 
 def _not_acceptable(offered: Sequence[RdfFormat]) -> ApiError:
     types = ", ".join(f.media_type for f in offered)
-    return ApiError(406, "not-acceptable", f"no acceptable format; this resource is available as {types}",
-                    f"inget godtagbart format; resursen finns som {types}", available=[f.media_type for f in offered])
+    return ApiError(
+        406,
+        "not-acceptable",
+        f"no acceptable format; this resource is available as {types}",
+        f"inget godtagbart format; resursen finns som {types}",
+        available=[f.media_type for f in offered],
+    )
 
 
-@router.api_route("/id/{path:path}", methods=["GET", "HEAD"], summary="Dereference an IRI (content negotiation)",
-                  response_class=Response,
-                  responses={200: {"content": {f.media_type: {} for f in (HTML, *RDF_FORMATS)},
-                                   "description": "The resource's description"}})
+@router.api_route(
+    "/id/{path:path}",
+    methods=["GET", "HEAD"],
+    summary="Dereference an IRI (content negotiation)",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {f.media_type: {} for f in (HTML, *RDF_FORMATS)},
+            "description": "The resource's description",
+        }
+    },
+)
 def resource(path: str, request: Request, store: StoreDep) -> Response:
     """``/id/programme/komet`` is ``{base}id/programme/komet``: HTML for browsers, RDF for data clients."""
     fmt = negotiate(request.headers.get("accept"), RESOURCE_FORMATS)
@@ -162,14 +191,22 @@ def _prefers_html(request: Request) -> bool:
     return any(media == "text/html" and q > 0 for media, q in parse_accept(request.headers.get("accept")))
 
 
-@router.api_route("/doc/{path:path}", methods=["GET", "HEAD"], summary="One format's document about an IRI",
-                  response_class=Response)
+@router.api_route(
+    "/doc/{path:path}",
+    methods=["GET", "HEAD"],
+    summary="One format's document about an IRI",
+    response_class=Response,
+)
 def document(path: str, request: Request, store: StoreDep) -> Response:
     """``/doc/programme/komet.ttl``: the description of ``{base}id/programme/komet`` as Turtle, no negotiation."""
     stem, dot, ext = path.rpartition(".")
     if not dot or ext not in BY_EXT:
-        raise ApiError(404, "not-found", f"no document {path!r}: use /doc/<path>.{{html,ttl,jsonld,nt,rdf}}",
-                       f"inget dokument {path!r}: använd /doc/<sökväg>.{{html,ttl,jsonld,nt,rdf}}")
+        raise ApiError(
+            404,
+            "not-found",
+            f"no document {path!r}: use /doc/<path>.{{html,ttl,jsonld,nt,rdf}}",
+            f"inget dokument {path!r}: använd /doc/<sökväg>.{{html,ttl,jsonld,nt,rdf}}",
+        )
     return render(request, store, stem, BY_EXT[ext], negotiated=False)
 
 
@@ -177,12 +214,19 @@ def _rdf_response(request: Request, graph: Graph, default_first: Sequence[RdfFor
     fmt = negotiate(request.headers.get("accept"), [f for f in default_first if f is not HTML])
     if fmt is None:
         raise _not_acceptable(RDF_FORMATS)
-    return Response(graph.serialize(format=fmt.rdflib, encoding="utf-8"), media_type=fmt.media_type,
-                    headers={"Vary": "Accept"})
+    return Response(
+        graph.serialize(format=fmt.rdflib, encoding="utf-8"),
+        media_type=fmt.media_type,
+        headers={"Vary": "Accept"},
+    )
 
 
-@router.get("/catalog", summary="DCAT-AP-SE 3.0.1 description of the dataset", response_class=Response,
-            responses={200: {"content": {f.media_type: {} for f in RDF_FORMATS}}})
+@router.get(
+    "/catalog",
+    summary="DCAT-AP-SE 3.0.1 description of the dataset",
+    response_class=Response,
+    responses={200: {"content": {f.media_type: {} for f in RDF_FORMATS}}},
+)
 def catalog(request: Request, store: StoreDep) -> Response:
     """The catalogue, dataset, distributions and SPARQL data service; a browser gets the catalogue's page."""
     if _prefers_html(request):
@@ -190,28 +234,46 @@ def catalog(request: Request, store: StoreDep) -> Response:
     return _rdf_response(request, dcat.build_dcat(store), RDF_FORMATS)
 
 
-@router.get("/.well-known/void", summary="VoID description with counts", response_class=Response,
-            responses={200: {"content": {f.media_type: {} for f in RDF_FORMATS}}})
+@router.get(
+    "/.well-known/void",
+    summary="VoID description with counts",
+    response_class=Response,
+    responses={200: {"content": {f.media_type: {} for f in RDF_FORMATS}}},
+)
 def void(request: Request, store: StoreDep) -> Response:
     return _rdf_response(request, dcat.build_void(store), RDF_FORMATS)
 
 
 @router.get("/dumps/", response_class=HTMLResponse, summary="List of the dumps")
 def dumps_index(request: Request) -> HTMLResponse:
-    dumps = [{"file": f"{export.DUMP_NAME}.{f.extension}.gz", "href": f"/dumps/{export.DUMP_NAME}.{f.extension}.gz",
-              "media_type": f.media_type} for f in export.FORMATS.values()]
+    dumps = [
+        {
+            "file": f"{export.DUMP_NAME}.{f.extension}.gz",
+            "href": f"/dumps/{export.DUMP_NAME}.{f.extension}.gz",
+            "media_type": f.media_type,
+        }
+        for f in export.FORMATS.values()
+    ]
     return templates.TemplateResponse(request, "dumps.html", {"dumps": dumps})
 
 
-@router.get("/dumps/{filename}", summary="A gzip dump of the published graphs", response_class=Response,
-            responses={200: {"content": {"application/gzip": {}}}})
+@router.get(
+    "/dumps/{filename}",
+    summary="A gzip dump of the published graphs",
+    response_class=Response,
+    responses={200: {"content": {"application/gzip": {}}}},
+)
 def dump(filename: str, request: Request, store: StoreDep) -> Response:
     """``insatsgraf.{ttl,nt,jsonld,trig}.gz``: the file is a gzip file, so it is served as
     ``application/gzip`` (not as ``Content-Encoding``), and a download keeps its name and bytes."""
     by_file = {f"{export.DUMP_NAME}.{f.extension}.gz": name for name, f in export.FORMATS.items()}
     if filename not in by_file:
-        raise ApiError(404, "not-found", f"no dump {filename!r}; there are {', '.join(by_file)}",
-                       f"ingen dump {filename!r}; det finns {', '.join(by_file)}")
+        raise ApiError(
+            404,
+            "not-found",
+            f"no dump {filename!r}; there are {', '.join(by_file)}",
+            f"ingen dump {filename!r}; det finns {', '.join(by_file)}",
+        )
     body = export.gzip_dump(export.serialise(store, by_file[filename]))
     etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
     headers = {"ETag": etag, "Content-Disposition": f'attachment; filename="{filename}"'}
@@ -220,33 +282,52 @@ def dump(filename: str, request: Request, store: StoreDep) -> Response:
     return Response(body, media_type="application/gzip", headers=headers)
 
 
-@router.api_route("/def", methods=["GET", "HEAD"], summary="The ontology (ig: namespace document)",
-                  response_class=Response,
-                  responses={200: {"content": {f.media_type: {} for f in (HTML, *RDF_FORMATS)}}})
+@router.api_route(
+    "/def",
+    methods=["GET", "HEAD"],
+    summary="The ontology (ig: namespace document)",
+    response_class=Response,
+    responses={200: {"content": {f.media_type: {} for f in (HTML, *RDF_FORMATS)}}},
+)
 def ontology(request: Request, store: StoreDep) -> Response:
     """``ig:`` terms are ``…/def#Term``: with the default base the namespace document is served here."""
     graph = store.graph(iris.graph("ontology", store.base))
     if not len(graph):
-        raise ApiError(404, "not-found", "the ontology is not loaded (insatsgraf load)",
-                       "ontologin är inte inläst (insatsgraf load)")
+        raise ApiError(
+            404,
+            "not-found",
+            "the ontology is not loaded (insatsgraf load)",
+            "ontologin är inte inläst (insatsgraf load)",
+        )
     fmt = negotiate(request.headers.get("accept"), RESOURCE_FORMATS)
     if fmt is None:
         raise _not_acceptable(RESOURCE_FORMATS)
     if fmt is HTML:
-        return templates.TemplateResponse(request, "ontology.html", {"terms": ontology_terms(graph)},
-                                          headers={"Vary": "Accept"})
-    return Response(graph.serialize(format=fmt.rdflib, encoding="utf-8"), media_type=fmt.media_type,
-                    headers={"Vary": "Accept"})
+        return templates.TemplateResponse(
+            request, "ontology.html", {"terms": ontology_terms(graph)}, headers={"Vary": "Accept"}
+        )
+    return Response(
+        graph.serialize(format=fmt.rdflib, encoding="utf-8"),
+        media_type=fmt.media_type,
+        headers={"Vary": "Accept"},
+    )
 
 
 def ontology_terms(graph: Graph) -> list[dict[str, str]]:
     """Classes and properties of ``ig:`` with their labels and comments in sv and en, classes first."""
-    kinds = [(OWL.Class, "klass / class"), (OWL.ObjectProperty, "objektegenskap / object property"),
-             (OWL.DatatypeProperty, "dataegenskap / datatype property")]
+    kinds = [
+        (OWL.Class, "klass / class"),
+        (OWL.ObjectProperty, "objektegenskap / object property"),
+        (OWL.DatatypeProperty, "dataegenskap / datatype property"),
+    ]
     out = []
     for kind, kind_label in kinds:
         for term in sorted(t for t in graph.subjects(RDF.type, kind) if str(t).startswith(str(iris.IG))):
-            texts = {f"{p}_{o.language}": str(o) for p, prop in (("label", RDFS.label), ("comment", RDFS.comment))
-                     for o in graph.objects(term, prop) if isinstance(o, Literal) and o.language}
-            out.append({"id": str(term)[len(str(iris.IG)):], "iri": str(term), "kind": kind_label, **texts})
+            texts = {
+                f"{p}_{o.language}": str(o)
+                for p, prop in (("label", RDFS.label), ("comment", RDFS.comment))
+                for o in graph.objects(term, prop)
+                if isinstance(o, Literal) and o.language
+            }
+            out.append({"id": str(term)[len(str(iris.IG)) :], "iri": str(term), "kind": kind_label, **texts})
     return out

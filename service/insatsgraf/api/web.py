@@ -51,8 +51,14 @@ def catalogue_tabs(store: Store, settings: Settings) -> tuple[list[dict[str, str
             text = query.bind(None, base=store.base)
         except UserError:  # a required parameter without an example: show the query unbound
             text = query.text
-        tabs.append({"name": query.name, "title_sv": query.summary_sv or query.summary,
-                     "title_en": query.summary, "query": text})
+        tabs.append(
+            {
+                "name": query.name,
+                "title_sv": query.summary_sv or query.summary,
+                "title_en": query.summary,
+                "query": text,
+            }
+        )
     return tabs, broken
 
 
@@ -65,8 +71,11 @@ def home(request: Request, store: StoreDep) -> HTMLResponse:
     tabs, broken = catalogue_tabs(store, _settings(request))
     # `</` must not close the script element that carries the JSON.
     queries_json = json.dumps(tabs, ensure_ascii=False).replace("</", "<\\/")
-    return templates.TemplateResponse(request, "home.html", {"queries": tabs, "queries_json": queries_json, "broken": broken,
-                                                        "base": store.base})
+    return templates.TemplateResponse(
+        request,
+        "home.html",
+        {"queries": tabs, "queries_json": queries_json, "broken": broken, "base": store.base},
+    )
 
 
 def programme_rows(store: Store) -> list[dict[str, Any]]:
@@ -82,10 +91,16 @@ SELECT ?p (SAMPLE(?sv) AS ?labelSv) (SAMPLE(?en) AS ?labelEn)
     rows = []
     for row in store.query(query).rows:
         iri = row["p"]["value"]
-        rows.append({"href": local_href(iri, store.base), "iri": iri,
-                     "label_sv": row.get("labelSv", {}).get("value") or iri.rsplit("/", 1)[-1],
-                     "label_en": row.get("labelEn", {}).get("value", ""),
-                     "offerings": int(row["offerings"]["value"]), "organisations": int(row["organisations"]["value"])})
+        rows.append(
+            {
+                "href": local_href(iri, store.base),
+                "iri": iri,
+                "label_sv": row.get("labelSv", {}).get("value") or iri.rsplit("/", 1)[-1],
+                "label_en": row.get("labelEn", {}).get("value", ""),
+                "offerings": int(row["offerings"]["value"]),
+                "organisations": int(row["organisations"]["value"]),
+            }
+        )
     return rows
 
 
@@ -104,10 +119,17 @@ SELECT ?o (SAMPLE(?name) AS ?label) (SAMPLE(?id) AS ?ident) (SAMPLE(?typeName) A
     rows = []
     for row in store.query(query).rows:
         iri = row["o"]["value"]
-        rows.append({"href": local_href(iri, store.base), "iri": iri,
-                     "label": row.get("label", {}).get("value") or iri.rsplit("/", 1)[-1],
-                     "id": row.get("ident", {}).get("value", ""), "type": row.get("kind", {}).get("value", ""),
-                     "offerings": int(row["offerings"]["value"]), "programmes": int(row["programmes"]["value"])})
+        rows.append(
+            {
+                "href": local_href(iri, store.base),
+                "iri": iri,
+                "label": row.get("label", {}).get("value") or iri.rsplit("/", 1)[-1],
+                "id": row.get("ident", {}).get("value", ""),
+                "type": row.get("kind", {}).get("value", ""),
+                "offerings": int(row["offerings"]["value"]),
+                "programmes": int(row["programmes"]["value"]),
+            }
+        )
     return rows
 
 
@@ -116,9 +138,13 @@ def browse_programmes(request: Request, store: StoreDep) -> HTMLResponse:
     return templates.TemplateResponse(request, "browse_programmes.html", {"rows": programme_rows(store)})
 
 
-@router.get("/browse/organisations", response_class=HTMLResponse, summary="Organisations with offering counts")
+@router.get(
+    "/browse/organisations", response_class=HTMLResponse, summary="Organisations with offering counts"
+)
 def browse_organisations(request: Request, store: StoreDep) -> HTMLResponse:
-    return templates.TemplateResponse(request, "browse_organisations.html", {"rows": organisation_rows(store)})
+    return templates.TemplateResponse(
+        request, "browse_organisations.html", {"rows": organisation_rows(store)}
+    )
 
 
 @router.get("/static/{path:path}", include_in_schema=False)

@@ -19,8 +19,12 @@ def register(app: typer.Typer) -> None:
 
 def export(
     format: Annotated[str, typer.Option("--format", "-f", help=FORMAT_HELP)] = "ttl",
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write to this file (default: stdout).")] = None,
-    include_history: Annotated[bool, typer.Option(help="Add every accepted submission's history graph.")] = False,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write to this file (default: stdout).")
+    ] = None,
+    include_history: Annotated[
+        bool, typer.Option(help="Add every accepted submission's history graph.")
+    ] = False,
     include_internal: Annotated[bool, typer.Option(help="Add the decisions and provenance graphs.")] = False,
     store: StoreOption = None,
 ) -> None:
@@ -33,8 +37,9 @@ def export(
     # Read-only, so an export can run while `insatsgraf serve` holds the store; the process ends right after,
     # so the store is not closed (closing flushes, which a read-only store refuses).
     settings, st = open_or_exit(store, read_only=True)
-    data = serialise(st, format, include_history=include_history, include_internal=include_internal,
-                     settings=settings)
+    data = serialise(
+        st, format, include_history=include_history, include_internal=include_internal, settings=settings
+    )
     if out is None:
         typer.echo(data.decode("utf-8"), nl=False)
         return
