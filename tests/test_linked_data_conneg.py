@@ -82,6 +82,7 @@ def test_a_browser_gets_a_readable_page_with_the_offerings_and_their_organisatio
     assert '<a href="/id/offering/0461/komet-kort">Komet kort</a>' in offerings
     assert offerings.count('<a href="/id/organisation/0461">Gnesta</a>') == 2
     assert "Erbjudanden" in offerings and "Offerings" in offerings and "(2)" in offerings
+    assert 'id="incoming"' not in html, "the offerings are listed once, not again under Referenced by"
     # relations are links: the target group concept under the base becomes a local link with its labels
     assert '<a href="/id/concept/target-group/parents">Föräldrar / Parents</a>' in html
     # the alternates are advertised in the page and in the Link header

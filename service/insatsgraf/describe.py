@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS, SKOS
 
+from insatsgraf.iris import IG
 from insatsgraf.rdfio import PREFIXES, new_graph, sparql_prefixes
 from insatsgraf.store import Store
 
@@ -22,6 +23,10 @@ INCOMING_LIMIT = 500
 """Most triples pointing at a resource that a description carries (a concept is used by many offerings)."""
 
 LABEL_PROPERTIES = ("skos:prefLabel", "rdfs:label", "ig:localName", "foaf:name", "dct:title")
+
+
+SHOWN_AS_OFFERINGS = {"programme": (IG.implements, IG.variantOf), "organisation": (IG.offeredBy,)}
+"""Incoming links a page shows in its offerings table instead of under "Referenced by"."""
 
 
 class NotDescribable(ValueError):
@@ -175,9 +180,11 @@ def page_model(store: Store, iri: str, graph: Graph) -> Page:
                 labels,
             )
         )
+    kind = iri[len(store.base) :].split("/")[1] if iri.startswith(store.base + "id/") else ""
+    shown = SHOWN_AS_OFFERINGS.get(kind, ())  # already listed in the page's offerings table
     incoming = []
     for s, p in sorted(graph.subject_predicates(subject), key=lambda sp: (compact(str(sp[1])), str(sp[0]))):
-        if isinstance(s, URIRef):
+        if isinstance(s, URIRef) and p not in shown:
             incoming.append((_value(s, labels, store.base), _row(p, [], labels)))
     types = [_value(t, labels, store.base) for t in sorted(graph.objects(subject, RDF.type))]
     page = Page(
@@ -186,7 +193,7 @@ def page_model(store: Store, iri: str, graph: Graph) -> Page:
         types=types,
         rows=rows,
         incoming=incoming,
-        kind=iri[len(store.base) :].split("/")[1] if iri.startswith(store.base + "id/") else "",
+        kind=kind,
     )
     if page.kind == "programme":
         page.offerings = offerings_of_programme(store, iri)

@@ -119,7 +119,16 @@ def serialise(
     if fmt == "nt":  # sorted lines: two dumps of the same data are byte-equal
         lines = graph.serialize(format="nt", encoding="utf-8").decode("utf-8").splitlines()
         return ("\n".join(sorted(line for line in lines if line)) + "\n").encode("utf-8")
-    return graph.serialize(format=spec.rdflib, encoding="utf-8")
+    return serialise_graph(graph, spec.rdflib)
+
+
+def serialise_graph(graph: Graph, rdflib_format: str) -> bytes:
+    """rdflib serialisation; JSON-LD gets the graph's prefixes as its ``@context``, so it reads as compact
+    JSON (``"ig:offeredBy"``) instead of full IRIs everywhere."""
+    if rdflib_format != "json-ld":
+        return graph.serialize(format=rdflib_format, encoding="utf-8")
+    context = {prefix: str(ns) for prefix, ns in graph.namespaces() if prefix}
+    return graph.serialize(format="json-ld", context=context, auto_compact=True, encoding="utf-8")
 
 
 def gzip_dump(data: bytes) -> bytes:

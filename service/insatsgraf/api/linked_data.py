@@ -151,7 +151,7 @@ def render(request: Request, store: Store, path: str, fmt: RdfFormat, *, negotia
         return templates.TemplateResponse(
             request, "resource.html", {"page": page, "alternates": _alternates(path)}, headers=headers
         )
-    body = graph.serialize(format=fmt.rdflib, encoding="utf-8")
+    body = export.serialise_graph(graph, fmt.rdflib)
     return Response(body, media_type=fmt.media_type, headers=headers)
 
 
@@ -215,7 +215,7 @@ def _rdf_response(request: Request, graph: Graph, default_first: Sequence[RdfFor
     if fmt is None:
         raise _not_acceptable(RDF_FORMATS)
     return Response(
-        graph.serialize(format=fmt.rdflib, encoding="utf-8"),
+        export.serialise_graph(graph, fmt.rdflib),
         media_type=fmt.media_type,
         headers={"Vary": "Accept"},
     )
@@ -307,7 +307,7 @@ def ontology(request: Request, store: StoreDep) -> Response:
             request, "ontology.html", {"terms": ontology_terms(graph)}, headers={"Vary": "Accept"}
         )
     return Response(
-        graph.serialize(format=fmt.rdflib, encoding="utf-8"),
+        export.serialise_graph(graph, fmt.rdflib),
         media_type=fmt.media_type,
         headers={"Vary": "Accept"},
     )
