@@ -57,6 +57,8 @@ def test_proposals_over_the_store(store: OxigraphStore) -> None:
 def test_unknown_organisation_is_a_user_error(store: OxigraphStore) -> None:
     with pytest.raises(UserError, match="unknown organisation"):
         propose(store, None, "9999")
+    with pytest.raises(UserError, match="unknown organisation"):
+        propose(store, None, "0461> ?p ?o } #")  # never reaches a query
 
 
 def test_a_decision_is_recorded_in_file_and_store_with_provenance(
@@ -163,6 +165,8 @@ def test_an_accepted_same_name_becomes_a_hidden_label(store: OxigraphStore, tmp_
         (Decision("Cos", "accepted", "cos", "Lina", org="9999"), "unknown organisation"),
         (Decision("Cos", "accepted", "cos", "Lina", relation="sibling"), "unknown relation"),
         (Decision("Cos", "rejected", None, "Lina"), "need a programme"),
+    (Decision("Cos", "accepted", "cos> ?p ?o", "Lina"), "not a programme id"),
+    (Decision("Cos", "accepted", "cos", "Lina", org="0461>"), "unknown organisation"),
     ],
 )
 def test_bad_decisions_change_nothing(

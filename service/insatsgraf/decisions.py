@@ -24,7 +24,7 @@ from rdflib.namespace import DCTERMS, FOAF, OWL, PROV, RDF, SKOS, XSD
 from insatsgraf import __version__, iris
 from insatsgraf.config import DEFAULT_BASE, Settings
 from insatsgraf.errors import UserError
-from insatsgraf.harmonise import VARIANT_KINDS, Rule, fold
+from insatsgraf.harmonise import ID_RE, VARIANT_KINDS, Rule, fold, known_organisation
 from insatsgraf.iris import IG
 from insatsgraf.rdfio import new_graph
 from insatsgraf.store import Store, StoreError
@@ -264,6 +264,12 @@ def check(store: Store, decision: Decision) -> None:
             code="bad-decision",
         )
     base = store.base
+    if decision.programme and not ID_RE.match(decision.programme):
+        raise UserError(
+            f"'{decision.programme}' is not a programme id (lowercase letters, digits, dashes; e.g. komet).",
+            f"'{decision.programme}' är inte ett program-id (små bokstäver, siffror, bindestreck).",
+            code="unknown-programme",
+        )
     if (
         decision.programme
         and not store.query(
@@ -278,7 +284,7 @@ def check(store: Store, decision: Decision) -> None:
             "(programmes.csv, t.ex. komet, cos, mst).",
             code="unknown-programme",
         )
-    if decision.org and not store.query(f"ASK {{ <{iris.organisation(decision.org, base)}> ?p ?o }}").boolean:
+    if decision.org and not known_organisation(store, decision.org):
         raise UserError(
             f"unknown organisation '{decision.org}': use an id from organisations.csv.",
             f"okänd organisation '{decision.org}': använd ett id från organisations.csv.",

@@ -630,7 +630,13 @@ def local_names(store: Store, org: str | None = None) -> list[LocalName]:
     return sorted(seen.values(), key=lambda n: (n.org, fold(n.name), n.name))
 
 
+ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+"""What programme and organisation ids look like (slugs, municipality codes): checked before any query."""
+
+
 def known_organisation(store: Store, org: str) -> bool:
+    if not ID_RE.match(org):
+        return False
     return bool(store.query(f"ASK {{ <{iris.organisation(org, store.base)}> ?p ?o }}").boolean)
 
 

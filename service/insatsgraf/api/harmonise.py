@@ -95,22 +95,26 @@ async def suggest_entity(
     cursor: Annotated[int, Query(ge=0, description="Suggestions to skip.")] = 0,
     type: Annotated[str | None, Query(description="Restrict to one type id.")] = None,  # noqa: A002
 ) -> dict[str, Any]:
+    """Entities with a name (or another label, or an id) starting with ``prefix``; ``cursor`` skips."""
     data = await run_in_threadpool(_data, store)
     return rc.suggest_entities(data, prefix, cursor, type)
 
 
 @router.get("/reconcile/suggest/type", summary="Suggest types")
 async def suggest_type(prefix: str = "") -> dict[str, Any]:
+    """The two types: programmes (and intervention types) and organisations."""
     return rc.suggest_types(prefix)
 
 
 @router.get("/reconcile/suggest/property", summary="Suggest properties (for queries and data extension)")
 async def suggest_property(prefix: str = "") -> dict[str, Any]:
+    """Properties for ``properties`` in queries (municipality, county, kind) and for data extension."""
     return rc.suggest_properties(prefix)
 
 
 @router.get("/reconcile/preview", response_class=HTMLResponse, summary="HTML preview of an entity")
 async def preview(store: StoreDep, id: Annotated[str, Query(examples=["programme/komet"])]) -> HTMLResponse:  # noqa: A002
+    """A small HTML summary of ``programme/…`` or ``organisation/…`` for an iframe; 404 if unknown."""
     data = await run_in_threadpool(_data, store)
     try:
         return HTMLResponse(rc.preview_html(data, id))
@@ -123,6 +127,7 @@ async def properties(
     type: Annotated[str, Query(examples=[rc.TYPE_PROGRAMME])],  # noqa: A002
     limit: Annotated[int | None, Query(ge=1)] = None,
 ) -> dict[str, Any]:
+    """Data extension property proposals for a type (``type``, optional ``limit``)."""
     return rc.propose_properties(type, limit)
 
 
