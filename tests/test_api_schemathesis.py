@@ -32,7 +32,8 @@ def test_no_server_errors(api_schema: schemathesis.BaseSchema) -> None:
         operations += 1
 
         @given(case=operation.as_strategy())
-        @settings(max_examples=25, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+        @settings(max_examples=25, deadline=None, database=None, derandomize=True,
+                  suppress_health_check=list(HealthCheck))
         def check(case: schemathesis.Case) -> None:
             case.call_and_validate(checks=[not_a_server_error])
 
