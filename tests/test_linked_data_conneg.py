@@ -208,6 +208,7 @@ def test_dataset_description_iris_dereference(client: TestClient) -> None:
         assert URIRef(f"{BASE}id/{path}") in set(parse(r.content, "turtle").subjects()), path
     page = client.get("/id/dataset/insatsgraf", headers={"Accept": "text/html"})
     assert "Insatskartläggning" in page.text
+    assert "Befolkning och samhälle / Population and society" in page.text  # the SOCI theme, labelled
 
 
 def test_concept_and_submission_iris_dereference(client: TestClient) -> None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import OWL, RDF, RDFS
+from rdflib.namespace import DCTERMS, FOAF, OWL, RDF, RDFS, SKOS
 
 from insatsgraf import dcat, export, iris
 from insatsgraf.api.deps import ApiError, StoreDep
@@ -124,6 +124,11 @@ def description_graph(store: Store, iri: str) -> Graph:
             graph.add(triple)
         for triple in description.triples((None, None, subject)):
             graph.add(triple)
+        # the labels and types of what it links to (EU authority-table entries, the publisher, …)
+        for obj in set(description.objects(subject, None)):
+            for prop in (RDF.type, SKOS.prefLabel, DCTERMS.title, FOAF.name):
+                for triple in description.triples((obj, prop, None)):
+                    graph.add(triple)
     return graph
 
 
