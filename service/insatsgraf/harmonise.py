@@ -250,6 +250,8 @@ class Catalogue:
         self.tokens: dict[str, set[str]] = {}
         """each non-generic word of a folded label → ids, for truncated names ("Macho")."""
         self.rules: dict[str, list[Rule]] = {}
+        self.readings: dict[tuple[str, Thresholds], list[_Cand]] = {}
+        """Memo of name readings: the same name recurs across many organisations' lists."""
         for entry in self.entries.values():
             for text, _kind in entry.labels:
                 self._index(text, entry.id)
@@ -337,7 +339,10 @@ def match(
         cands = decided
     else:
         rejected = {r.programme for r in rules if r.outcome == "rejected"}
-        cands = [c for c in _interpret(name, catalogue, th, 0) if c.programme not in rejected]
+        reading = catalogue.readings.get((name, th))
+        if reading is None:
+            reading = catalogue.readings[(name, th)] = _interpret(name, catalogue, th, 0)
+        cands = [c for c in reading if c.programme not in rejected]
     if not cands:
         return [Proposal(org, name, "", "none", 0.0, "none", basis="decision" if decided is not None else "")]
     return [
