@@ -152,3 +152,14 @@ def _types(store: OxigraphStore, data: Graph) -> str:
 def test_no_blank_node_shapes_carry_a_path() -> None:
     graph = authored_shapes(SETTINGS)
     assert not [s for s in graph.subjects(SH.path, None) if isinstance(s, BNode)]
+
+
+def test_validation_leaves_the_submission_graph_as_it_was(bundled_store: OxigraphStore) -> None:
+    """validate_graph adds the referenced types to the graph for the run only."""
+    from rdflib.compare import to_isomorphic
+
+    data, _ = _split(FIXTURES / "Offering_Shape" / "valid-full.ttl")
+    before = to_isomorphic(data)
+    report = validate_graph(data, bundled_store, SETTINGS)
+    assert report.conforms
+    assert to_isomorphic(data) == before

@@ -214,13 +214,18 @@ def scope_results(graph: Graph, org: str, settings: Settings) -> list[Result]:
 def validate_graph(graph: Graph, store: Store, settings: Settings, *, org: str | None = None,
                    file: str | None = None) -> ValidationReport:
     """Validate a submission graph with ``shapes/``; with ``org``, also check it is only about that organisation."""
-    data = Graph()
-    data += graph
-    data += referenced_types(graph, store)
-    data += class_hierarchy(settings)
-    _conforms, report_graph, _text = pyshacl.validate(
-        data, shacl_graph=shapes_graph(settings), inference="none", advanced=False, meta_shacl=False,
-        do_owl_imports=False, allow_warnings=True)
+    context = [t for t in (*referenced_types(graph, store), *class_hierarchy(settings)) if t not in graph]
+    # The context is added to the submission graph for the run and taken out again, rather than copying
+    # the submission into a new graph (a copy costs about a third of the validation time).
+    for triple in context:
+        graph.add(triple)
+    try:
+        _conforms, report_graph, _text = pyshacl.validate(
+            graph, shacl_graph=shapes_graph(settings), inference="none", advanced=False, meta_shacl=False,
+            do_owl_imports=False, allow_warnings=True)
+    finally:
+        for triple in context:
+            graph.remove(triple)
     results: list[Result] = []
     seen: set[tuple[object, ...]] = set()
     # top-level results only: sh:detail results of nested shapes are typed sh:ValidationResult too
