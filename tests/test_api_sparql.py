@@ -203,6 +203,26 @@ def test_wrong_or_missing_media_type_is_415(client: TestClient) -> None:
     assert utf16.status_code == 415
 
 
+def test_other_methods_are_405(client: TestClient) -> None:
+    """W3C bad-query-method: PUT /sparql?query=ASK%20%7B%7D."""
+    assert client.put("/sparql", params={"query": ASK}).status_code == 405
+    assert client.delete("/sparql", params={"query": ASK}).status_code == 405
+
+
+def test_form_body_without_its_media_type_is_415(client: TestClient) -> None:
+    """W3C bad-query-missing-form-type: a url-encoded body sent without its Content-Type."""
+    r = client.post("/sparql", content=b"query=ASK%20%7B%7D")
+    assert r.status_code == 415 and r.json()["error"] == "unsupported-media-type"
+
+
+def test_dataset_parameters_override_from(client: TestClient) -> None:
+    """W3C query-multiple-dataset: the protocol's dataset wins over the query's FROM."""
+    base = Settings().base
+    query = PREFIXES + (f"SELECT (COUNT(?p) AS ?n) FROM <{iris.graph('organisations', base)}> "
+                        "WHERE { ?p a ig:Programme }")
+    assert count(client, query, **{"default-graph-uri": iris.graph("catalogue", base)}) > 20
+
+
 def test_non_utf8_body_is_400(client: TestClient) -> None:
     r = client.post("/sparql", content=b"query=ASK {?s ?p '\xe5'}",
                     headers={"content-type": "application/sparql-query"})
