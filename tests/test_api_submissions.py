@@ -200,3 +200,9 @@ def test_one_submission_as_record_and_as_rdf(api: Api) -> None:
     assert len(graph) == len(api.store.graph(iris.submission("0580", "2023-01-01", api.store.base)))
     assert api.client.get("/organisations/0580/submissions/2001-01-01").status_code == 404
     assert api.client.get("/organisations/0580/submissions/not-a-date").status_code == 404
+
+
+def test_the_ingesters_file_limit_is_also_413(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("INSATSGRAF_MAX_FILE_MB", "0.001")  # about 1 kB: below the service's body limit
+    r = api.post(content=to_csv(rows()), headers={"content-type": "text/csv"})
+    assert r.status_code == 413 and r.json()["error"] == "too-large"

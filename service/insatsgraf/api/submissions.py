@@ -229,6 +229,8 @@ async def post_submission(
     except UserError as exc:
         if exc.code == "unknown-organisation":
             raise ApiError(404, exc.code, exc.en, exc.sv) from exc
+        if exc.code == "too-large":  # the ingester's own file limit (INSATSGRAF_MAX_FILE_MB)
+            raise ApiError(413, exc.code, exc.en, exc.sv, file=exc.file) from exc
         raise
     stamp = result.submission.rsplit("/", 1)[-1]
     return JSONResponse(result.to_json(), status_code=201,
