@@ -21,12 +21,12 @@ import pyoxigraph as ox
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "service"))
 
-from insatsgraf import iris  # noqa: E402
-from insatsgraf.config import Settings  # noqa: E402
-from insatsgraf.ingest import ingest_bytes  # noqa: E402
-from insatsgraf.loader import load_bundled  # noqa: E402
-from insatsgraf.store import OxigraphStore  # noqa: E402
-from insatsgraf.validate import validate_graph  # noqa: E402
+from insatsgraf import iris
+from insatsgraf.config import Settings
+from insatsgraf.ingest import ingest_bytes
+from insatsgraf.loader import load_bundled
+from insatsgraf.store import OxigraphStore
+from insatsgraf.validate import validate_graph
 
 IG = "https://w3id.org/insatsgraf/def#"
 XSD_INT = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")

@@ -22,7 +22,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, OWL, PROV, RDF, RDFS, XSD
 
 from insatsgraf import __version__, iris, vocab
-from insatsgraf.columns import BY_NAME, COLUMNS, HEADER_INDEX, header_key
+from insatsgraf.columns import COLUMNS, HEADER_INDEX, header_key
 from insatsgraf.config import Settings
 from insatsgraf.errors import UserError
 from insatsgraf.iris import IG
@@ -31,7 +31,6 @@ from insatsgraf.rdfio import new_graph
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 MOJIBAKE = re.compile(r"Ã[\u0080-\u00bf¤¥¶–—]")
 URL = re.compile(r"^https?://[^\s<>\"{}|\\^`]+$")
-SAME_KINDS = ("same",)
 
 
 def max_bytes(settings: Settings | None = None) -> int:
@@ -370,10 +369,7 @@ def table_to_graph(table: Table, org: str, settings: Settings) -> Graph:
 
 def read_turtle_submission(data: bytes, name: str, settings: Settings) -> Graph:
     """A submission already in Turtle (from ``ingest --out``): parsed, rebased, its file header removed."""
-    try:
-        text = decode(data, name)
-    except UserError:
-        raise
+    text = decode(data, name)
     graph = new_graph(settings.base)
     try:
         graph.parse(data=iris.rebase(text, settings.base), format="turtle")
@@ -433,7 +429,7 @@ def guess_org(name: str, vocabulary: vocab.Vocabulary) -> str | None:
     """An organisation id the file name starts with (``0580-linkoping-2021.csv`` → ``0580``), longest first."""
     stem = Path(name).stem.lower()
     for org in sorted(vocabulary.organisations, key=len, reverse=True):
-        if stem == org or stem.startswith(org + "-") or stem.startswith(org + "_"):
+        if stem == org or stem.startswith((org + "-", org + "_")):
             return org
     return None
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from datetime import date as Date
-from datetime import datetime, timezone
 from pathlib import Path
 
 from rdflib import Graph, Literal, URIRef
@@ -65,7 +65,7 @@ def check_org(store: Store, settings: Settings, org: str, file: str | None = Non
 
 def check_date(text: str | None) -> str:
     if text is None:
-        return datetime.now(timezone.utc).date().isoformat()
+        return datetime.now(UTC).date().isoformat()
     try:
         return Date.fromisoformat(text).isoformat()
     except ValueError as exc:
@@ -105,7 +105,7 @@ def provenance_record(prov: Graph, *, submission: str, org: str, day: str, filen
     graph.add((sub, DCTERMS.issued, Literal(day, datatype=XSD.date)))
     graph.add((sub, IG.fileName, Literal(filename)))
     graph.add((sub, IG.sha256, Literal(digest)))
-    stamp = (now or datetime.now(timezone.utc)).replace(microsecond=0).isoformat()
+    stamp = (now or datetime.now(UTC)).replace(microsecond=0).isoformat()
     graph.add((sub, PROV.generatedAtTime, Literal(stamp, datatype=XSD.dateTime)))
     if by:
         agent = URIRef(f"{submission}#submitter")  # an IRI, not a blank node: stable across store round trips
@@ -162,7 +162,7 @@ def load_bundled_submission(store: Store, settings: Settings, path: Path) -> dic
     skipped, so reloading does not grow the history.
     """
     data = path.read_bytes()
-    graph, org, header = ingest_bytes(data, path.name, None, settings)
+    _graph, org, header = ingest_bytes(data, path.name, None, settings)
     day = header.get("date", BUNDLED_DATE)
     prov, current, _taken = _existing(store, org, settings.base)
     if current and str(prov.value(URIRef(current), IG.sha256)) == sha256(data):
@@ -333,7 +333,7 @@ def diff(store: Store, org: str, from_date: str | None = None, to_date: str | No
     result = Diff(org=org, from_submission=from_iri, to_submission=to_iri)
 
     def label(props: dict[str, set[str]], iri: str) -> str:
-        return sorted(props.get("localName", {iri.rsplit("/", 1)[-1]}))[0]
+        return min(props.get("localName", {iri.rsplit("/", 1)[-1]}))
 
     for iri in sorted(new.keys() - old.keys()):
         result.added.append(OfferingChange(iri, label(new[iri], iri)))
