@@ -19,12 +19,26 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, OWL, RDF, RDFS, SKOS
 
 from insatsgraf import dcat, export, iris
-from insatsgraf.api.deps import ApiError, StoreDep
+from insatsgraf.api.deps import ApiError, StoreDep, error_response
 from insatsgraf.api.web import templates
 from insatsgraf.describe import NotDescribable, describe, page_model, resource_iri
 from insatsgraf.store import Store
 
 router = APIRouter(tags=["linked data"])
+
+NOT_FOUND = error_response(
+    "Nothing is known about this IRI (or the path cannot be one).",
+    "not-found",
+    "nothing is known about <https://w3id.org/insatsgraf/id/programme/x>",
+    "inget är känt om <https://w3id.org/insatsgraf/id/programme/x>",
+)
+NOT_ACCEPTABLE = error_response(
+    "No format the Accept header allows.",
+    "not-acceptable",
+    "no acceptable format; this resource is available as text/html, text/turtle, …",
+    "inget godtagbart format; resursen finns som text/html, text/turtle, …",
+    available=["text/html", "text/turtle"],
+)
 
 
 @dataclass(frozen=True)
@@ -180,7 +194,9 @@ def _not_acceptable(offered: Sequence[RdfFormat]) -> ApiError:
         200: {
             "content": {f.media_type: {} for f in (HTML, *RDF_FORMATS)},
             "description": "The resource's description",
-        }
+        },
+        404: NOT_FOUND,
+        406: NOT_ACCEPTABLE,
     },
 )
 def resource(path: str, request: Request, store: StoreDep) -> Response:
@@ -201,6 +217,7 @@ def _prefers_html(request: Request) -> bool:
     methods=["GET", "HEAD"],
     summary="One format's document about an IRI",
     response_class=Response,
+    responses={200: {"content": {f.media_type: {} for f in (HTML, *RDF_FORMATS)}}, 404: NOT_FOUND},
 )
 def document(path: str, request: Request, store: StoreDep) -> Response:
     """``/doc/programme/komet.ttl``: the description of ``{base}id/programme/komet`` as Turtle, no negotiation."""
@@ -230,7 +247,7 @@ def _rdf_response(request: Request, graph: Graph, default_first: Sequence[RdfFor
     "/catalog",
     summary="DCAT-AP-SE 3.0.1 description of the dataset",
     response_class=Response,
-    responses={200: {"content": {f.media_type: {} for f in RDF_FORMATS}}},
+    responses={200: {"content": {f.media_type: {} for f in RDF_FORMATS}}, 406: NOT_ACCEPTABLE},
 )
 def catalog(request: Request, store: StoreDep) -> Response:
     """The catalogue, dataset, distributions and SPARQL data service; a browser gets the catalogue's page."""
@@ -243,14 +260,16 @@ def catalog(request: Request, store: StoreDep) -> Response:
     "/.well-known/void",
     summary="VoID description with counts",
     response_class=Response,
-    responses={200: {"content": {f.media_type: {} for f in RDF_FORMATS}}},
+    responses={200: {"content": {f.media_type: {} for f in RDF_FORMATS}}, 406: NOT_ACCEPTABLE},
 )
 def void(request: Request, store: StoreDep) -> Response:
+    """VoID of the published dump: triples, entities, classes, a partition per class, endpoint and dumps."""
     return _rdf_response(request, dcat.build_void(store), RDF_FORMATS)
 
 
 @router.get("/dumps/", response_class=HTMLResponse, summary="List of the dumps")
 def dumps_index(request: Request) -> HTMLResponse:
+    """A page linking each dump, with its media type."""
     dumps = [
         {
             "file": f"{export.DUMP_NAME}.{f.extension}.gz",
@@ -266,7 +285,7 @@ def dumps_index(request: Request) -> HTMLResponse:
     "/dumps/{filename}",
     summary="A gzip dump of the published graphs",
     response_class=Response,
-    responses={200: {"content": {"application/gzip": {}}}},
+    responses={200: {"content": {"application/gzip": {}}}, 404: NOT_FOUND},
 )
 def dump(filename: str, request: Request, store: StoreDep) -> Response:
     """``insatsgraf.{ttl,nt,jsonld,trig}.gz``: the file is a gzip file, so it is served as
@@ -292,7 +311,11 @@ def dump(filename: str, request: Request, store: StoreDep) -> Response:
     methods=["GET", "HEAD"],
     summary="The ontology (ig: namespace document)",
     response_class=Response,
-    responses={200: {"content": {f.media_type: {} for f in (HTML, *RDF_FORMATS)}}},
+    responses={
+        200: {"content": {f.media_type: {} for f in (HTML, *RDF_FORMATS)}},
+        404: NOT_FOUND,
+        406: NOT_ACCEPTABLE,
+    },
 )
 def ontology(request: Request, store: StoreDep) -> Response:
     """``ig:`` terms are ``…/def#Term``: with the default base the namespace document is served here."""
