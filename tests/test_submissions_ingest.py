@@ -138,3 +138,17 @@ def test_turtle_round_trip_keeps_the_data_and_reads_the_header(tmp_path: Path) -
     again, org, header = ingest_bytes(text.encode("utf-8"), "x.ttl", None, SETTINGS)
     assert org == "0580" and header["date"] == "2021-06-01" and header["source_file"] == EXAMPLE.name
     assert isomorphic(again, graph)
+
+
+def test_bundled_submission_describes_itself_with_the_package_version() -> None:
+    import tomllib
+
+    from rdflib import Graph
+    from rdflib.namespace import OWL
+
+    version = tomllib.loads((SETTINGS.root / "pyproject.toml").read_text())["project"]["version"]
+    for path in sorted((SETTINGS.data_dir / "submissions").glob("*.ttl")):
+        graph = Graph().parse(path)
+        (header,) = list(graph.subjects(RDF.type, IG.Submission))
+        assert str(graph.value(header, OWL.versionInfo)) == version, path
+        assert {d.language for d in graph.objects(header, DCTERMS.description)} == {"sv", "en"}

@@ -149,3 +149,16 @@ def test_bundled_submission_is_loaded_once_with_history(fresh_store: OxigraphSto
     load_bundled(fresh_store, SETTINGS)  # a second load replays nothing new
     assert len(history(fresh_store, "0580", SETTINGS)) == 1
     assert len(fresh_store.graph(iris.current_graph("0580", BASE))) > 300
+
+
+def test_submit_under_another_base_iri() -> None:
+    """A deployment with its own base: the ingester, the shapes and the store all use it."""
+    settings = SETTINGS.with_(base="http://example.org/ig/")
+    st = OxigraphStore(None, base=settings.base)
+    load_bundled(st, settings)
+    result = submit(st, settings, EXAMPLE.read_bytes(), EXAMPLE.name, "0580", "2022-01-01", None)
+    assert result.submission == "http://example.org/ig/id/submission/0580/2022-01-01"
+    current = st.graph(iris.current_graph("0580", settings.base))
+    assert (URIRef("http://example.org/ig/id/offering/0580/minimaria"), IG.implements,
+            URIRef("http://example.org/ig/id/programme/mini-maria")) in current
+    assert not any("w3id.org/insatsgraf/id/" in str(t) for triple in current for t in triple)
