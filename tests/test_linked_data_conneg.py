@@ -232,3 +232,11 @@ def test_ontology_namespace_document_is_served_at_def(client: TestClient) -> Non
     assert '<tr id="Offering">' in page.text and "Lokalt erbjudande" in page.text
     # the programme page's type link goes there
     assert 'href="/def#Programme"' in client.get("/id/programme/komet", headers={"Accept": "text/html"}).text
+
+
+def test_describe_refuses_an_iri_that_could_end_early() -> None:
+    from insatsgraf.describe import describe
+
+    store = gnesta_store()
+    with pytest.raises(NotDescribable):
+        describe(store, f"{BASE}id/programme/komet> ?p ?o } #")

@@ -43,16 +43,18 @@ def resource_iri(base: str, path: str) -> str:
 def describe(store: Store, iri: str) -> Graph:
     """The resource's triples: outgoing (with blank nodes closed, two levels) and incoming, up to a limit.
 
-    ``iri`` must come from ``resource_iri`` (or the store itself), never straight from a request.
+    ``iri`` must come from ``resource_iri`` (or the store itself), never straight from a request; it is
+    checked again here, so a character that could end the IRI early is refused, not queried.
     """
+    term = _term_iri(iri)
     query = f"""{sparql_prefixes()}
-CONSTRUCT {{ <{iri}> ?p ?o . ?o ?p2 ?o2 . ?o2 ?p3 ?o3 . ?s ?pin <{iri}> . }}
+CONSTRUCT {{ {term} ?p ?o . ?o ?p2 ?o2 . ?o2 ?p3 ?o3 . ?s ?pin {term} . }}
 WHERE {{
-  {{ <{iri}> ?p ?o .
+  {{ {term} ?p ?o .
      OPTIONAL {{ FILTER(isBlank(?o)) ?o ?p2 ?o2 .
                 OPTIONAL {{ FILTER(isBlank(?o2)) ?o2 ?p3 ?o3 . }} }} }}
   UNION
-  {{ SELECT ?s ?pin WHERE {{ ?s ?pin <{iri}> . FILTER(!isBlank(?s)) }} LIMIT {INCOMING_LIMIT} }}
+  {{ SELECT ?s ?pin WHERE {{ ?s ?pin {term} . FILTER(!isBlank(?s)) }} LIMIT {INCOMING_LIMIT} }}
 }}"""
     result = store.query(query)
     graph = new_graph(store.base)
@@ -255,7 +257,7 @@ def offerings_of_programme(store: Store, iri: str) -> list[dict[str, Value | Non
     query = f"""{sparql_prefixes()}
 SELECT ?offering ?name ?org ?orgName ?relation ?relationName WHERE {{
   VALUES ?relation {{ ig:implements ig:variantOf }}
-  ?offering ?relation <{iri}> .
+  ?offering ?relation {_term_iri(iri)} .
   OPTIONAL {{ ?offering ig:localName ?name }}
   OPTIONAL {{ ?offering ig:offeredBy ?org . OPTIONAL {{ ?org skos:prefLabel ?orgName }} }}
   {RELATION_NAME}
@@ -268,7 +270,7 @@ def offerings_of_organisation(store: Store, iri: str) -> list[dict[str, Value | 
     """The organisation's offerings, with the programme each implements or varies (if any)."""
     query = f"""{sparql_prefixes()}
 SELECT ?offering ?name ?programme ?programmeName ?relation ?relationName WHERE {{
-  ?offering ig:offeredBy <{iri}> .
+  ?offering ig:offeredBy {_term_iri(iri)} .
   OPTIONAL {{ ?offering ig:localName ?name }}
   OPTIONAL {{ VALUES ?relation {{ ig:implements ig:variantOf }} ?offering ?relation ?programme .
              OPTIONAL {{ ?programme skos:prefLabel ?programmeName FILTER(lang(?programmeName) = "sv") }}
