@@ -239,4 +239,4 @@ def test_describe_refuses_an_iri_that_could_end_early() -> None:
 
     store = gnesta_store()
     with pytest.raises(NotDescribable):
-        describe(store, f"{BASE}id/programme/komet> ?p ?o } #")
+        describe(store, BASE + "id/programme/komet> ?p ?o } #")
