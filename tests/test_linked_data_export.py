@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from rdflib import Dataset, Graph, URIRef
 from rdflib.compare import isomorphic
+from rdflib.namespace import DCAT, RDF, VOID
 from typer.testing import CliRunner
 
 from insatsgraf import iris
@@ -142,3 +143,21 @@ def test_dump_index_links_every_dump_and_unknown_dump_is_404(client: TestClient)
         assert f'href="/dumps/insatsgraf.{spec.extension}.gz"' in index.text
     missing = client.get("/dumps/insatsgraf.csv.gz")
     assert missing.status_code == 404 and "insatsgraf.ttl.gz" in missing.json()["message"]["en"]
+
+
+def test_cli_exports_the_dcat_and_void_descriptions(tmp_path: Path) -> None:
+    store_dir = tmp_path / "store"
+    disk = OxigraphStore(store_dir)
+    memory = gnesta_store()
+    disk.replace_graphs({name: memory.graph(name) for name in memory.graph_names()})
+    disk.close()
+    runner = CliRunner()
+    dcat_out = runner.invoke(cli_app, ["export", "--format", "dcat", "--store", str(store_dir)])
+    assert dcat_out.exit_code == 0, dcat_out.output
+    graph = Graph().parse(data=dcat_out.stdout, format="turtle")
+    catalog = URIRef(f"{BASE}id/catalog")
+    assert (catalog, RDF.type, DCAT.Catalog) in graph
+    void_out = runner.invoke(cli_app, ["export", "--format", "void", "--store", str(store_dir)])
+    void = Graph().parse(data=void_out.stdout, format="turtle")
+    triples = void.value(URIRef(f"{BASE}id/dataset/insatsgraf"), VOID.triples)
+    assert triples is not None and triples.toPython() == len(Graph().parse(data=serialise(memory, "nt"), format="nt"))
