@@ -23,8 +23,7 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
-QUERY = ("PREFIX ig: <https://w3id.org/insatsgraf/def#> SELECT (COUNT(?o) AS ?n) "
-         "WHERE { ?o a ig:Offering }")
+QUERY = "PREFIX ig: <https://w3id.org/insatsgraf/def#> SELECT (COUNT(?o) AS ?n) WHERE { ?o a ig:Offering }"
 
 
 def free_port() -> int:
@@ -59,12 +58,20 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5)
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="insatsgraf-bench-"))
-    env = {**os.environ, "INSATSGRAF_STORE": str(tmp / "store"), "INSATSGRAF_TOKENS": str(tmp / "tokens.json")}
+    env = {
+        **os.environ,
+        "INSATSGRAF_STORE": str(tmp / "store"),
+        "INSATSGRAF_TOKENS": str(tmp / "tokens.json"),
+    }
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     started = time.monotonic()
-    proc = subprocess.Popen([sys.executable, "-m", "insatsgraf", "serve", "--port", str(port)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "insatsgraf", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         while True:
             try:
@@ -75,18 +82,28 @@ def main() -> None:
         print(f"ready after {time.monotonic() - started:.2f} s (empty store, bundled data loaded)")
         quiet = readers(url, args.readers, args.seconds)
         print(f"reads/s, no writer:   {quiet:.0f}")
-        token = subprocess.run([sys.executable, "-m", "insatsgraf", "token", "issue", "--org", "0580"], env=env,
-                               capture_output=True, text=True, check=True).stdout.split()[-1]
-        data = (Path(env.get("INSATSGRAF_DOMAIN", ROOT.parent / "shared" / "domain"))
-                / "submissions" / "0580-linkoping-2021.csv").read_bytes()
+        token = subprocess.run(
+            [sys.executable, "-m", "insatsgraf", "token", "issue", "--org", "0580"],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()[-1]
+        data = (
+            Path(env.get("INSATSGRAF_DOMAIN", ROOT.parent / "shared" / "domain"))
+            / "submissions"
+            / "0580-linkoping-2021.csv"
+        ).read_bytes()
         stop, commits = threading.Event(), [0]
 
         def write() -> None:
             with httpx.Client(timeout=60) as client:
                 while not stop.is_set():
-                    client.post(f"{url}/organisations/0580/submissions", content=data,
-                                headers={"authorization": f"Bearer {token}", "content-type": "text/csv"},
-                                ).raise_for_status()
+                    client.post(
+                        f"{url}/organisations/0580/submissions",
+                        content=data,
+                        headers={"authorization": f"Bearer {token}", "content-type": "text/csv"},
+                    ).raise_for_status()
                     commits[0] += 1
 
         writer = threading.Thread(target=write)

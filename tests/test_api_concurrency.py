@@ -83,8 +83,11 @@ def test_readers_see_old_or_new_never_a_mix(tmp_path: Path) -> None:
     try:
         with live_server(create_app(settings, store, tokens=registry)) as url:
             with httpx.Client(base_url=url, timeout=60) as writer:
-                first = writer.post("/organisations/0580/submissions", content=bodies["VERSION-A"],
-                                    headers={"authorization": f"Bearer {token}", "content-type": "text/csv"})
+                first = writer.post(
+                    "/organisations/0580/submissions",
+                    content=bodies["VERSION-A"],
+                    headers={"authorization": f"Bearer {token}", "content-type": "text/csv"},
+                )
                 assert first.status_code == 201, first.text
                 threads = [threading.Thread(target=reader) for _ in range(READERS)]
                 for t in threads:
@@ -92,9 +95,12 @@ def test_readers_see_old_or_new_never_a_mix(tmp_path: Path) -> None:
                 statuses = []
                 for i in range(COMMITS):
                     marker = "VERSION-B" if i % 2 == 0 else "VERSION-A"
-                    r = writer.post("/organisations/0580/submissions", content=bodies[marker],
-                                    params={"date": f"2030-01-{i + 1:02d}"},
-                                    headers={"authorization": f"Bearer {token}", "content-type": "text/csv"})
+                    r = writer.post(
+                        "/organisations/0580/submissions",
+                        content=bodies[marker],
+                        params={"date": f"2030-01-{i + 1:02d}"},
+                        headers={"authorization": f"Bearer {token}", "content-type": "text/csv"},
+                    )
                     statuses.append(r.status_code)
                 done.set()
                 for t in threads:

@@ -40,8 +40,9 @@ def test_list_has_every_query_with_titles_and_parameters(client: TestClient) -> 
 
 
 @pytest.mark.parametrize("name", CATALOGUE.names())
-def test_every_query_over_http_equals_the_library(client: TestClient, bundled_store: OxigraphStore,
-                                                   name: str) -> None:
+def test_every_query_over_http_equals_the_library(
+    client: TestClient, bundled_store: OxigraphStore, name: str
+) -> None:
     r = client.get(f"/queries/{name}")
     assert r.status_code == 200, r.text
     expected = CATALOGUE.run(bundled_store, name)

@@ -32,8 +32,13 @@ def test_no_server_errors(api_schema: schemathesis.BaseSchema) -> None:
         operations += 1
 
         @given(case=operation.as_strategy())
-        @settings(max_examples=25, deadline=None, database=None, derandomize=True,
-                  suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=25,
+            deadline=None,
+            database=None,
+            derandomize=True,
+            suppress_health_check=list(HealthCheck),
+        )
         def check(case: schemathesis.Case) -> None:
             case.call_and_validate(checks=[not_a_server_error])
 
@@ -49,7 +54,11 @@ def test_openapi_is_complete(fresh_store: OxigraphStore, tmp_path: Path) -> None
     """Every operation has a summary, a tag, and an example or schema for what it answers."""
     from fastapi.testclient import TestClient
 
-    spec = TestClient(create_app(Settings(), fresh_store, tokens=tmp_path / "t.json")).get("/openapi.json").json()
+    spec = (
+        TestClient(create_app(Settings(), fresh_store, tokens=tmp_path / "t.json"))
+        .get("/openapi.json")
+        .json()
+    )
     mine = ("/sparql", "/queries", "/organisations")
     checked = 0
     for path, item in spec["paths"].items():

@@ -43,20 +43,33 @@ def test_serve_loads_an_empty_store_and_takes_tokens_issued_while_running(tmp_pa
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {**os.environ, "INSATSGRAF_STORE": str(store_dir), "INSATSGRAF_TOKENS": str(tokens)}
-    proc = subprocess.Popen([sys.executable, "-m", "insatsgraf", "serve", "--port", str(port), "--query-timeout", "5"],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "insatsgraf", "serve", "--port", str(port), "--query-timeout", "5"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     try:
         wait_ready(url, proc)
         count = httpx.get(f"{url}/sparql", params={"query": "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }"}).json()
         assert int(count["results"]["bindings"][0]["n"]["value"]) > 1000
         assert httpx.get(f"{url}/queries").status_code == 200
 
-        issued = subprocess.run([sys.executable, "-m", "insatsgraf", "token", "issue", "--org", "0580"],
-                                env=env, capture_output=True, text=True, check=True)
+        issued = subprocess.run(
+            [sys.executable, "-m", "insatsgraf", "token", "issue", "--org", "0580"],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         token = issued.stdout.strip().splitlines()[-1]
-        r = httpx.post(f"{url}/organisations/0580/submissions", content=SUBMISSION.read_bytes(), timeout=60,
-                       headers={"authorization": f"Bearer {token}", "content-type": "text/csv"},
-                       params={"date": "2030-01-01"})
+        r = httpx.post(
+            f"{url}/organisations/0580/submissions",
+            content=SUBMISSION.read_bytes(),
+            timeout=60,
+            headers={"authorization": f"Bearer {token}", "content-type": "text/csv"},
+            params={"date": "2030-01-01"},
+        )
         assert r.status_code == 201, r.text
     finally:
         proc.send_signal(signal.SIGINT)

@@ -29,10 +29,13 @@ from insatsgraf.config import Settings
 from insatsgraf.store import OxigraphStore
 
 SRX = "{http://www.w3.org/2005/sparql-results#}"
-PREFIXES = ("PREFIX ig: <https://w3id.org/insatsgraf/def#>\n"
-            "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n")
-SELECT = PREFIXES + ('SELECT ?p ?label WHERE { ?p a ig:Programme ; skos:prefLabel ?label '
-                     'FILTER(lang(?label) = "sv") } ORDER BY ?p')
+PREFIXES = (
+    "PREFIX ig: <https://w3id.org/insatsgraf/def#>\nPREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n"
+)
+SELECT = PREFIXES + (
+    "SELECT ?p ?label WHERE { ?p a ig:Programme ; skos:prefLabel ?label "
+    'FILTER(lang(?label) = "sv") } ORDER BY ?p'
+)
 CONSTRUCT = PREFIXES + "CONSTRUCT { ?p skos:prefLabel ?l } WHERE { ?p a ig:Programme ; skos:prefLabel ?l }"
 ASK = PREFIXES + "ASK { ?p a ig:Programme }"
 
@@ -54,6 +57,7 @@ def expected_rows(store: OxigraphStore, query: str = SELECT) -> list[tuple[str, 
 
 # -- methods ---------------------------------------------------------------------------------------
 
+
 def test_get_select_json_is_the_default(client: TestClient, bundled_store: OxigraphStore) -> None:
     r = client.get("/sparql", params={"query": SELECT})
     assert r.status_code == 200
@@ -68,20 +72,28 @@ def test_get_select_json_is_the_default(client: TestClient, bundled_store: Oxigr
 def test_post_form_and_post_direct_give_the_get_answer(client: TestClient) -> None:
     by_get = client.get("/sparql", params={"query": SELECT}).json()
     by_form = client.post("/sparql", data={"query": SELECT})
-    by_direct = client.post("/sparql", content=SELECT.encode(), headers={"content-type": "application/sparql-query"})
+    by_direct = client.post(
+        "/sparql", content=SELECT.encode(), headers={"content-type": "application/sparql-query"}
+    )
     assert by_form.status_code == by_direct.status_code == 200
     assert by_form.json() == by_direct.json() == by_get
 
 
 # -- formats ---------------------------------------------------------------------------------------
 
+
 def test_select_as_xml(client: TestClient, bundled_store: OxigraphStore) -> None:
     r = client.get("/sparql", params={"query": SELECT}, headers={"accept": "application/sparql-results+xml"})
     assert r.headers["content-type"].startswith("application/sparql-results+xml")
     root = ET.fromstring(r.content)
     names = [v.get("name") for v in root.iter(f"{SRX}variable")]
-    rows = [(res.find(f"{SRX}binding[@name='p']/{SRX}uri").text,
-             res.find(f"{SRX}binding[@name='label']/{SRX}literal").text) for res in root.iter(f"{SRX}result")]
+    rows = [
+        (
+            res.find(f"{SRX}binding[@name='p']/{SRX}uri").text,
+            res.find(f"{SRX}binding[@name='label']/{SRX}literal").text,
+        )
+        for res in root.iter(f"{SRX}result")
+    ]
     assert names == ["p", "label"]
     assert rows == expected_rows(bundled_store)
     first = next(root.iter(f"{SRX}literal"))
@@ -106,28 +118,40 @@ def test_select_as_tsv_uses_ntriples_terms(client: TestClient, bundled_store: Ox
     assert lines[1:] == expected
 
 
-@pytest.mark.parametrize(("accept", "parse"), [
-    ("application/sparql-results+json", lambda body: json.loads(body)["boolean"]),
-    ("application/sparql-results+xml", lambda body: ET.fromstring(body).find(f"{SRX}boolean").text == "true"),
-    ("text/csv", lambda body: body.decode().split()[-1] == "true"),
-    ("text/tab-separated-values", lambda body: body.decode().split()[-1] == "true"),
-])
+@pytest.mark.parametrize(
+    ("accept", "parse"),
+    [
+        ("application/sparql-results+json", lambda body: json.loads(body)["boolean"]),
+        (
+            "application/sparql-results+xml",
+            lambda body: ET.fromstring(body).find(f"{SRX}boolean").text == "true",
+        ),
+        ("text/csv", lambda body: body.decode().split()[-1] == "true"),
+        ("text/tab-separated-values", lambda body: body.decode().split()[-1] == "true"),
+    ],
+)
 def test_ask_in_every_results_format(client: TestClient, accept: str, parse: object) -> None:
     yes = client.get("/sparql", params={"query": ASK}, headers={"accept": accept})
-    no = client.get("/sparql", params={"query": PREFIXES + "ASK { ?p a ig:NoSuchClass }"}, headers={"accept": accept})
+    no = client.get(
+        "/sparql", params={"query": PREFIXES + "ASK { ?p a ig:NoSuchClass }"}, headers={"accept": accept}
+    )
     assert yes.headers["content-type"].startswith(accept)
     assert parse(yes.content) is True  # type: ignore[operator]
     assert parse(no.content) is False  # type: ignore[operator]
 
 
-@pytest.mark.parametrize(("accept", "rdflib_format"), [
-    ("text/turtle", "turtle"),
-    ("application/n-triples", "nt"),
-    ("application/ld+json", "json-ld"),
-    ("application/rdf+xml", "xml"),
-])
-def test_construct_in_every_graph_format(client: TestClient, bundled_store: OxigraphStore,
-                                         accept: str, rdflib_format: str) -> None:
+@pytest.mark.parametrize(
+    ("accept", "rdflib_format"),
+    [
+        ("text/turtle", "turtle"),
+        ("application/n-triples", "nt"),
+        ("application/ld+json", "json-ld"),
+        ("application/rdf+xml", "xml"),
+    ],
+)
+def test_construct_in_every_graph_format(
+    client: TestClient, bundled_store: OxigraphStore, accept: str, rdflib_format: str
+) -> None:
     r = client.get("/sparql", params={"query": CONSTRUCT}, headers={"accept": accept})
     assert r.status_code == 200
     assert r.headers["content-type"].startswith(accept)
@@ -147,7 +171,9 @@ def test_describe_as_turtle(client: TestClient, bundled_store: OxigraphStore) ->
 
 def test_accept_q_values_and_aliases_choose_the_format(client: TestClient) -> None:
     def media(accept: str, query: str = SELECT) -> str:
-        return client.get("/sparql", params={"query": query}, headers={"accept": accept}).headers["content-type"]
+        return client.get("/sparql", params={"query": query}, headers={"accept": accept}).headers[
+            "content-type"
+        ]
 
     assert media("application/sparql-results+json;q=0.5, text/csv").startswith("text/csv")
     assert media("text/csv;q=0, */*").startswith("application/sparql-results+json")
@@ -174,6 +200,7 @@ def test_no_acceptable_format_is_406(client: TestClient) -> None:
 
 # -- bad requests (the W3C suite's bad_* tests) ----------------------------------------------------
 
+
 def test_syntax_error_is_400_with_the_parser_message(client: TestClient) -> None:
     r = client.get("/sparql", params={"query": "SELECT ?x WHERE { ?x ?y }"})
     assert r.status_code == 400
@@ -198,8 +225,11 @@ def test_missing_query_is_400(client: TestClient) -> None:
 def test_wrong_or_missing_media_type_is_415(client: TestClient) -> None:
     assert client.post("/sparql", content=ASK, headers={"content-type": "text/plain"}).status_code == 415
     assert client.post("/sparql", content=ASK).status_code == 415
-    utf16 = client.post("/sparql", content=ASK.encode("utf-16"),
-                        headers={"content-type": "application/sparql-query; charset=UTF-16"})
+    utf16 = client.post(
+        "/sparql",
+        content=ASK.encode("utf-16"),
+        headers={"content-type": "application/sparql-query; charset=UTF-16"},
+    )
     assert utf16.status_code == 415
 
 
@@ -218,14 +248,16 @@ def test_form_body_without_its_media_type_is_415(client: TestClient) -> None:
 def test_dataset_parameters_override_from(client: TestClient) -> None:
     """W3C query-multiple-dataset: the protocol's dataset wins over the query's FROM."""
     base = Settings().base
-    query = PREFIXES + (f"SELECT (COUNT(?p) AS ?n) FROM <{iris.graph('organisations', base)}> "
-                        "WHERE { ?p a ig:Programme }")
+    query = PREFIXES + (
+        f"SELECT (COUNT(?p) AS ?n) FROM <{iris.graph('organisations', base)}> WHERE {{ ?p a ig:Programme }}"
+    )
     assert count(client, query, **{"default-graph-uri": iris.graph("catalogue", base)}) > 20
 
 
 def test_non_utf8_body_is_400(client: TestClient) -> None:
-    r = client.post("/sparql", content=b"query=ASK {?s ?p '\xe5'}",
-                    headers={"content-type": "application/sparql-query"})
+    r = client.post(
+        "/sparql", content=b"query=ASK {?s ?p '\xe5'}", headers={"content-type": "application/sparql-query"}
+    )
     assert r.status_code == 400 and r.json()["error"] == "not-utf8"
 
 
@@ -237,8 +269,9 @@ def test_updates_are_refused_and_change_nothing(fresh_store: OxigraphStore, tmp_
         r = {
             "get-update": lambda: c.get("/sparql", params={"update": update}),
             "form-update": lambda: c.post("/sparql", data={"update": update}),
-            "direct-update": lambda: c.post("/sparql", content=update,
-                                            headers={"content-type": "application/sparql-update"}),
+            "direct-update": lambda: c.post(
+                "/sparql", content=update, headers={"content-type": "application/sparql-update"}
+            ),
             "update-as-query": lambda: c.post("/sparql", data={"query": update}),
         }[how]()
     assert r.status_code == 403
@@ -254,7 +287,9 @@ def test_is_update_sees_through_prologue_and_comments() -> None:
 
 
 def test_service_is_refused(client: TestClient) -> None:
-    r = client.get("/sparql", params={"query": "SELECT * { SERVICE <http://127.0.0.1:1/sparql> { ?s ?p ?o } }"})
+    r = client.get(
+        "/sparql", params={"query": "SELECT * { SERVICE <http://127.0.0.1:1/sparql> { ?s ?p ?o } }"}
+    )
     assert r.status_code == 400 and r.json()["error"] == "service-not-allowed"
     harmless = client.get("/sparql", params={"query": 'SELECT ?service { BIND("SERVICE" AS ?service) }'})
     assert harmless.status_code == 200
@@ -277,7 +312,9 @@ def test_default_graph_uri_restricts_the_default_graph(client: TestClient) -> No
     assert everything > 20
     assert count(client, **{"default-graph-uri": iris.graph("catalogue", base)}) == everything
     assert count(client, **{"default-graph-uri": iris.graph("organisations", base)}) == 0
-    r = client.post("/sparql", data={"query": COUNT_PROGRAMMES, "default-graph-uri": iris.graph("organisations", base)})
+    r = client.post(
+        "/sparql", data={"query": COUNT_PROGRAMMES, "default-graph-uri": iris.graph("organisations", base)}
+    )
     assert r.json()["results"]["bindings"][0]["n"]["value"] == "0"
 
 
@@ -311,6 +348,7 @@ def test_history_graphs_are_not_in_the_default_graph(tmp_path: Path) -> None:
 
 # -- limits --------------------------------------------------------------------------------------
 
+
 def test_row_limit_refuses_with_422_and_limit_pages(bundled_store: OxigraphStore, tmp_path: Path) -> None:
     with client_for(bundled_store, tmp_path, max_rows=5) as c:
         r = c.get("/sparql", params={"query": SELECT})
@@ -323,14 +361,14 @@ def test_row_limit_refuses_with_422_and_limit_pages(bundled_store: OxigraphStore
 
 HEAVY_STREAM = "SELECT * WHERE { ?a ?p ?b . ?c ?q ?d }"
 """About four million rows on the bundled data: streamed, so the worker notices the timeout at once."""
-HEAVY_AGGREGATE = ("SELECT (COUNT(*) AS ?n) WHERE { ?a ?p ?b . ?c ?q ?d . "
-                   "VALUES ?k { 1 2 3 4 5 6 7 8 9 10 } }")
+HEAVY_AGGREGATE = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?p ?b . ?c ?q ?d . VALUES ?k { 1 2 3 4 5 6 7 8 9 10 } }"
 """One aggregate over ~40 million rows: a few seconds, uninterruptible inside Oxigraph."""
 
 
 @pytest.mark.parametrize("query", [HEAVY_STREAM, HEAVY_AGGREGATE], ids=["streamed", "aggregate"])
-def test_query_timeout_is_503_and_the_endpoint_keeps_working(bundled_store: OxigraphStore, tmp_path: Path,
-                                                             query: str) -> None:
+def test_query_timeout_is_503_and_the_endpoint_keeps_working(
+    bundled_store: OxigraphStore, tmp_path: Path, query: str
+) -> None:
     with client_for(bundled_store, tmp_path, query_timeout=0.5, max_rows=10**9) as c:
         started = time.monotonic()
         r = c.get("/sparql", params={"query": query})
@@ -344,9 +382,16 @@ def test_query_timeout_is_503_and_the_endpoint_keeps_working(bundled_store: Oxig
 
 # -- CORS ----------------------------------------------------------------------------------------
 
+
 def test_cors_lets_browser_tools_query(client: TestClient) -> None:
-    pre = client.options("/sparql", headers={"origin": "https://yasgui.example", "access-control-request-method": "POST",
-                                              "access-control-request-headers": "content-type"})
+    pre = client.options(
+        "/sparql",
+        headers={
+            "origin": "https://yasgui.example",
+            "access-control-request-method": "POST",
+            "access-control-request-headers": "content-type",
+        },
+    )
     assert pre.status_code == 200
     assert pre.headers["access-control-allow-origin"] in ("*", "https://yasgui.example")
     assert "POST" in pre.headers["access-control-allow-methods"]

@@ -27,8 +27,10 @@ from insatsgraf.tokens import TokenRegistry
 
 SUBMISSION = Settings().domain / "submissions" / "0580-linkoping-2021.csv"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-COUNT = ("PREFIX ig: <https://w3id.org/insatsgraf/def#> SELECT (COUNT(DISTINCT ?o) AS ?n) "
-         "WHERE {{ ?o a ig:Offering ; ig:offeredBy <{org}> }}")
+COUNT = (
+    "PREFIX ig: <https://w3id.org/insatsgraf/def#> SELECT (COUNT(DISTINCT ?o) AS ?n) "
+    "WHERE {{ ?o a ig:Offering ; ig:offeredBy <{org}> }}"
+)
 
 
 def rows() -> list[dict[str, str]]:
@@ -81,7 +83,9 @@ def api(fresh_store: OxigraphStore, tmp_path: Path) -> Iterator[Api]:
 
 def test_multipart_upload_replaces_the_current_data(api: Api) -> None:
     fewer = rows()[:5]
-    r = api.post(files={"file": ("0580.csv", to_csv(fewer), "text/csv")}, data={"date": "2022-03-01", "by": "Anna"})
+    r = api.post(
+        files={"file": ("0580.csv", to_csv(fewer), "text/csv")}, data={"date": "2022-03-01", "by": "Anna"}
+    )
     assert r.status_code == 201, r.text
     body = r.json()
     assert body["submission"] == iris.submission("0580", "2022-03-01", api.store.base)
@@ -94,15 +98,20 @@ def test_multipart_upload_replaces_the_current_data(api: Api) -> None:
 
 def test_raw_csv_xlsx_and_turtle_bodies(api: Api) -> None:
     some = rows()[:7]
-    csv_r = api.post(content=to_csv(some), params={"date": "2022-01-01"}, headers={"content-type": "text/csv"})
+    csv_r = api.post(
+        content=to_csv(some), params={"date": "2022-01-01"}, headers={"content-type": "text/csv"}
+    )
     assert csv_r.status_code == 201, csv_r.text
     assert api.offerings() == 7
-    xlsx_r = api.post(content=to_xlsx(rows()[:3]), params={"date": "2022-02-01"}, headers={"content-type": XLSX})
+    xlsx_r = api.post(
+        content=to_xlsx(rows()[:3]), params={"date": "2022-02-01"}, headers={"content-type": XLSX}
+    )
     assert xlsx_r.status_code == 201, xlsx_r.text
     assert api.offerings() == 3
     turtle, _graph = ingest_to_turtle(to_csv(rows()), "0580", Settings(), filename="0580.csv")
-    ttl_r = api.post(content=turtle.encode("utf-8"), params={"date": "2022-04-01"},
-                     headers={"content-type": "text/turtle"})
+    ttl_r = api.post(
+        content=turtle.encode("utf-8"), params={"date": "2022-04-01"}, headers={"content-type": "text/turtle"}
+    )
     assert ttl_r.status_code == 201, ttl_r.text
     assert api.offerings() == len(rows())
     dates = [h["date"] for h in api.client.get("/organisations/0580/submissions").json()]
@@ -142,7 +151,7 @@ def test_too_large_is_413_by_header_and_by_stream(api: Api) -> None:
 
     def chunks() -> Iterator[bytes]:  # no Content-Length: only counting the stream can tell
         for start in range(0, len(big), 50_000):
-            yield big[start:start + 50_000]
+            yield big[start : start + 50_000]
 
     streamed = api.post(content=chunks(), headers={"content-type": "text/csv"})
     assert streamed.status_code == 413
@@ -158,8 +167,11 @@ def test_unknown_organisation_is_404(fresh_store: OxigraphStore, tmp_path: Path)
     registry = TokenRegistry(tmp_path / "tokens.json")
     token, _ = registry.issue("9999")
     with TestClient(create_app(Settings(), fresh_store, tokens=registry)) as client:
-        r = client.post("/organisations/9999/submissions", headers={"authorization": f"Bearer {token}"},
-                        files={"file": ("x.csv", to_csv(rows()[:2]), "text/csv")})
+        r = client.post(
+            "/organisations/9999/submissions",
+            headers={"authorization": f"Bearer {token}"},
+            files={"file": ("x.csv", to_csv(rows()[:2]), "text/csv")},
+        )
         assert r.status_code == 404 and r.json()["error"] == "unknown-organisation"
         assert client.get("/organisations/9999/submissions").status_code == 404
 
@@ -168,21 +180,35 @@ def test_history_and_diff(api: Api) -> None:
     first = rows()[:6]
     second = [dict(r) for r in first[1:]]  # drop the first row, change one description
     second[0]["beskrivning"] = "Ny beskrivning / new description"
-    assert api.post(files={"file": ("a.csv", to_csv(first), "text/csv")}, data={"date": "2023-01-01"}).status_code == 201
-    assert api.post(files={"file": ("b.csv", to_csv(second), "text/csv")}, data={"date": "2023-06-01"}).status_code == 201
+    assert (
+        api.post(
+            files={"file": ("a.csv", to_csv(first), "text/csv")}, data={"date": "2023-01-01"}
+        ).status_code
+        == 201
+    )
+    assert (
+        api.post(
+            files={"file": ("b.csv", to_csv(second), "text/csv")}, data={"date": "2023-06-01"}
+        ).status_code
+        == 201
+    )
     history = api.client.get("/organisations/0580/submissions").json()
     assert [h["date"] for h in history][-2:] == ["2023-01-01", "2023-06-01"]
     assert [h["current"] for h in history][-2:] == [False, True]
     assert history[-1]["previous"] == history[-2]["submission"]
 
-    d = api.client.get("/organisations/0580/submissions/diff", params={"from": "2023-01-01", "to": "2023-06-01"})
+    d = api.client.get(
+        "/organisations/0580/submissions/diff", params={"from": "2023-01-01", "to": "2023-06-01"}
+    )
     assert d.status_code == 200, d.text
     body = d.json()
     assert [o["name"] for o in body["removed"]] == [first[0]["insats"]]
     assert body["added"] == []
     changed = {o["name"]: o for o in body["changed"]}
     assert list(changed) == [second[0]["insats"]]
-    assert any("Ny beskrivning / new description" in c["added"] for c in changed[second[0]["insats"]]["changes"])
+    assert any(
+        "Ny beskrivning / new description" in c["added"] for c in changed[second[0]["insats"]]["changes"]
+    )
     assert api.client.get("/organisations/0580/submissions/diff").json() == body  # default: the last two
     text = api.client.get("/organisations/0580/submissions/diff", headers={"accept": "text/plain"})
     assert text.headers["content-type"].startswith("text/plain") and first[0]["insats"] in text.text
@@ -191,7 +217,12 @@ def test_history_and_diff(api: Api) -> None:
 
 
 def test_one_submission_as_record_and_as_rdf(api: Api) -> None:
-    assert api.post(files={"file": ("a.csv", to_csv(rows()[:4]), "text/csv")}, data={"date": "2023-01-01"}).status_code == 201
+    assert (
+        api.post(
+            files={"file": ("a.csv", to_csv(rows()[:4]), "text/csv")}, data={"date": "2023-01-01"}
+        ).status_code
+        == 201
+    )
     url = "/organisations/0580/submissions/2023-01-01"
     assert api.client.get(url).json()["offerings"] == 4
     turtle = api.client.get(url, headers={"accept": "text/turtle"})

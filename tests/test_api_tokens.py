@@ -68,7 +68,9 @@ def test_bad_org_and_unknown_token_id_are_user_errors(tmp_path: Path) -> None:
 
 def test_tokens_path_sits_beside_the_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("INSATSGRAF_TOKENS", raising=False)
-    assert tokens_path(Settings().with_(store=str(tmp_path / "st" / "store"))) == tmp_path / "st" / "tokens.json"
+    assert (
+        tokens_path(Settings().with_(store=str(tmp_path / "st" / "store"))) == tmp_path / "st" / "tokens.json"
+    )
     monkeypatch.setenv("INSATSGRAF_TOKENS", str(tmp_path / "x.json"))
     assert tokens_path(Settings()) == tmp_path / "x.json"
 
@@ -93,6 +95,7 @@ def test_cli_issue_list_revoke(tmp_path: Path) -> None:
 
 # -- the HTTP rules ------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def registry(tmp_path: Path) -> TokenRegistry:
     return TokenRegistry(tmp_path / "tokens.json")
@@ -100,11 +103,16 @@ def registry(tmp_path: Path) -> TokenRegistry:
 
 def post(client: TestClient, org: str, token: str | None) -> httpx.Response:
     headers = {"authorization": f"Bearer {token}"} if token else {}
-    return client.post(f"/organisations/{org}/submissions", headers=headers,
-                       files={"file": (SUBMISSION.name, SUBMISSION.read_bytes(), "text/csv")})
+    return client.post(
+        f"/organisations/{org}/submissions",
+        headers=headers,
+        files={"file": (SUBMISSION.name, SUBMISSION.read_bytes(), "text/csv")},
+    )
 
 
-def test_no_token_401_wrong_org_403_right_org_201(fresh_store: OxigraphStore, registry: TokenRegistry) -> None:
+def test_no_token_401_wrong_org_403_right_org_201(
+    fresh_store: OxigraphStore, registry: TokenRegistry
+) -> None:
     linkoping, _ = registry.issue("0580")
     nykoping, _ = registry.issue("0480")
     with TestClient(create_app(Settings(), fresh_store, tokens=registry)) as client:

@@ -28,7 +28,7 @@ _ORG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 
 
 def tokens_path(settings: Settings) -> Path:
-    """Where the token file lives: ``$INSATSGRAF_TOKENS``, else beside an on-disk store, else ``./.insatsgraf``."""
+    """The token file: ``$INSATSGRAF_TOKENS``, else beside an on-disk store, else ``./.insatsgraf``."""
     env = os.environ.get("INSATSGRAF_TOKENS")
     if env:
         return Path(env)
@@ -94,12 +94,18 @@ class TokenRegistry:
                 raise UserError(
                     f"the token file cannot be read: {exc}. Fix or delete it and issue new tokens.",
                     f"tokenfilen går inte att läsa: {exc}. Rätta eller ta bort den och utfärda nya token.",
-                    file=str(self.path), code="bad-token-file",
+                    file=str(self.path),
+                    code="bad-token-file",
                 ) from exc
             records = {}
             for item in doc.get("tokens", []):
-                info = TokenInfo(id=item["id"], org=item["org"], created=item["created"],
-                                 label=item.get("label", ""), revoked=item.get("revoked"))
+                info = TokenInfo(
+                    id=item["id"],
+                    org=item["org"],
+                    created=item["created"],
+                    label=item.get("label", ""),
+                    revoked=item.get("revoked"),
+                )
                 records[info.id] = _Record(info, item["salt"], item["sha256"])
             self._records, self._stamp = records, stamp
         return self._records
@@ -107,8 +113,10 @@ class TokenRegistry:
     def _save(self, records: dict[str, _Record]) -> None:
         """Write atomically (temporary file, then rename), readable by the owner only."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        doc = {"version": 1, "tokens": [{**asdict(r.info), "salt": r.salt, "sha256": r.sha256}
-                                        for r in records.values()]}
+        doc = {
+            "version": 1,
+            "tokens": [{**asdict(r.info), "salt": r.salt, "sha256": r.sha256} for r in records.values()],
+        }
         tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
@@ -142,7 +150,9 @@ class TokenRegistry:
     def list(self, org: str | None = None) -> list[TokenInfo]:
         with self._lock:
             infos = [r.info for r in self._load().values()]
-        return sorted((i for i in infos if org is None or i.org == org), key=lambda i: (i.org, i.created, i.id))
+        return sorted(
+            (i for i in infos if org is None or i.org == org), key=lambda i: (i.org, i.created, i.id)
+        )
 
     def revoke(self, token_id: str) -> TokenInfo:
         """Mark a token revoked (the record stays, so the list shows when)."""

@@ -36,7 +36,7 @@ def create_app(
     limits: ServiceLimits | None = None,
     tokens: TokenRegistry | str | Path | None = None,
 ) -> FastAPI:
-    """Build the app. ``store`` defaults to the one the settings name; ``load_bundled`` (re)loads data/ttl first.
+    """Build the app. ``store`` defaults to the settings' store; ``load_bundled`` (re)loads data/ttl first.
 
     ``limits`` sets the query timeout, row and upload limits; ``tokens`` the token registry (or its file),
     by default ``tokens_path(settings)``.
@@ -94,10 +94,17 @@ async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
 async def _invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
     """A parameter or body FastAPI could not read: 422, in the same shape as every other error."""
     fields = ", ".join(".".join(str(p) for p in e.get("loc", ())) for e in exc.errors())
-    return JSONResponse({"error": "invalid-request",
-                         "message": {"en": f"The request does not fit the API description: {fields}.",
-                                     "sv": f"Anropet stämmer inte med API-beskrivningen: {fields}."},
-                         "detail": jsonable_encoder(exc.errors())}, status_code=422)
+    return JSONResponse(
+        {
+            "error": "invalid-request",
+            "message": {
+                "en": f"The request does not fit the API description: {fields}.",
+                "sv": f"Anropet stämmer inte med API-beskrivningen: {fields}.",
+            },
+            "detail": jsonable_encoder(exc.errors()),
+        },
+        status_code=422,
+    )
 
 
 async def _user_error(request: Request, exc: UserError) -> JSONResponse:

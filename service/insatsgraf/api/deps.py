@@ -38,8 +38,9 @@ class ServiceLimits:
 class ApiError(Exception):
     """An error the API answers with ``{"error": code, "message": {"en", "sv"}, ...extra}``."""
 
-    def __init__(self, status: int, code: str, en: str, sv: str, *,
-                 headers: dict[str, str] | None = None, **extra: Any):
+    def __init__(
+        self, status: int, code: str, en: str, sv: str, *, headers: dict[str, str] | None = None, **extra: Any
+    ):
         super().__init__(en)
         self.status, self.code, self.en, self.sv = status, code, en, sv
         self.headers = headers or {}
@@ -69,18 +70,29 @@ def error_response(description: str, code: str, en: str, sv: str, **extra: Any) 
 
 
 AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
-    401: error_response("No token, or an unknown or revoked one (`WWW-Authenticate: Bearer`).",
-                        "token-required", "This operation writes data and needs a bearer token …",
-                        "Den här åtgärden skriver data och kräver en token …"),
-    403: error_response("The token belongs to another organisation.", "wrong-organisation",
-                        "This token writes for organisation 0480, not 0580.",
-                        "Den här token skriver för organisation 0480, inte 0580."),
+    401: error_response(
+        "No token, or an unknown or revoked one (`WWW-Authenticate: Bearer`).",
+        "token-required",
+        "This operation writes data and needs a bearer token …",
+        "Den här åtgärden skriver data och kräver en token …",
+    ),
+    403: error_response(
+        "The token belongs to another organisation.",
+        "wrong-organisation",
+        "This token writes for organisation 0480, not 0580.",
+        "Den här token skriver för organisation 0480, inte 0580.",
+    ),
 }
 
 
 def too_large(limit: int) -> ApiError:
-    return ApiError(413, "too-large", f"The request body is larger than the limit of {limit} bytes.",
-                    f"Anropets innehåll är större än gränsen på {limit} byte.", max_bytes=limit)
+    return ApiError(
+        413,
+        "too-large",
+        f"The request body is larger than the limit of {limit} bytes.",
+        f"Anropets innehåll är större än gränsen på {limit} byte.",
+        max_bytes=limit,
+    )
 
 
 async def read_body(request: Request, limit: int) -> bytes:
@@ -133,32 +145,43 @@ def require_token(
 ) -> TokenInfo:
     """Any valid, unrevoked token; 401 with a ``WWW-Authenticate: Bearer`` challenge otherwise."""
     if credentials is None:
-        raise ApiError(401, "token-required",
-                       "This operation writes data and needs a bearer token: "
-                       "send 'Authorization: Bearer <token>' (issued by `insatsgraf token issue --org ID`).",
-                       "Den här åtgärden skriver data och kräver en token: "
-                       "skicka 'Authorization: Bearer <token>' (utfärdas med `insatsgraf token issue --org ID`).",
-                       headers={"WWW-Authenticate": _CHALLENGE})
+        raise ApiError(
+            401,
+            "token-required",
+            "This operation writes data and needs a bearer token: "
+            "send 'Authorization: Bearer <token>' (issued by `insatsgraf token issue --org ID`).",
+            "Den här åtgärden skriver data och kräver en token: "
+            "skicka 'Authorization: Bearer <token>' (utfärdas med `insatsgraf token issue --org ID`).",
+            headers={"WWW-Authenticate": _CHALLENGE},
+        )
     info = tokens.verify(credentials.credentials)
     if info is None:
-        raise ApiError(401, "invalid-token",
-                       "The bearer token is unknown or revoked. Ask for a new one.",
-                       "Token är okänd eller återkallad. Be om en ny.",
-                       headers={"WWW-Authenticate": f'{_CHALLENGE}, error="invalid_token"'})
+        raise ApiError(
+            401,
+            "invalid-token",
+            "The bearer token is unknown or revoked. Ask for a new one.",
+            "Token är okänd eller återkallad. Be om en ny.",
+            headers={"WWW-Authenticate": f'{_CHALLENGE}, error="invalid_token"'},
+        )
     return info
 
 
 def require_org_writer(
-    org: Annotated[str, Path(description="Organisation id: a municipality code (0580) or 0180-bromma.",
-                             examples=["0580"])],
+    org: Annotated[
+        str,
+        Path(description="Organisation id: a municipality code (0580) or 0180-bromma.", examples=["0580"]),
+    ],
     token: Annotated[TokenInfo, Depends(require_token)],
 ) -> TokenInfo:
     """A valid token issued for the organisation named in the path; 403 for another organisation's token."""
     if token.org != org:
-        raise ApiError(403, "wrong-organisation",
-                       f"This token writes for organisation {token.org}, not {org}.",
-                       f"Den här token skriver för organisation {token.org}, inte {org}.",
-                       headers={"WWW-Authenticate": f'{_CHALLENGE}, error="insufficient_scope"'})
+        raise ApiError(
+            403,
+            "wrong-organisation",
+            f"This token writes for organisation {token.org}, not {org}.",
+            f"Den här token skriver för organisation {token.org}, inte {org}.",
+            headers={"WWW-Authenticate": f'{_CHALLENGE}, error="insufficient_scope"'},
+        )
     return token
 
 

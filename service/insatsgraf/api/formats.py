@@ -56,8 +56,12 @@ CONTENT_TYPES = {
     RDFXML: "application/rdf+xml; charset=utf-8",
 }
 
-_OX_RDF = {TURTLE: ox.RdfFormat.TURTLE, NTRIPLES: ox.RdfFormat.N_TRIPLES,
-           JSONLD: ox.RdfFormat.JSON_LD, RDFXML: ox.RdfFormat.RDF_XML}
+_OX_RDF = {
+    TURTLE: ox.RdfFormat.TURTLE,
+    NTRIPLES: ox.RdfFormat.N_TRIPLES,
+    JSONLD: ox.RdfFormat.JSON_LD,
+    RDFXML: ox.RdfFormat.RDF_XML,
+}
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 
@@ -121,6 +125,7 @@ def negotiate(accept: str | None, offered: Sequence[str]) -> str | None:
 
 # -- terms ---------------------------------------------------------------------------------------
 
+
 def term_json(term: object) -> Term:
     """A pyoxigraph term as a SPARQL-JSON term (no datatype for plain and language strings)."""
     if isinstance(term, ox.NamedNode):
@@ -135,15 +140,25 @@ def term_json(term: object) -> Term:
             out["datatype"] = term.datatype.value
         return out
     if isinstance(term, ox.Triple):
-        return {"type": "triple", "value": {"subject": term_json(term.subject),  # type: ignore[dict-item]
-                                            "predicate": term_json(term.predicate),
-                                            "object": term_json(term.object)}}
+        return {
+            "type": "triple",
+            "value": {
+                "subject": term_json(term.subject),  # type: ignore[dict-item]
+                "predicate": term_json(term.predicate),
+                "object": term_json(term.object),
+            },
+        }
     raise TypeError(f"not an RDF term: {term!r}")
 
 
 def _nt_string(value: str) -> str:
-    return (value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-            .replace("\r", "\\r").replace("\t", "\\t"))
+    return (
+        value.replace("\\", "\\\\")
+        .replace('"', '\\"')
+        .replace("\n", "\\n")
+        .replace("\r", "\\r")
+        .replace("\t", "\\t")
+    )
 
 
 def term_nt(term: Term) -> str:
@@ -172,8 +187,11 @@ def _term_xml(term: Term) -> str:
         return f"<bnode>{escape(value)}</bnode>"
     if kind == "triple":
         inner = term["value"]  # type: ignore[index]
-        return ("<triple>" + "".join(f"<{k}>{_term_xml(inner[k])}</{k}>"
-                                     for k in ("subject", "predicate", "object")) + "</triple>")
+        return (
+            "<triple>"
+            + "".join(f"<{k}>{_term_xml(inner[k])}</{k}>" for k in ("subject", "predicate", "object"))
+            + "</triple>"
+        )
     if "xml:lang" in term:
         return f"<literal xml:lang={quoteattr(term['xml:lang'])}>{escape(value)}</literal>"
     if "datatype" in term:
@@ -191,6 +209,7 @@ def _term_csv(term: Term) -> str:
 
 # -- results ---------------------------------------------------------------------------------------
 
+
 def write_results(result: QueryResult, media_type: str) -> bytes:
     """A SELECT or ASK result in one of ``RESULT_TYPES``."""
     if media_type == JSON:
@@ -207,10 +226,17 @@ def _results_xml(result: QueryResult) -> str:
     if result.kind == "ask":
         out.append(f"<head/><boolean>{'true' if result.boolean else 'false'}</boolean></sparql>\n")
         return "".join(out)
-    out.append("<head>" + "".join(f"<variable name={quoteattr(v)}/>" for v in result.vars) + "</head><results>")
+    out.append(
+        "<head>" + "".join(f"<variable name={quoteattr(v)}/>" for v in result.vars) + "</head><results>"
+    )
     for row in result.rows:
-        out.append("<result>" + "".join(f"<binding name={quoteattr(v)}>{_term_xml(row[v])}</binding>"
-                                        for v in result.vars if v in row) + "</result>")
+        out.append(
+            "<result>"
+            + "".join(
+                f"<binding name={quoteattr(v)}>{_term_xml(row[v])}</binding>" for v in result.vars if v in row
+            )
+            + "</result>"
+        )
     out.append("</results></sparql>\n")
     return "\n".join(out)
 
@@ -233,6 +259,7 @@ def _results_text(result: QueryResult, *, tsv: bool) -> str:
 
 
 # -- graphs -------------------------------------------------------------------------------------
+
 
 def project_prefixes(base: str) -> dict[str, str]:
     return {**{p: str(ns) for p, ns in PREFIXES.items()}, "id": f"{base}id/"}

@@ -23,8 +23,10 @@ router = APIRouter(tags=["queries"])
 
 class ParamInfo(BaseModel):
     name: str = Field(examples=["org"])
-    type: str = Field(description="iri, integer, decimal, date, boolean, string/literal or a language tag.",
-                      examples=["iri"])
+    type: str = Field(
+        description="iri, integer, decimal, date, boolean, string/literal or a language tag.",
+        examples=["iri"],
+    )
     required: bool = Field(description="True when the query cannot run without it (no default).")
     default: str | None = Field(None, examples=["https://w3id.org/insatsgraf/id/organisation/0580"])
     description: str = ""
@@ -38,8 +40,10 @@ class QueryInfo(BaseModel):
     description: str
     tags: list[str]
     parameters: list[ParamInfo]
-    url: str = Field(description="Where to run it (add parameters as ?name=value).",
-                     examples=["/queries/municipality-profile"])
+    url: str = Field(
+        description="Where to run it (add parameters as ?name=value).",
+        examples=["/queries/municipality-profile"],
+    )
     sparql: str = Field(description="The query text with its grlc header.")
 
 
@@ -49,11 +53,27 @@ def get_catalogue(request: Request) -> Catalogue:
 
 
 def describe(query: CatalogueQuery) -> QueryInfo:
-    params = [ParamInfo(name=p.name, type=p.type, required=p.required and p.default is None, default=p.default,
-                        description=p.description, enum=list(p.enum)) for p in query.params]
-    return QueryInfo(name=query.name, summary=query.summary, summary_sv=query.summary_sv,
-                     description=query.description, tags=list(query.tags), parameters=params,
-                     url=f"/queries/{query.name}", sparql=query.text)
+    params = [
+        ParamInfo(
+            name=p.name,
+            type=p.type,
+            required=p.required and p.default is None,
+            default=p.default,
+            description=p.description,
+            enum=list(p.enum),
+        )
+        for p in query.params
+    ]
+    return QueryInfo(
+        name=query.name,
+        summary=query.summary,
+        summary_sv=query.summary_sv,
+        description=query.description,
+        tags=list(query.tags),
+        parameters=params,
+        url=f"/queries/{query.name}",
+        sparql=query.text,
+    )
 
 
 @router.get("/queries", summary="List the query catalogue", response_model=list[QueryInfo])
@@ -83,12 +103,22 @@ def _endpoint(query: CatalogueQuery) -> Any:
         required = param.required and param.default is None
         extra = {"enum": list(param.enum)} if param.enum else None
         doc = param.description or param.name
-        marker = Query(alias=param.name, description=f"{doc} ({param.type})",
-                       examples=[param.default] if param.default else None, json_schema_extra=extra)
+        marker = Query(
+            alias=param.name,
+            description=f"{doc} ({param.type})",
+            examples=[param.default] if param.default else None,
+            json_schema_extra=extra,
+        )
         kind = _PARAM_TYPES.get(param.type, str)
         annotation = Annotated[kind if required else kind | None, marker]  # type: ignore[valid-type]
-        signature.append(inspect.Parameter(py_name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation,
-                                           default=inspect.Parameter.empty if required else None))
+        signature.append(
+            inspect.Parameter(
+                py_name,
+                inspect.Parameter.KEYWORD_ONLY,
+                annotation=annotation,
+                default=inspect.Parameter.empty if required else None,
+            )
+        )
 
     async def endpoint(request: Request, **values: Any) -> Response:
         params = {names[k]: str(v) for k, v in values.items() if v is not None}
@@ -99,8 +129,13 @@ def _endpoint(query: CatalogueQuery) -> Any:
     return endpoint
 
 
-_BAD_PARAM = error_response("A parameter is missing or its value does not fit its type or list.",
-                            "bad-parameter", "org: 'x' is not an IRI", "org: 'x' är inte en IRI", column="org")
+_BAD_PARAM = error_response(
+    "A parameter is missing or its value does not fit its type or list.",
+    "bad-parameter",
+    "org: 'x' is not an IRI",
+    "org: 'x' är inte en IRI",
+    column="org",
+)
 
 
 def build_router(catalogue: Catalogue) -> APIRouter:
@@ -112,15 +147,23 @@ def build_router(catalogue: Catalogue) -> APIRouter:
         if query.summary_sv and query.summary_sv != query.summary:
             description = f"{description}\n\n*{query.summary_sv}*"
         built.add_api_route(
-            f"/queries/{query.name}", _endpoint(query), methods=["GET"], summary=query.summary,
+            f"/queries/{query.name}",
+            _endpoint(query),
+            methods=["GET"],
+            summary=query.summary,
             description=f"{description}\n\n{query.why}" if query.why else description,
-            response_class=Response, responses={**RESPONSES, 400: _BAD_PARAM}, operation_id=f"query_{query.name}",
+            response_class=Response,
+            responses={**RESPONSES, 400: _BAD_PARAM},
+            operation_id=f"query_{query.name}",
         )
 
     @built.get("/queries/{name}", include_in_schema=False)
     async def unknown_query(name: str) -> Response:
-        raise ApiError(404, "unknown-query", f"No query named {name!r} in the catalogue; GET /queries lists them.",
-                       f"Det finns ingen fråga {name!r} i katalogen; GET /queries listar dem.")
+        raise ApiError(
+            404,
+            "unknown-query",
+            f"No query named {name!r} in the catalogue; GET /queries lists them.",
+            f"Det finns ingen fråga {name!r} i katalogen; GET /queries listar dem.",
+        )
 
     return built
-

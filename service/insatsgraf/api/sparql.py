@@ -49,8 +49,11 @@ _TOKENS = re.compile(
     r'|"(?:[^"\\\n\r]|\\.)*"|\'(?:[^\'\\\n\r]|\\.)*\'|<[^<>"{}|^`\\\x00-\x20]*>|#[^\n\r]*)',
     re.DOTALL,
 )
-_UPDATE_START = re.compile(r"^\s*(?:(?:PREFIX\s+[^\s:]*:\s*|BASE\s*)\S*\s*)*"
-                           r"(INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD|WITH)\b", re.IGNORECASE)
+_UPDATE_START = re.compile(
+    r"^\s*(?:(?:PREFIX\s+[^\s:]*:\s*|BASE\s*)\S*\s*)*"
+    r"(INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD|WITH)\b",
+    re.IGNORECASE,
+)
 
 
 def _code(sparql: str) -> str:
@@ -68,6 +71,7 @@ def is_update(sparql: str) -> bool:
 
 
 # -- evaluation ----------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Dataset:
@@ -91,8 +95,12 @@ def _named_nodes(iri_list: list[str], param: str) -> list[ox.NamedNode]:
     try:
         return [ox.NamedNode(i) for i in iri_list]
     except ValueError as exc:
-        raise ApiError(400, "bad-graph-iri", f"{param}: not an absolute IRI: {exc}",
-                       f"{param}: inte en absolut IRI: {exc}") from exc
+        raise ApiError(
+            400,
+            "bad-graph-iri",
+            f"{param}: not an absolute IRI: {exc}",
+            f"{param}: inte en absolut IRI: {exc}",
+        ) from exc
 
 
 def _problem(cancel: threading.Event, deadline: float, count: int, max_rows: int) -> type[Exception] | None:
@@ -109,18 +117,30 @@ def _check(cancel: threading.Event, deadline: float, count: int, max_rows: int) 
         raise problem
 
 
-def evaluate_embedded(store: OxigraphStore, sparql: str, dataset: Dataset, *, max_rows: int,
-                      cancel: threading.Event, deadline: float) -> Answer:
+def evaluate_embedded(
+    store: OxigraphStore,
+    sparql: str,
+    dataset: Dataset,
+    *,
+    max_rows: int,
+    cancel: threading.Event,
+    deadline: float,
+) -> Answer:
     """Run one query on the embedded store, stopping at ``max_rows`` or when cancelled."""
     ox_store = store.oxigraph
     kwargs: dict[str, Any] = {}
     if dataset.default or dataset.named:
-        kwargs = {"default_graph": _named_nodes(dataset.default, "default-graph-uri"),
-                  "named_graphs": _named_nodes(dataset.named, "named-graph-uri")}
+        kwargs = {
+            "default_graph": _named_nodes(dataset.default, "default-graph-uri"),
+            "named_graphs": _named_nodes(dataset.named, "named-graph-uri"),
+        }
     elif not _keyword(_code(sparql), "FROM"):
-        names = [g for g in ox_store.named_graphs()
-                 if isinstance(g, ox.NamedNode)
-                 and (dataset.include_history or not iris.is_history_graph(g.value, store.base))]
+        names = [
+            g
+            for g in ox_store.named_graphs()
+            if isinstance(g, ox.NamedNode)
+            and (dataset.include_history or not iris.is_history_graph(g.value, store.base))
+        ]
         kwargs = {"default_graph": [ox.DefaultGraph(), *names]}
     try:
         result = ox_store.query(sparql, **kwargs)
@@ -137,15 +157,18 @@ def evaluate_embedded(store: OxigraphStore, sparql: str, dataset: Dataset, *, ma
     return answer
 
 
-def _collect(result: ox.QuerySolutions | ox.QueryTriples, cancel: threading.Event, deadline: float,
-             max_rows: int) -> tuple[Answer, type[Exception] | None]:
+def _collect(
+    result: ox.QuerySolutions | ox.QueryTriples, cancel: threading.Event, deadline: float, max_rows: int
+) -> tuple[Answer, type[Exception] | None]:
     """Rows (or triples) until the end, the row limit or the deadline; never raises those two."""
     problem: type[Exception] | None = None
     if isinstance(result, ox.QuerySolutions):
         names = [v.value for v in result.variables]
         rows: list[dict[str, Any]] = []
         for solution in result:
-            rows.append({n: formats.term_json(t) for n, t in zip(names, solution, strict=True) if t is not None})
+            rows.append(
+                {n: formats.term_json(t) for n, t in zip(names, solution, strict=True) if t is not None}
+            )
             problem = _problem(cancel, deadline, len(rows), max_rows)
             if problem:
                 break
@@ -159,16 +182,19 @@ def _collect(result: ox.QuerySolutions | ox.QueryTriples, cancel: threading.Even
     return triples, problem
 
 
-def evaluate(store: Store, sparql: str, dataset: Dataset, *, max_rows: int,
-             cancel: threading.Event, deadline: float) -> Answer:
+def evaluate(
+    store: Store, sparql: str, dataset: Dataset, *, max_rows: int, cancel: threading.Event, deadline: float
+) -> Answer:
     """Run one query on any store; dataset parameters need the embedded store."""
     if isinstance(store, OxigraphStore):
         return evaluate_embedded(store, sparql, dataset, max_rows=max_rows, cancel=cancel, deadline=deadline)
     if dataset.default or dataset.named:
-        raise ApiError(400, "dataset-not-supported",
-                       "default-graph-uri and named-graph-uri need the embedded store; use FROM / FROM NAMED.",
-                       "default-graph-uri och named-graph-uri kräver den inbyggda databasen; "
-                       "använd FROM / FROM NAMED.")
+        raise ApiError(
+            400,
+            "dataset-not-supported",
+            "default-graph-uri and named-graph-uri need the embedded store; use FROM / FROM NAMED.",
+            "default-graph-uri och named-graph-uri kräver den inbyggda databasen; använd FROM / FROM NAMED.",
+        )
     result = store.query(sparql, include_history=dataset.include_history)
     if result.kind == "graph":
         assert result.graph is not None
@@ -228,41 +254,65 @@ async def run_query(request: Request, sparql: str, dataset: Dataset | None = Non
     store: Store = get_store(request)
     limits: ServiceLimits = get_limits(request)
     if _keyword(_code(sparql), "SERVICE"):
-        raise ApiError(400, "service-not-allowed",
-                       "Federated queries (SERVICE) are not allowed: this endpoint fetches no other URLs.",
-                       "Federerade frågor (SERVICE) är inte tillåtna: tjänsten hämtar inga andra URL:er.")
+        raise ApiError(
+            400,
+            "service-not-allowed",
+            "Federated queries (SERVICE) are not allowed: this endpoint fetches no other URLs.",
+            "Federerade frågor (SERVICE) är inte tillåtna: tjänsten hämtar inga andra URL:er.",
+        )
     try:
         return await get_runner(request).run(
-            lambda cancel, deadline: evaluate(store, sparql, dataset or Dataset(), max_rows=limits.max_rows,
-                                              cancel=cancel, deadline=deadline),
-            limits.query_timeout)
+            lambda cancel, deadline: evaluate(
+                store,
+                sparql,
+                dataset or Dataset(),
+                max_rows=limits.max_rows,
+                cancel=cancel,
+                deadline=deadline,
+            ),
+            limits.query_timeout,
+        )
     except QuerySyntaxError as exc:
         if is_update(sparql):
             raise _update_refused() from exc
-        raise ApiError(400, "bad-query", f"The query does not parse: {exc}",
-                       f"Frågan går inte att tolka: {exc}", detail=str(exc)) from exc
+        raise ApiError(
+            400,
+            "bad-query",
+            f"The query does not parse: {exc}",
+            f"Frågan går inte att tolka: {exc}",
+            detail=str(exc),
+        ) from exc
     except QueryTimeout as exc:
-        raise ApiError(503, "query-timeout",
-                       f"The query did not finish within {limits.query_timeout:g} s. Narrow it "
-                       "(more specific patterns, LIMIT) or run it against a dump.",
-                       f"Frågan blev inte klar inom {limits.query_timeout:g} s. Avgränsa den "
-                       "(mer specifika mönster, LIMIT) eller kör den mot en dump.",
-                       headers={"Retry-After": "10"}) from exc
+        raise ApiError(
+            503,
+            "query-timeout",
+            f"The query did not finish within {limits.query_timeout:g} s. Narrow it "
+            "(more specific patterns, LIMIT) or run it against a dump.",
+            f"Frågan blev inte klar inom {limits.query_timeout:g} s. Avgränsa den "
+            "(mer specifika mönster, LIMIT) eller kör den mot en dump.",
+            headers={"Retry-After": "10"},
+        ) from exc
     except TooManyRows as exc:
-        raise ApiError(422, "too-many-rows",
-                       f"The answer has more than {limits.max_rows} rows (or triples). "
-                       "Add LIMIT and OFFSET to page through it, or download a dump.",
-                       f"Svaret har fler än {limits.max_rows} rader (eller tripplar). "
-                       "Lägg till LIMIT och OFFSET för att bläddra, eller hämta en dump.",
-                       max_rows=limits.max_rows) from exc
+        raise ApiError(
+            422,
+            "too-many-rows",
+            f"The answer has more than {limits.max_rows} rows (or triples). "
+            "Add LIMIT and OFFSET to page through it, or download a dump.",
+            f"Svaret har fler än {limits.max_rows} rader (eller tripplar). "
+            "Lägg till LIMIT och OFFSET för att bläddra, eller hämta en dump.",
+            max_rows=limits.max_rows,
+        ) from exc
 
 
 def _update_refused() -> ApiError:
-    return ApiError(403, "update-refused",
-                    "This endpoint is read-only: SPARQL Update is refused. Data changes through "
-                    "POST /organisations/{id}/submissions and harmonisation decisions.",
-                    "Den här tjänsten är skrivskyddad: SPARQL Update tas inte emot. Data ändras genom "
-                    "POST /organisations/{id}/submissions och harmoniseringsbeslut.")
+    return ApiError(
+        403,
+        "update-refused",
+        "This endpoint is read-only: SPARQL Update is refused. Data changes through "
+        "POST /organisations/{id}/submissions and harmonisation decisions.",
+        "Den här tjänsten är skrivskyddad: SPARQL Update tas inte emot. Data ändras genom "
+        "POST /organisations/{id}/submissions och harmoniseringsbeslut.",
+    )
 
 
 def respond(answer: Answer, accept: str | None, base: str) -> Response:
@@ -270,10 +320,13 @@ def respond(answer: Answer, accept: str | None, base: str) -> Response:
     offered = formats.GRAPH_TYPES if isinstance(answer, list) else formats.RESULT_TYPES
     media = formats.negotiate(accept, offered)
     if media is None:
-        raise ApiError(406, "not-acceptable",
-                       f"None of the accepted types ({accept}) is available here; offered: {', '.join(offered)}.",
-                       f"Ingen av de accepterade typerna ({accept}) finns här; tillgängliga: {', '.join(offered)}.",
-                       offered=offered)
+        raise ApiError(
+            406,
+            "not-acceptable",
+            f"None of the accepted types ({accept}) is available here; offered: {', '.join(offered)}.",
+            f"Ingen av de accepterade typerna ({accept}) finns här; tillgängliga: {', '.join(offered)}.",
+            offered=offered,
+        )
     if isinstance(answer, list):
         body = formats.write_triples(answer, media, base)
     else:
@@ -283,15 +336,23 @@ def respond(answer: Answer, accept: str | None, base: str) -> Response:
 
 # -- the protocol --------------------------------------------------------------------------------
 
+
 def _one_query(values: list[str]) -> str:
     if len(values) > 1:
-        raise ApiError(400, "several-queries", "Send exactly one 'query' parameter, not several.",
-                       "Skicka exakt en 'query'-parameter, inte flera.")
+        raise ApiError(
+            400,
+            "several-queries",
+            "Send exactly one 'query' parameter, not several.",
+            "Skicka exakt en 'query'-parameter, inte flera.",
+        )
     if not values or not values[0].strip():
-        raise ApiError(400, "no-query",
-                       "No query: send 'query' (GET or POST form) or POST the query as application/sparql-query.",
-                       "Ingen fråga: skicka 'query' (GET eller POST-formulär) eller POST:a frågan som "
-                       "application/sparql-query.")
+        raise ApiError(
+            400,
+            "no-query",
+            "No query: send 'query' (GET or POST form) or POST the query as application/sparql-query.",
+            "Ingen fråga: skicka 'query' (GET eller POST-formulär) eller POST:a frågan som "
+            "application/sparql-query.",
+        )
     return values[0]
 
 
@@ -303,54 +364,100 @@ def _decode(body: bytes, what: str) -> str:
     try:
         return body.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ApiError(400, "not-utf8", f"The {what} is not UTF-8: {exc}.",
-                       f"{what} är inte UTF-8: {exc}.") from exc
+        raise ApiError(
+            400, "not-utf8", f"The {what} is not UTF-8: {exc}.", f"{what} är inte UTF-8: {exc}."
+        ) from exc
 
 
 _MEDIA_TYPES: dict[str, dict[str, Any]] = {
-    formats.JSON: {"schema": {"type": "object"}, "example": {"head": {"vars": ["programme", "label"]},
-                   "results": {"bindings": [
-                       {"programme": {"type": "uri", "value": "https://w3id.org/insatsgraf/id/programme/komet"},
-                        "label": {"type": "literal", "value": "Komet", "xml:lang": "sv"}}]}}},
+    formats.JSON: {
+        "schema": {"type": "object"},
+        "example": {
+            "head": {"vars": ["programme", "label"]},
+            "results": {
+                "bindings": [
+                    {
+                        "programme": {
+                            "type": "uri",
+                            "value": "https://w3id.org/insatsgraf/id/programme/komet",
+                        },
+                        "label": {"type": "literal", "value": "Komet", "xml:lang": "sv"},
+                    }
+                ]
+            },
+        },
+    },
     formats.XML: {"schema": {"type": "string"}},
-    formats.CSV: {"schema": {"type": "string"}, "example": "programme,label\r\n"
-                  "https://w3id.org/insatsgraf/id/programme/komet,Komet\r\n"},
+    formats.CSV: {
+        "schema": {"type": "string"},
+        "example": "programme,label\r\nhttps://w3id.org/insatsgraf/id/programme/komet,Komet\r\n",
+    },
     formats.TSV: {"schema": {"type": "string"}},
-    formats.TURTLE: {"schema": {"type": "string"}, "example": "@prefix ig: <https://w3id.org/insatsgraf/def#> .\n"
-                     "<https://w3id.org/insatsgraf/id/programme/komet> a ig:Programme .\n"},
+    formats.TURTLE: {
+        "schema": {"type": "string"},
+        "example": "@prefix ig: <https://w3id.org/insatsgraf/def#> .\n"
+        "<https://w3id.org/insatsgraf/id/programme/komet> a ig:Programme .\n",
+    },
     formats.NTRIPLES: {"schema": {"type": "string"}},
     formats.JSONLD: {"schema": {"type": "array", "items": {"type": "object"}}},
     formats.RDFXML: {"schema": {"type": "string"}},
 }
 
 RESPONSES: dict[int | str, dict[str, Any]] = {
-    200: {"description": "SELECT/ASK: SPARQL results as JSON, XML, CSV or TSV; CONSTRUCT/DESCRIBE: Turtle, "
-                         "N-Triples, JSON-LD or RDF/XML — chosen by `Accept` (q-values honoured).",
-          "content": _MEDIA_TYPES},
-    400: error_response("No query, several, a syntax error (with the parser's message), SERVICE, or a bad "
-                        "graph IRI.", "bad-query", "The query does not parse: error at 1:8: expected …",
-                        "Frågan går inte att tolka: error at 1:8: expected …", detail="error at 1:8: expected …"),
-    403: error_response("An update: the endpoint is read-only.", "update-refused",
-                        "This endpoint is read-only: SPARQL Update is refused. …",
-                        "Den här tjänsten är skrivskyddad: SPARQL Update tas inte emot. …"),
-    406: error_response("No acceptable format for this kind of answer.", "not-acceptable",
-                        "None of the accepted types (image/png) is available here; …", "…"),
-    422: error_response("The answer has more rows (or triples) than the limit.", "too-many-rows",
-                        "The answer has more than 10000 rows (or triples). Add LIMIT and OFFSET …",
-                        "Svaret har fler än 10000 rader (eller tripplar). …", max_rows=10000),
-    503: error_response("The query ran longer than the timeout (`Retry-After` set).", "query-timeout",
-                        "The query did not finish within 30 s. …", "Frågan blev inte klar inom 30 s. …"),
+    200: {
+        "description": "SELECT/ASK: SPARQL results as JSON, XML, CSV or TSV; CONSTRUCT/DESCRIBE: Turtle, "
+        "N-Triples, JSON-LD or RDF/XML — chosen by `Accept` (q-values honoured).",
+        "content": _MEDIA_TYPES,
+    },
+    400: error_response(
+        "No query, several, a syntax error (with the parser's message), SERVICE, or a bad graph IRI.",
+        "bad-query",
+        "The query does not parse: error at 1:8: expected …",
+        "Frågan går inte att tolka: error at 1:8: expected …",
+        detail="error at 1:8: expected …",
+    ),
+    403: error_response(
+        "An update: the endpoint is read-only.",
+        "update-refused",
+        "This endpoint is read-only: SPARQL Update is refused. …",
+        "Den här tjänsten är skrivskyddad: SPARQL Update tas inte emot. …",
+    ),
+    406: error_response(
+        "No acceptable format for this kind of answer.",
+        "not-acceptable",
+        "None of the accepted types (image/png) is available here; …",
+        "…",
+    ),
+    422: error_response(
+        "The answer has more rows (or triples) than the limit.",
+        "too-many-rows",
+        "The answer has more than 10000 rows (or triples). Add LIMIT and OFFSET …",
+        "Svaret har fler än 10000 rader (eller tripplar). …",
+        max_rows=10000,
+    ),
+    503: error_response(
+        "The query ran longer than the timeout (`Retry-After` set).",
+        "query-timeout",
+        "The query did not finish within 30 s. …",
+        "Frågan blev inte klar inom 30 s. …",
+    ),
 }
 
-EXAMPLE_QUERY = ("PREFIX ig: <https://w3id.org/insatsgraf/def#>\n"
-                 "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n"
-                 "SELECT ?programme ?label WHERE {\n  ?programme a ig:Programme ; skos:prefLabel ?label .\n"
-                 "  FILTER(lang(?label) = \"sv\")\n} ORDER BY ?label LIMIT 10")
+EXAMPLE_QUERY = (
+    "PREFIX ig: <https://w3id.org/insatsgraf/def#>\n"
+    "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n"
+    "SELECT ?programme ?label WHERE {\n  ?programme a ig:Programme ; skos:prefLabel ?label .\n"
+    '  FILTER(lang(?label) = "sv")\n} ORDER BY ?label LIMIT 10'
+)
 
-GraphIris = Annotated[list[str] | None, Query(alias="default-graph-uri",
-                                              description="A graph of the default graph (repeatable).")]
-NamedIris = Annotated[list[str] | None, Query(alias="named-graph-uri",
-                                              description="A named graph the query may use (repeatable).")]
+GraphIris = Annotated[
+    list[str] | None,
+    Query(alias="default-graph-uri", description="A graph of the default graph (repeatable)."),
+]
+NamedIris = Annotated[
+    list[str] | None,
+    Query(alias="named-graph-uri", description="A named graph the query may use (repeatable)."),
+]
 
 
 @router.get("/sparql", summary="SPARQL query (GET)", responses=RESPONSES, response_class=Response)
@@ -373,24 +480,47 @@ _POST_BODY = {
     "required": True,
     "content": {
         "application/x-www-form-urlencoded": {
-            "schema": {"type": "object", "required": ["query"], "properties": {
-                "query": {"type": "string", "example": EXAMPLE_QUERY},
-                "default-graph-uri": {"type": "array", "items": {"type": "string"}},
-                "named-graph-uri": {"type": "array", "items": {"type": "string"}}}}},
+            "schema": {
+                "type": "object",
+                "required": ["query"],
+                "properties": {
+                    "query": {"type": "string", "example": EXAMPLE_QUERY},
+                    "default-graph-uri": {"type": "array", "items": {"type": "string"}},
+                    "named-graph-uri": {"type": "array", "items": {"type": "string"}},
+                },
+            }
+        },
         "application/sparql-query": {"schema": {"type": "string"}, "example": EXAMPLE_QUERY},
     },
 }
 
 
-@router.post("/sparql", summary="SPARQL query (POST form or direct)", responses={
-    **RESPONSES, 413: error_response("The body is larger than the upload limit.", "too-large",
-                                     "The request body is larger than 10485760 bytes.",
-                                     "Anropets innehåll är större än 10485760 byte.", max_bytes=10485760),
-    415: error_response("Not a form or application/sparql-query (or not UTF-8).", "unsupported-media-type",
-                        "POST a form (application/x-www-form-urlencoded) or application/sparql-query.", "…")},
-    response_class=Response, openapi_extra={"requestBody": _POST_BODY})
+@router.post(
+    "/sparql",
+    summary="SPARQL query (POST form or direct)",
+    responses={
+        **RESPONSES,
+        413: error_response(
+            "The body is larger than the upload limit.",
+            "too-large",
+            "The request body is larger than 10485760 bytes.",
+            "Anropets innehåll är större än 10485760 byte.",
+            max_bytes=10485760,
+        ),
+        415: error_response(
+            "Not a form or application/sparql-query (or not UTF-8).",
+            "unsupported-media-type",
+            "POST a form (application/x-www-form-urlencoded) or application/sparql-query.",
+            "…",
+        ),
+    },
+    response_class=Response,
+    openapi_extra={"requestBody": _POST_BODY},
+)
 async def sparql_post(
-    request: Request, default_graph_uri: GraphIris = None, named_graph_uri: NamedIris = None,
+    request: Request,
+    default_graph_uri: GraphIris = None,
+    named_graph_uri: NamedIris = None,
 ) -> Response:
     """SPARQL 1.1 Protocol query via POST: a form with ``query``, or the query itself as
     ``application/sparql-query`` (dataset parameters then in the URL). Updates are refused with 403."""
@@ -408,8 +538,11 @@ async def sparql_post(
         if "update" in params:
             raise _update_refused()
         sparql = _one_query(params.get("query", []))
-        dataset = _dataset(params) if ("default-graph-uri" in params or "named-graph-uri" in params) \
+        dataset = (
+            _dataset(params)
+            if ("default-graph-uri" in params or "named-graph-uri" in params)
             else _dataset(url_params)
+        )
     elif media == "application/sparql-query":
         sparql = _one_query([_decode(await read_body(request, limits.max_upload_bytes), "query")])
         dataset = _dataset(url_params)
@@ -422,8 +555,11 @@ async def sparql_post(
 
 
 def _unsupported(what: str) -> ApiError:
-    return ApiError(415, "unsupported-media-type",
-                    f"Cannot read {what}: POST a form (application/x-www-form-urlencoded) with 'query', "
-                    "or the query as application/sparql-query, in UTF-8.",
-                    f"Kan inte läsa {what}: POST:a ett formulär (application/x-www-form-urlencoded) med "
-                    "'query', eller frågan som application/sparql-query, i UTF-8.")
+    return ApiError(
+        415,
+        "unsupported-media-type",
+        f"Cannot read {what}: POST a form (application/x-www-form-urlencoded) with 'query', "
+        "or the query as application/sparql-query, in UTF-8.",
+        f"Kan inte läsa {what}: POST:a ett formulär (application/x-www-form-urlencoded) med "
+        "'query', eller frågan som application/sparql-query, i UTF-8.",
+    )

@@ -17,8 +17,9 @@ from insatsgraf.tokens import TokenRegistry, tokens_path
 
 TokensOption = Annotated[
     Path | None,
-    typer.Option("--tokens", envvar="INSATSGRAF_TOKENS",
-                 help="Token file (default: tokens.json beside the store)."),
+    typer.Option(
+        "--tokens", envvar="INSATSGRAF_TOKENS", help="Token file (default: tokens.json beside the store)."
+    ),
 ]
 
 
@@ -32,8 +33,17 @@ def prepare_store(store: Store, settings: Settings, *, reload: bool = False) -> 
     return True
 
 
-def run_serve(settings: Settings, store: Store, *, host: str, port: int, limits: ServiceLimits,
-              tokens: Path | None = None, reload: bool = False, log_level: str = "info") -> None:
+def run_serve(
+    settings: Settings,
+    store: Store,
+    *,
+    host: str,
+    port: int,
+    limits: ServiceLimits,
+    tokens: Path | None = None,
+    reload: bool = False,
+    log_level: str = "info",
+) -> None:
     """Serve the app on ``host:port`` until interrupted."""
     import uvicorn
 
@@ -42,7 +52,9 @@ def run_serve(settings: Settings, store: Store, *, host: str, port: int, limits:
     if prepare_store(store, settings, reload=reload):
         err_console.print("loaded the bundled data into the store")
     app = create_app(settings, store, limits=limits, tokens=tokens)
-    err_console.print(f"insatsgraf: SPARQL endpoint http://{host}:{port}/sparql · API docs http://{host}:{port}/docs")
+    err_console.print(
+        f"insatsgraf: SPARQL endpoint http://{host}:{port}/sparql · API docs http://{host}:{port}/docs"
+    )
     uvicorn.run(app, host=host, port=port, log_level=log_level)
 
 
@@ -69,22 +81,35 @@ def register(app: typer.Typer) -> None:
         port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
         store: StoreOption = None,
         tokens: TokensOption = None,
-        query_timeout: Annotated[float, typer.Option(help="Seconds a SPARQL query may run (then 503).")] = 30.0,
+        query_timeout: Annotated[
+            float, typer.Option(help="Seconds a SPARQL query may run (then 503).")
+        ] = 30.0,
         max_rows: Annotated[int, typer.Option(help="Most rows/triples in one answer (more: 422).")] = 10_000,
-        max_upload_mb: Annotated[float, typer.Option(help="Largest submission upload in MB (more: 413).")] = 10.0,
-        cors_origin: Annotated[list[str] | None, typer.Option(
-            help="Origin allowed to call the API from a browser (repeatable; default: any).")] = None,
-        reload_data: Annotated[bool, typer.Option(
-            "--reload-data", help="Reload the bundled data even if the store is not empty.")] = False,
+        max_upload_mb: Annotated[
+            float, typer.Option(help="Largest submission upload in MB (more: 413).")
+        ] = 10.0,
+        cors_origin: Annotated[
+            list[str] | None,
+            typer.Option(help="Origin allowed to call the API from a browser (repeatable; default: any)."),
+        ] = None,
+        reload_data: Annotated[
+            bool,
+            typer.Option("--reload-data", help="Reload the bundled data even if the store is not empty."),
+        ] = False,
     ) -> None:
         """Serve the SPARQL endpoint, query catalogue, submission and harmonisation APIs over HTTP."""
         settings, opened = open_or_exit(store)
-        limits = ServiceLimits(query_timeout=query_timeout, max_rows=max_rows,
-                               max_upload_bytes=int(max_upload_mb * 1024 * 1024),
-                               cors_origins=tuple(cors_origin or ("*",)))
+        limits = ServiceLimits(
+            query_timeout=query_timeout,
+            max_rows=max_rows,
+            max_upload_bytes=int(max_upload_mb * 1024 * 1024),
+            cors_origins=tuple(cors_origin or ("*",)),
+        )
         run_serve(settings, opened, host=host, port=port, limits=limits, tokens=tokens, reload=reload_data)
 
-    token_app = typer.Typer(help="Write tokens for organisations (the API's bearer tokens).", no_args_is_help=True)
+    token_app = typer.Typer(
+        help="Write tokens for organisations (the API's bearer tokens).", no_args_is_help=True
+    )
     app.add_typer(token_app, name="token")
 
     @token_app.command("issue")
@@ -93,22 +118,28 @@ def register(app: typer.Typer) -> None:
         label: Annotated[str, typer.Option(help="A note: who holds it, what for.")] = "",
         store: StoreOption = None,
         tokens: TokensOption = None,
-        force: Annotated[bool, typer.Option(help="Issue even if the organisation is not in the register.")] = False,
+        force: Annotated[
+            bool, typer.Option(help="Issue even if the organisation is not in the register.")
+        ] = False,
     ) -> None:
         """Issue a new token for one organisation and print it (only now: it is stored hashed)."""
         registry = _registry(store, tokens)
         known = known_organisations(settings_for(store))
         if known and org not in known and not force:
-            err_console.print(f"[red]error:[/red] unknown organisation '{org}' (not in organisations.ttl); "
-                              f"okänd organisation '{org}'. Use --force to issue anyway.")
+            err_console.print(
+                f"[red]error:[/red] unknown organisation '{org}' (not in organisations.ttl); "
+                f"okänd organisation '{org}'. Use --force to issue anyway."
+            )
             raise typer.Exit(2)
         try:
             secret, info = registry.issue(org, label)
         except UserError as exc:
             err_console.print(f"[red]error:[/red] {exc.text()}")
             raise typer.Exit(2) from exc
-        err_console.print(f"token {info.id} for organisation {org} (stored in {registry.path}); "
-                          "keep it secret, it is not shown again:")
+        err_console.print(
+            f"token {info.id} for organisation {org} (stored in {registry.path}); "
+            "keep it secret, it is not shown again:"
+        )
         print(secret)
 
     @token_app.command("list")
