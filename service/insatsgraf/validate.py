@@ -28,7 +28,8 @@ REFERENCE_PROPERTIES = (IG.offeredBy, IG.implements, IG.variantOf, IG.partner, I
                         IG.evidence)
 EXTRA_COLUMNS = {str(FOAF.page): "evidenskalla", str(DCTERMS.bibliographicCitation): "evidenskalla",
                  str(IG.about): "insats"}
-SHAPE_COLUMNS = {"EvidenceSource_Shape": "evidenskalla", "CollaborationDelivery_Shape": "samverkan_med"}
+SHAPE_COLUMNS = {"EvidenceSource_Shape": "evidenskalla", "CollaborationDelivery_Shape": "samverkan_med",
+                 "VariantKind_Shape": "variant"}
 SCOPE = "https://w3id.org/insatsgraf/shapes#Submission_Scope"
 
 
