@@ -75,3 +75,11 @@ def test_cli_help_lists_commands_and_load_fills_a_store(tmp_path: Path) -> None:
     assert "loaded" in result.output
     store = OxigraphStore(tmp_path / "store", read_only=True)
     assert store.query("ASK { ?p a <https://w3id.org/insatsgraf/def#Programme> }").boolean
+
+
+def test_read_only_store_closes_without_flushing(tmp_path: Path) -> None:
+    """Regression: export opens the store read-only beside `serve`; closing it must not try to flush."""
+    writer = OxigraphStore(tmp_path / "s")
+    writer.close()
+    reader = OxigraphStore(tmp_path / "s", read_only=True)
+    reader.close()

@@ -188,7 +188,8 @@ class OxigraphStore:
                 self._store.update(" ;\n".join(parts))
             except (SyntaxError, OSError) as exc:
                 raise StoreError(f"the store refused the write, nothing was changed: {exc}") from exc
-            self._store.flush() if self.path else None
+            if self.path:
+                self._store.flush()
 
     def bulk_load(self, quads: Iterable[ox.Quad]) -> None:
         """Fast, non-transactional load for generated benchmark data only."""
