@@ -20,6 +20,7 @@ from pathlib import Path
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, OWL, PROV, RDF, RDFS, XSD
+from rdflib.term import _is_valid_uri
 
 from insatsgraf import __version__, iris, vocab
 from insatsgraf.columns import COLUMNS, HEADER_INDEX, header_key
@@ -377,6 +378,11 @@ def read_turtle_submission(data: bytes, name: str, settings: Settings) -> Graph:
         message = " ".join(str(exc).split())[:300]
         raise UserError(f"Turtle syntax error: {message}", f"syntaxfel i Turtle: {message}",
                         file=name, code="turtle-syntax") from exc
+    for term in sorted({t for triple in graph for t in triple if isinstance(t, URIRef)}):
+        if not _is_valid_uri(str(term)):
+            raise UserError(f"not a valid IRI: <{term}> (spaces and {{}}|\\^` are not allowed; percent-encode them)",
+                            f"ogiltig IRI: <{term}> (mellanslag och {{}}|\\^` är inte tillåtna; procentkoda dem)",
+                            file=name, code="bad-iri")
     return graph
 
 
