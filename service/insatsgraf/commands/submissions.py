@@ -13,7 +13,7 @@ from insatsgraf import iris
 from insatsgraf.commands.common import StoreOption, console, err_console, open_or_exit, settings_for
 from insatsgraf.config import Settings
 from insatsgraf.errors import UserError
-from insatsgraf.store import Store
+from insatsgraf.store import Store, StoreError
 from insatsgraf.validate import ValidationFailed
 
 
@@ -117,6 +117,9 @@ def submit(
         result = submit_file(st, settings, file, org, date, by)
     except UserError as exc:
         raise _fail(exc, format) from exc
+    except StoreError as exc:  # the store refused the one write: nothing was changed
+        err_console.print(f"error: {exc}", markup=False)
+        raise typer.Exit(2) from exc
     finally:
         st.close()
     if format is Format.json:
