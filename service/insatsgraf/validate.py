@@ -127,7 +127,8 @@ def flatten(shapes: Graph) -> Graph:
     flat += shapes
     for node_shape, prop_shape in list(flat.subject_objects(SH.property)):
         targets = list(flat.objects(node_shape, SH.targetClass))
-        if not targets or (node_shape, SH.deactivated, Literal(True)) in flat:
+        shared = len(set(flat.subject_predicates(prop_shape))) > 1  # used elsewhere too: leave it be
+        if not targets or shared or (node_shape, SH.deactivated, Literal(True)) in flat:
             continue
         flat.remove((node_shape, SH.property, prop_shape))
         for target in targets:
