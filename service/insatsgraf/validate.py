@@ -281,9 +281,11 @@ def _result(report: Graph, node: object, graph: Graph, settings: Settings) -> Re
     column = PATH_COLUMN.get(path_text or "") or EXTRA_COLUMNS.get(path_text or "")
     if column is None and shape is not None:
         column = SHAPE_COLUMNS.get(str(shape).rsplit("#", 1)[-1].split("-")[0])
+    row = _row(graph, focus)
+    if row is None and isinstance(value, URIRef) and _row(graph, value):
+        row, value = _row(graph, value), None  # a rule targeting a concept reports the row's offering as value
     result = Result(severity=severity, message_sv=sv, message_en=en, focus=str(focus), path=path_text,
-                    value=_short(value, settings.base) if value is not None else None,
-                    row=_row(graph, focus) or (_row(graph, value) if isinstance(value, URIRef) else None),
+                    value=_short(value, settings.base) if value is not None else None, row=row,
                     column=column, shape=str(shape) if shape is not None else None,
                     component=str(component).rsplit("#", 1)[-1] if component is not None else None)
     if path == IG.submittedProgramme:

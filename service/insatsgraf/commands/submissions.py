@@ -41,7 +41,7 @@ def _fail(exc: UserError, fmt: Format = Format.text) -> typer.Exit:
     if fmt is Format.json:
         console.print_json(json.dumps(exc.to_json(), ensure_ascii=False))
     else:
-        err_console.print(exc.text(), markup=False, highlight=False)
+        err_console.print(exc.text(), markup=False, highlight=False, soft_wrap=True)
     return typer.Exit(1 if isinstance(exc, ValidationFailed) else 2)
 
 
@@ -97,7 +97,7 @@ def validate(file: FileArg, org: OrgOption = None, format: FormatOption = Format
     if format is Format.json:
         console.print_json(report.dumps())
     else:
-        console.print(report.text(), markup=False, highlight=False)
+        console.print(report.text(), markup=False, highlight=False, soft_wrap=True)
     raise typer.Exit(0 if report.conforms else 1)
 
 
@@ -125,9 +125,10 @@ def submit(
     if format is Format.json:
         console.print_json(json.dumps(result.to_json(), ensure_ascii=False))
         return
-    console.print(f"accepted / godkänd: {result.submission} ({result.offerings} offerings, {result.triples} triples)")
+    console.print(f"accepted / godkänd: {result.submission} ({result.offerings} offerings, {result.triples} triples)",
+                  soft_wrap=True)
     if result.report.warnings:
-        console.print(result.report.text(), markup=False, highlight=False)
+        console.print(result.report.text(), markup=False, highlight=False, soft_wrap=True)
 
 
 def history(org: Annotated[str, typer.Option("--org", help="Organisation id.")], format: FormatOption = Format.text,
@@ -149,7 +150,8 @@ def history(org: Annotated[str, typer.Option("--org", help="Organisation id.")],
     for row in rows:
         mark = "*" if row["current"] else " "
         console.print(f"{mark} {str(row['submission']).rsplit('/', 1)[-1]}  {row['offerings']} offerings  "
-                      f"{row['file']}  sha256 {str(row['sha256'])[:12]}  {row['by'] or ''}", markup=False, highlight=False)
+                      f"{row['file']}  sha256 {str(row['sha256'])[:12]}  {row['by'] or ''}", markup=False, highlight=False,
+                      soft_wrap=True)
 
 
 def diff(
@@ -172,7 +174,7 @@ def diff(
     if format is Format.json:
         console.print_json(json.dumps(result.to_json(), ensure_ascii=False))
     else:
-        console.print(result.text(), markup=False, highlight=False)
+        console.print(result.text(), markup=False, highlight=False, soft_wrap=True)
 
 
 def template(
