@@ -152,3 +152,11 @@ def test_bundled_submission_describes_itself_with_the_package_version() -> None:
         (header,) = list(graph.subjects(RDF.type, IG.Submission))
         assert str(graph.value(header, OWL.versionInfo)) == version, path
         assert {d.language for d in graph.objects(header, DCTERMS.description)} == {"sv", "en"}
+
+
+def test_excel_sep_line_names_the_separator() -> None:
+    data = "sep=;\r\ninsats;malgrupp;kommentar\r\nKomet;föräldrar;a, b och c\r\n".encode("cp1252")
+    graph, _org, _ = ingest_bytes(data, "x.csv", "0580", SETTINGS)
+    komet = off("komet")
+    assert graph.value(komet, IG.targetGroup) == concept("target-group", "parents")
+    assert str(graph.value(komet, RDFS.comment)) == "a, b och c"

@@ -139,8 +139,14 @@ def sniff_delimiter(text: str) -> str:
 
 
 def read_csv(text: str, name: str) -> list[list[str]]:
+    """Rows of cells; a first line ``sep=;`` (which Excel writes and reads) names the separator."""
+    first, _, rest = text.partition("\n")
+    declared = re.fullmatch(r"\s*sep=(.)\s*", first)
+    if declared:
+        text = rest
+    delimiter = declared.group(1) if declared else sniff_delimiter(text)
     try:
-        return [row for row in csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text), strict=True)]
+        return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True))
     except csv.Error as exc:
         raise UserError(f"the CSV cannot be read: {exc}", f"CSV-filen kan inte läsas: {exc}", file=name, code="csv") from exc
 
