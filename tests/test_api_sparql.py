@@ -24,7 +24,7 @@ from insatsgraf import iris
 from insatsgraf.api import create_app
 from insatsgraf.api.deps import ServiceLimits
 from insatsgraf.api.formats import negotiate
-from insatsgraf.api.sparql import is_update
+from insatsgraf.sparqltext import is_update
 from insatsgraf.config import Settings
 from insatsgraf.store import OxigraphStore
 

@@ -83,3 +83,14 @@ def test_read_only_store_closes_without_flushing(tmp_path: Path) -> None:
     writer.close()
     reader = OxigraphStore(tmp_path / "s", read_only=True)
     reader.close()
+
+
+def test_a_query_naming_its_own_dataset_is_honoured(fresh_store: OxigraphStore) -> None:
+    """Regression: passing our default graph to pyoxigraph used to override a query's FROM clause."""
+    catalogue = iris.graph("catalogue", BASE)
+    only_catalogue = f"ASK FROM <{catalogue}> {{ ?o a <https://w3id.org/insatsgraf/def#Municipality> }}"
+    assert fresh_store.query(only_catalogue).boolean is False
+    organisations = iris.graph("organisations", BASE)
+    assert fresh_store.query(only_catalogue.replace(catalogue, organisations)).boolean is True
+    tricky = "ASK { ?p <http://www.w3.org/2004/02/skos/core#definition> ?d FILTER(CONTAINS(?d, 'FROM <x>')) }"
+    assert fresh_store.query(tricky).boolean is False  # FROM inside a string is not a dataset clause

@@ -18,6 +18,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from insatsgraf import iris
 from insatsgraf.config import Settings
 from insatsgraf.results import QueryResult
+from insatsgraf.sparqltext import names_dataset
 
 MEDIA_TYPES_RESULTS = {
     "application/sparql-results+json": ox.QueryResultsFormat.JSON,
@@ -126,9 +127,15 @@ class OxigraphStore:
             names = [g for g in names if not iris.is_history_graph(g.value, self.base)]
         return [ox.DefaultGraph(), *names]
 
+    def dataset_kwargs(self, sparql: str, *, include_history: bool = False) -> dict[str, object]:
+        """pyoxigraph's dataset arguments: our default graph, unless the query names its own with FROM."""
+        if names_dataset(sparql):
+            return {}
+        return {"default_graph": self._dataset(include_history)}
+
     def _run(self, sparql: str, include_history: bool) -> object:
         try:
-            return self._store.query(sparql, default_graph=self._dataset(include_history))
+            return self._store.query(sparql, **self.dataset_kwargs(sparql, include_history=include_history))
         except SyntaxError as exc:
             raise QuerySyntaxError(str(exc)) from exc
 

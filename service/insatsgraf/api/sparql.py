@@ -30,10 +30,10 @@ from urllib.parse import parse_qs
 import pyoxigraph as ox
 from fastapi import APIRouter, Query, Request, Response
 
-from insatsgraf import iris
 from insatsgraf.api import formats
 from insatsgraf.api.deps import ApiError, ServiceLimits, error_response, get_limits, get_store, read_body
 from insatsgraf.results import QueryResult
+from insatsgraf.sparqltext import has_keyword, is_update
 from insatsgraf.store import OxigraphStore, QuerySyntaxError, Store
 
 router = APIRouter(tags=["sparql"])
@@ -43,32 +43,6 @@ Answer = QueryResult | list[ox.Triple]
 """SELECT/ASK answers as a ``QueryResult``; CONSTRUCT/DESCRIBE answers as Oxigraph triples."""
 
 # -- the query text ------------------------------------------------------------------------------
-
-_TOKENS = re.compile(
-    r'(?P<skip>"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
-    r'|"(?:[^"\\\n\r]|\\.)*"|\'(?:[^\'\\\n\r]|\\.)*\'|<[^<>"{}|^`\\\x00-\x20]*>|#[^\n\r]*)',
-    re.DOTALL,
-)
-_UPDATE_START = re.compile(
-    r"^\s*(?:(?:PREFIX\s+[^\s:]*:\s*|BASE\s*)\S*\s*)*"
-    r"(INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD|WITH)\b",
-    re.IGNORECASE,
-)
-
-
-def _code(sparql: str) -> str:
-    """The query text without strings, IRIs and comments, so keyword checks do not see inside them."""
-    return _TOKENS.sub(lambda m: "<>" if m.group(0).startswith("<") else " ", sparql)
-
-
-def _keyword(code: str, word: str) -> bool:
-    return re.search(rf"(?<![\w?$:]){word}(?![\w:-])", code, re.IGNORECASE) is not None
-
-
-def is_update(sparql: str) -> bool:
-    """Does the text start (after its prologue) with an update operation?"""
-    return _UPDATE_START.match(_code(sparql)) is not None
-
 
 # -- evaluation ----------------------------------------------------------------------------------
 
@@ -134,14 +108,8 @@ def evaluate_embedded(
             "default_graph": _named_nodes(dataset.default, "default-graph-uri"),
             "named_graphs": _named_nodes(dataset.named, "named-graph-uri"),
         }
-    elif not _keyword(_code(sparql), "FROM"):
-        names = [
-            g
-            for g in ox_store.named_graphs()
-            if isinstance(g, ox.NamedNode)
-            and (dataset.include_history or not iris.is_history_graph(g.value, store.base))
-        ]
-        kwargs = {"default_graph": [ox.DefaultGraph(), *names]}
+    else:
+        kwargs = store.dataset_kwargs(sparql, include_history=dataset.include_history)
     try:
         result = ox_store.query(sparql, **kwargs)
     except SyntaxError as exc:
@@ -253,7 +221,7 @@ async def run_query(request: Request, sparql: str, dataset: Dataset | None = Non
     """Evaluate ``sparql`` for a request: limits applied, errors turned into API errors."""
     store: Store = get_store(request)
     limits: ServiceLimits = get_limits(request)
-    if _keyword(_code(sparql), "SERVICE"):
+    if has_keyword(sparql, "SERVICE"):
         raise ApiError(
             400,
             "service-not-allowed",
