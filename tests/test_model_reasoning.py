@@ -63,3 +63,14 @@ def test_reason_command_reports_inferences_and_fails_on_contradictions(model: li
     bad = runner.invoke(app, ["reason", str(FIXTURES / "model" / "invalid-offering-is-programme.ttl")])
     assert bad.exit_code == 1
     assert "consistent: False" in bad.output
+
+
+def test_reasoner_refusal_is_a_clear_error_not_a_traceback(model: list[Graph]) -> None:
+    """Regression: a submission's xsd:date once crashed `reason` with a Java stack trace."""
+    from typer.testing import CliRunner
+
+    from insatsgraf.cli import app
+
+    result = CliRunner().invoke(app, ["reason", str(FIXTURES / "model" / "invalid-datatype.ttl")])
+    assert result.exit_code == 2
+    assert "HermiT refused the input" in result.output and "datatype" in result.output

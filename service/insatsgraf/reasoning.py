@@ -44,6 +44,8 @@ def reason(graphs: list[Graph]) -> ReasonerReport:
                 owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0)
         except owlready2.OwlReadyInconsistentOntologyError:
             return ReasonerReport(consistent=False)
+        except owlready2.OwlReadyJavaError as exc:
+            raise ReasoningError(_java_message(str(exc))) from exc
         types: dict[str, set[str]] = {}
         inferred: list[str] = []
         for ind in world.individuals():
@@ -56,6 +58,16 @@ def reason(graphs: list[Graph]) -> ReasonerReport:
         for cls in inconsistent:
             inferred.append(f"unsatisfiable: {cls.iri}")
         return ReasonerReport(consistent=not inconsistent, inferred=inferred, types=types)
+
+
+class ReasoningError(Exception):
+    """HermiT refused the input (e.g. a literal datatype outside the OWL 2 datatype map)."""
+
+
+def _java_message(text: str) -> str:
+    """The Java exception line of HermiT's output, which says what it refused."""
+    lines = [line.strip() for line in text.splitlines() if "Exception" in line and not line.strip().startswith("at ")]
+    return lines[-1] if lines else text.strip()[:500]
 
 
 def _declare_individuals(graph: Graph) -> None:

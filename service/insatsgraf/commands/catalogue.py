@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, Progress, TextColumn
 
-from insatsgraf.commands.common import StoreOption, console, open_or_exit, settings_for
+from insatsgraf.commands.common import StoreOption, console, err_console, open_or_exit, settings_for
 
 
 def register(app: typer.Typer) -> None:
@@ -52,11 +52,15 @@ def reason(
 ) -> None:
     """Check the ontology and bundled data with the HermiT reasoner (needs Java); list what it inferred."""
     from insatsgraf.loader import bundled_graphs, bundled_submissions
-    from insatsgraf.reasoning import check_consistency
+    from insatsgraf.reasoning import ReasoningError, check_consistency
 
     settings = settings_for(None)
     files = [path for _, path in bundled_graphs(settings)] + bundled_submissions(settings) + list(data or [])
-    report = check_consistency(files[0], files[1:], base=settings.base)
+    try:
+        report = check_consistency(files[0], files[1:], base=settings.base)
+    except ReasoningError as exc:
+        err_console.print(f"[red]HermiT refused the input:[/red] {exc}")
+        raise typer.Exit(2) from exc
     console.print(f"consistent: {report.consistent}; inferred class memberships: {len(report.inferred)}")
     for line in report.inferred:
         console.print(f"  {line}")
