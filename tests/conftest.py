@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import pytest
 
 from insatsgraf.config import Settings
 from insatsgraf.loader import load_bundled
-from insatsgraf.store import OxigraphStore
+from insatsgraf.remote import SparqlStore
+from insatsgraf.store import OxigraphStore, Store
+from tests import servers
 
 TESTS = Path(__file__).parent
 FIXTURES = TESTS / "fixtures"
@@ -56,3 +58,57 @@ def fresh_store() -> Iterator[OxigraphStore]:
     store = OxigraphStore(None, base=Settings().base)
     load_bundled(store, Settings())
     yield store
+
+
+# -- remote backends (tests/servers.py): one Oxigraph server and one Virtuoso per session -----------
+
+BACKENDS = [
+    "embedded",
+    pytest.param("oxigraph-server", marks=pytest.mark.remote),
+    pytest.param("virtuoso", marks=pytest.mark.remote),
+]
+
+
+@pytest.fixture(scope="session")
+def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[servers.RunningServer]:
+    """A real ``oxigraph serve`` on a free loopback port for the whole session."""
+    require(servers.oxigraph_binary() is not None, "the `oxigraph` server is not installed (pip install oxigraph)")
+    with servers.oxigraph_server(tmp_path_factory.mktemp("oxigraph")) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def virtuoso_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[servers.RunningServer]:
+    """A real Virtuoso (Debian's virtuoso-t) on a free loopback port for the whole session."""
+    require_binary("virtuoso-t")
+    require_binary("isql-vt")
+    with servers.virtuoso_server(tmp_path_factory.mktemp("virtuoso")) as server:
+        yield server
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> Callable[..., Store]:
+    """A factory ``load(paths, graph=None) -> Store``: empties this backend, loads the Turtle/TriG files.
+
+    TriG keeps its named graphs; Turtle (and TriG's default graph) goes to ``graph`` or to
+    ``{base}graph/test/{file stem}``. Remote backends share one server per session, so each call clears it.
+    """
+    base = Settings().base
+
+    def open_backend() -> Store:
+        if request.param == "embedded":
+            return OxigraphStore(None, base=base)
+        server = request.getfixturevalue("oxigraph_server" if request.param == "oxigraph-server" else "virtuoso_server")
+        store = SparqlStore.from_spec(server.spec, base=base)
+        servers.clear(store)
+        return store
+
+    def load(paths: Iterable[Path | str], graph: str | None = None) -> Store:
+        store = open_backend()
+        graphs = servers.fixture_graphs([Path(p) for p in paths], base, graph)
+        if graphs:
+            store.replace_graphs(graphs)
+        return store
+
+    load.backend = request.param  # type: ignore[attr-defined]
+    return load
