@@ -43,7 +43,7 @@ from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 from insatsgraf import iris
 from insatsgraf.config import Settings
 from insatsgraf.results import QueryResult, Term
-from insatsgraf.sparqltext import is_update, names_dataset
+from insatsgraf.sparqltext import code_only, is_update, names_dataset
 from insatsgraf.store import MEDIA_TYPES_RESULTS, QuerySyntaxError, StoreError, graph_to_ntriples
 
 RDFLIB_FORMATS = {
@@ -64,7 +64,6 @@ SWAP_BATCH = 20
 """Graphs swapped per update request in staged mode: Virtuoso compiles a request into one code vector of
 at most 32 KiB, which about 60 DROP/MOVE pairs already fill."""
 
-_UPDATE_KEYWORDS = ("INSERT", "DELETE", "CREATE", "CLEAR", "DROP", "LOAD", "COPY", "MOVE", "ADD")
 
 
 @dataclass(frozen=True)
@@ -121,10 +120,9 @@ class SparqlStore:
         wrapper.setOnlyConneg(True)  # only an Accept header, no format= parameters servers may refuse
         wrapper.setTimeout(int(self.endpoints.timeout))
         wrapper.setQuery(text)
-        if wrapper.isSparqlUpdateRequest() and not update:
-            raise QuerySyntaxError("an update is not a query: the store changes only through replace_graphs")
-        if update and not wrapper.isSparqlUpdateRequest():
-            raise StoreError(f"not an update: {text[:80]!r}")
+        # SPARQLWrapper guesses the form from the text and is fooled by words in comments ("added" → ADD):
+        # decide here, from the text without comments and strings.
+        wrapper.queryType = "INSERT" if update else query_form(text)
         return wrapper
 
     @contextmanager
@@ -210,14 +208,17 @@ class SparqlStore:
         names = self.graph_names()
         default = [g for g in names if include_history or not iris.is_history_graph(g, self.base)]
         # An empty list would mean "the server's default dataset" (all graphs on Virtuoso): name none instead.
-        return default or [f"{STAGING_PREFIX}none"], names or [f"{STAGING_PREFIX}none"]
+        default = default or [f"{STAGING_PREFIX}none"]
+        if self._is_virtuoso():
+            # Virtuoso 7.2's cost model overflows ("SQ200") on GRAPH ?g patterns once named-graph-uri names
+            # even two graphs; without the list GRAPH ?g ranges over all of the server's graphs.
+            return default, []
+        return default, names or [f"{STAGING_PREFIX}none"]
 
     def _kind(self, sparql: str) -> str:
         if is_update(sparql):
             raise QuerySyntaxError("an update is not a query: the store changes only through replace_graphs")
-        query_type = SPARQLWrapper(self.endpoints.query)
-        query_type.setQuery(sparql)
-        return {"ASK": "ask", "CONSTRUCT": "graph", "DESCRIBE": "graph"}.get(query_type.queryType, "select")
+        return {"ASK": "ask", "CONSTRUCT": "graph", "DESCRIBE": "graph"}.get(query_form(sparql), "select")
 
     def query(self, sparql: str, *, include_history: bool = False) -> QueryResult:
         kind = self._kind(sparql)
@@ -373,6 +374,15 @@ class SparqlStore:
 
 
 # -- helpers ---------------------------------------------------------------------------------------
+
+
+_QUERY_FORM = re.compile(r"\b(SELECT|CONSTRUCT|ASK|DESCRIBE)\b", re.IGNORECASE)
+
+
+def query_form(sparql: str) -> str:
+    """SELECT, CONSTRUCT, ASK or DESCRIBE: the first form keyword outside comments, strings and IRIs."""
+    found = _QUERY_FORM.search(code_only(sparql))
+    return found.group(1).upper() if found else "SELECT"  # no form at all: the server reports the error
 
 
 def _add_dataset(wrapper: SPARQLWrapper, dataset: tuple[list[str], list[str]] | None) -> None:
