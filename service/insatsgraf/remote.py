@@ -106,8 +106,13 @@ class SparqlStore:
         self._write_lock = threading.Lock()
 
     @classmethod
-    def from_spec(cls, spec: str, *, base: str | None = None) -> SparqlStore:
-        return cls(Endpoints.parse(spec), base=base)
+    def from_spec(cls, spec: str, *, base: str | None = None, probe: bool = True) -> SparqlStore:
+        """Open the store named by a ``sparql+http(s)://…`` spec; ``probe`` asks the endpoint once, so a
+        wrong address fails here (where the CLI reports it) rather than in the middle of the work."""
+        store = cls(Endpoints.parse(spec), base=base)
+        if probe:
+            store._server_name()
+        return store
 
     def __repr__(self) -> str:
         return f"SparqlStore({self.endpoints.query!r})"
@@ -154,8 +159,8 @@ class SparqlStore:
                 raise _query_error(exc, self.endpoints.query) from exc
         if limit:
             raise StoreError(
-                f"{self.endpoints.query} cut the answer at {limit} rows (Virtuoso's [SPARQL] ResultSetMaxRows): "
-                "raise that limit in virtuoso.ini"
+                f"{self.endpoints.query} stopped the answer at its row limit of {limit} rows (Virtuoso's "
+                "[SPARQL] ResultSetMaxRows), so it may be incomplete: raise that limit in virtuoso.ini"
             )
         assert isinstance(doc, dict)
         return doc
@@ -179,7 +184,7 @@ class SparqlStore:
                 wrapper.query().response.read()
             except SPARQLWrapperException as exc:
                 raise StoreError(
-                    f"{self.endpoints.update} refused the update: {_server_message(exc)}"
+                    f"{self.endpoints.update} refused the update: {_status(exc)} {_server_message(exc)}"
                 ) from exc
 
     def _server_name(self) -> str:
@@ -410,11 +415,21 @@ def _server_message(exc: SPARQLWrapperException) -> str:
     return message.split("\n\nSPARQL query:")[0].strip()
 
 
+_STATUS = {"QueryBadFormed": 400, "Unauthorized": 401, "EndPointNotFound": 404, "URITooLong": 414,
+           "EndPointInternalError": 500}
+"""The HTTP status behind each SPARQLWrapper exception."""
+
+
+def _status(exc: SPARQLWrapperException) -> str:
+    name = type(exc).__name__
+    return f"HTTP {_STATUS[name]}" if name in _STATUS else name
+
+
 def _query_error(exc: SPARQLWrapperException, url: str) -> StoreError:
     message = _server_message(exc)
     if type(exc).__name__ == "QueryBadFormed":
         return QuerySyntaxError(message)
-    return StoreError(f"the query failed at {url}: {type(exc).__name__}: {message}")
+    return StoreError(f"the query failed at {url}: {_status(exc)} {message}")
 
 
 def _body(exc: urllib.error.HTTPError) -> str:

@@ -1,0 +1,157 @@
+"""Remote-store failures become clear errors naming the endpoint, and the spec string is parsed strictly."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from rdflib import Graph, Literal, URIRef
+
+from insatsgraf import iris
+from insatsgraf.config import Settings
+from insatsgraf.remote import DEFAULT_TIMEOUT, Endpoints, SparqlStore
+from insatsgraf.store import QuerySyntaxError, StoreError, open_store
+from tests import servers
+from tests.conftest import require_binary
+
+BASE = Settings().base
+GRAPH = iris.graph("catalogue", BASE)
+
+
+def one_triple() -> Graph:
+    graph = Graph()
+    graph.add((URIRef(iris.programme("komet", BASE)), URIRef("http://www.w3.org/2004/02/skos/core#prefLabel"),
+               Literal("Komet", lang="sv")))
+    return graph
+
+
+# -- the spec --------------------------------------------------------------------------------------
+
+
+def test_spec_with_one_endpoint() -> None:
+    endpoints = Endpoints.parse("sparql+http://127.0.0.1:8890/sparql")
+    assert endpoints == Endpoints("http://127.0.0.1:8890/sparql", "http://127.0.0.1:8890/sparql", None, DEFAULT_TIMEOUT)
+
+
+def test_spec_with_update_store_and_timeout_in_the_fragment() -> None:
+    spec = ("sparql+https://h.example/ds/query?x=1#update=https://h.example/ds/update"
+            "&store=https://h.example/ds/data&timeout=7.5")
+    endpoints = Endpoints.parse(spec)
+    assert endpoints.query == "https://h.example/ds/query?x=1"  # the fragment is never sent to the server
+    assert endpoints.update == "https://h.example/ds/update"
+    assert endpoints.graph_store == "https://h.example/ds/data"
+    assert endpoints.timeout == 7.5
+
+
+@pytest.mark.parametrize("spec", ["sparql+http://h/sparql#updat=http://h/u", "sparql+http://h/sparql#timeout=soon",
+                                  "sparql+ftp://h/sparql"])
+def test_bad_specs_are_refused(spec: str) -> None:
+    with pytest.raises(StoreError):
+        Endpoints.parse(spec)
+
+
+@pytest.mark.remote
+def test_open_store_hands_sparql_specs_to_the_remote_store(oxigraph_server: servers.RunningServer) -> None:
+    store = open_store(Settings().with_(store=oxigraph_server.spec))
+    assert isinstance(store, SparqlStore)
+    assert store.endpoints.query == oxigraph_server.query_url and store.base == BASE
+
+
+def test_opening_an_unreachable_store_fails_at_once() -> None:
+    url = f"http://127.0.0.1:{servers.free_port()}/sparql"
+    with pytest.raises(StoreError, match="cannot reach the SPARQL endpoint") as caught:
+        open_store(Settings().with_(store=f"sparql+{url}"))
+    assert url in str(caught.value)
+
+
+# -- transport failures ------------------------------------------------------------------------------
+
+
+def test_an_unreachable_endpoint_is_a_store_error_naming_it() -> None:
+    url = f"http://127.0.0.1:{servers.free_port()}/sparql"
+    store = SparqlStore.from_spec(f"sparql+{url}", probe=False)
+    for attempt in (lambda: store.query("ASK {}"), store.graph_names, store.dump_nquads,
+                    lambda: store.replace_graphs({GRAPH: one_triple()})):
+        with pytest.raises(StoreError, match="cannot reach the SPARQL endpoint") as caught:
+            attempt()
+        assert url in str(caught.value)
+        assert not isinstance(caught.value, QuerySyntaxError)
+
+
+@pytest.fixture
+def silent_port() -> Iterator[int]:
+    """A loopback port that accepts connections and never answers."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(8)
+        yield sock.getsockname()[1]
+
+
+def test_a_server_that_does_not_answer_times_out(silent_port: int) -> None:
+    store = SparqlStore.from_spec(f"sparql+http://127.0.0.1:{silent_port}/sparql#timeout=1", probe=False)
+    with pytest.raises(StoreError, match="did not answer within 1 s"):
+        store.query("ASK {}")
+
+
+@pytest.mark.remote
+def test_a_wrong_path_is_a_store_error_with_the_status(oxigraph_server: servers.RunningServer) -> None:
+    url = oxigraph_server.query_url.replace("/query", "/no-such-endpoint")
+    store = SparqlStore.from_spec(f"sparql+{url}#update={oxigraph_server.update_url}")
+    with pytest.raises(StoreError) as caught:
+        store.query("ASK {}")
+    assert url in str(caught.value) and "404" in str(caught.value)
+    assert not isinstance(caught.value, QuerySyntaxError)
+
+
+@pytest.mark.remote
+def test_syntax_errors_carry_the_servers_message(oxigraph_server: servers.RunningServer) -> None:
+    store = SparqlStore.from_spec(oxigraph_server.spec)
+    with pytest.raises(QuerySyntaxError, match="error at 1:"):  # Oxigraph's parser: "error at line:column"
+        store.query("SELECT ?s WHERE { ?s ?p }")
+
+
+# -- write modes -------------------------------------------------------------------------------------
+
+
+@pytest.mark.remote
+def test_staged_writes_through_a_named_graph_store(oxigraph_server: servers.RunningServer) -> None:
+    """``#store=`` forces staged writes (Graph Store PUT, then DROP/MOVE) on any server."""
+    base_url = oxigraph_server.query_url.removesuffix("/query")
+    store = SparqlStore.from_spec(f"{oxigraph_server.spec}&store={base_url}/store")
+    servers.clear(store)
+    store.replace_graphs({GRAPH: one_triple()})
+    assert store.graph_names() == [GRAPH]
+    assert len(store.graph(GRAPH)) == 1
+    store.replace_graphs({GRAPH: None})
+    assert store.graph_names() == []
+    everything = store.query("SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } }").rows  # staging graphs are gone too
+    assert everything == []
+
+
+@pytest.fixture(scope="module")
+def virtuoso_with_small_limit(tmp_path_factory: pytest.TempPathFactory) -> Iterator[servers.RunningServer]:
+    require_binary("virtuoso-t")
+    require_binary("isql-vt")
+    with servers.virtuoso_server(tmp_path_factory.mktemp("virtuoso-small"), max_rows=5) as server:
+        yield server
+
+
+@pytest.mark.remote
+def test_virtuoso_row_limit_is_an_error_not_a_short_answer(virtuoso_with_small_limit: servers.RunningServer) -> None:
+    store = SparqlStore.from_spec(virtuoso_with_small_limit.spec)
+    graph = Graph()
+    for i in range(8):
+        graph.add((URIRef(iris.programme(f"p{i}", BASE)), URIRef("urn:p"), Literal(i)))
+    store.replace_graphs({GRAPH: graph})
+    assert len(store.query("SELECT ?s WHERE { ?s <urn:p> ?o } LIMIT 4").rows) == 4
+    with pytest.raises(StoreError, match="ResultSetMaxRows"):
+        store.query("SELECT ?s WHERE { ?s <urn:p> ?o }")
+
+
+def test_servers_report_a_missing_binary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(servers.shutil, "which", lambda name: None)
+    with pytest.raises(servers.ServerError, match="virtuoso-opensource"):
+        with servers.virtuoso_server(tmp_path):
+            pass
