@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import http.server
 import socket
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -98,11 +100,50 @@ def test_a_server_that_does_not_answer_times_out(silent_port: int) -> None:
 @pytest.mark.remote
 def test_a_wrong_path_is_a_store_error_with_the_status(oxigraph_server: servers.RunningServer) -> None:
     url = oxigraph_server.query_url.replace("/query", "/no-such-endpoint")
-    store = SparqlStore.from_spec(f"sparql+{url}#update={oxigraph_server.update_url}")
-    with pytest.raises(StoreError) as caught:
+    spec = f"sparql+{url}#update={oxigraph_server.update_url}"
+    with pytest.raises(StoreError, match="no SPARQL endpoint at") as at_open:
+        SparqlStore.from_spec(spec)
+    store = SparqlStore.from_spec(spec, probe=False)
+    with pytest.raises(StoreError) as at_query:
         store.query("ASK {}")
-    assert url in str(caught.value) and "404" in str(caught.value)
-    assert not isinstance(caught.value, QuerySyntaxError)
+    for caught in (at_open, at_query):
+        assert url in str(caught.value) and "404" in str(caught.value)
+        assert not isinstance(caught.value, QuerySyntaxError)
+
+
+class _WebPage(http.server.BaseHTTPRequestHandler):
+    """Answers every request with 200 and an HTML page, as a web server at a mistyped URL might."""
+
+    def _page(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        body = b"<html><body>Welcome</body></html>"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = _page
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def web_page() -> Iterator[str]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _WebPage)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/sparql"
+    server.shutdown()
+    server.server_close()
+
+
+def test_an_answer_that_is_not_sparql_json_is_a_store_error(web_page: str) -> None:
+    store = SparqlStore.from_spec(f"sparql+{web_page}")
+    with pytest.raises(StoreError, match="did not answer with SPARQL JSON") as caught:
+        store.query("ASK {}")
+    assert web_page in str(caught.value)
 
 
 @pytest.mark.remote

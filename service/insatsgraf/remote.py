@@ -23,6 +23,7 @@ Writing has two modes (docs/design.md, "Remote stores"):
 from __future__ import annotations
 
 import ast
+import json
 import re
 import socket
 import threading
@@ -37,7 +38,7 @@ from typing import Any
 
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import XSD
-from SPARQLWrapper import JSON, POST, SPARQLWrapper
+from SPARQLWrapper import POST, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
 from insatsgraf import iris
@@ -123,7 +124,7 @@ class SparqlStore:
         wrapper = SPARQLWrapper(self.endpoints.query, updateEndpoint=self.endpoints.update)
         wrapper.setMethod(POST)  # the text and the graph lists go in the body, so length is no issue
         wrapper.setOnlyConneg(True)  # only an Accept header, no format= parameters servers may refuse
-        wrapper.setTimeout(int(self.endpoints.timeout))
+        wrapper.setTimeout(max(1, round(self.endpoints.timeout)))
         wrapper.setQuery(text)
         # SPARQLWrapper guesses the form from the text and is fooled by words in comments ("added" → ADD):
         # decide here, from the text without comments and strings.
@@ -148,21 +149,23 @@ class SparqlStore:
         """Run a SELECT/ASK and return the SPARQL JSON document."""
         wrapper = self._wrapper(sparql)
         _add_dataset(wrapper, dataset)
-        wrapper.setReturnFormat(JSON)
         wrapper.addCustomHttpHeader("Accept", "application/sparql-results+json")
         with self._http(self.endpoints.query, "query"):
             try:
                 result = wrapper.query()
                 limit = result.response.headers.get("X-SPARQL-MaxRows")
-                doc = result.convert()
+                doc = json.loads(result.response.read())
             except SPARQLWrapperException as exc:
                 raise _query_error(exc, self.endpoints.query) from exc
+            except ValueError as exc:  # not JSON (UnicodeDecodeError is a ValueError too)
+                raise StoreError(f"{self.endpoints.query} did not answer with SPARQL JSON: {exc}") from exc
         if limit:
             raise StoreError(
                 f"{self.endpoints.query} stopped the answer at its row limit of {limit} rows (Virtuoso's "
                 "[SPARQL] ResultSetMaxRows), so it may be incomplete: raise that limit in virtuoso.ini"
             )
-        assert isinstance(doc, dict)
+        if not isinstance(doc, dict) or not ("boolean" in doc or "results" in doc):
+            raise StoreError(f"{self.endpoints.query} did not answer with SPARQL JSON results")
         return doc
 
     def _raw(self, sparql: str, accept: str, dataset: tuple[list[str], list[str]] | None) -> bytes:
@@ -190,13 +193,17 @@ class SparqlStore:
     def _server_name(self) -> str:
         """The ``Server`` header of the query endpoint, asked once (it picks the write mode)."""
         if self._server is None:
-            url = f"{self.endpoints.query}?{urllib.parse.urlencode({'query': 'ASK {}'})}"
+            joiner = "&" if "?" in self.endpoints.query else "?"
+            url = f"{self.endpoints.query}{joiner}{urllib.parse.urlencode({'query': 'ASK {}'})}"
             request = urllib.request.Request(url, headers={"Accept": "application/sparql-results+json"})
             with self._http(self.endpoints.query, "probe"):
                 try:
                     with urllib.request.urlopen(request, timeout=self.endpoints.timeout) as response:
                         self._server = response.headers.get("Server", "")
-                except urllib.error.HTTPError as exc:  # an error page still names the server
+                except urllib.error.HTTPError as exc:
+                    if exc.code == 404:
+                        raise StoreError(f"no SPARQL endpoint at {self.endpoints.query}: HTTP 404 {_body(exc)}") from exc
+                    # Other refusals (say, GET not allowed) still name the server; queries will tell more.
                     self._server = exc.headers.get("Server", "") if exc.headers else ""
         return self._server
 
