@@ -281,15 +281,14 @@ class SparqlStore:
             graph.add((_term(row["s"]), _term(row["p"]), _term(row["o"])))  # type: ignore[arg-type]
         return graph
 
+    def _own_graphs_pattern(self) -> str:
+        """``GRAPH ?g { ?s ?p ?o }`` over this store's graphs only (no dataset parameters needed)."""
+        return f"GRAPH ?g {{ ?s ?p ?o }} FILTER(STRSTARTS(STR(?g), {_string(self.base)}))"
+
     def dump_nquads(self) -> bytes:
         """Every quad of this store's graphs, sorted. Blank nodes keep the server's labels, which stay the
         same while the data does, so two dumps are equal exactly when nothing changed."""
-        names = self.graph_names()
-        if not names:
-            return b""
-        doc = self._select(
-            "SELECT ?g ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }", ([f"{STAGING_PREFIX}none"], names)
-        )
+        doc = self._select(f"SELECT ?g ?s ?p ?o WHERE {{ {self._own_graphs_pattern()} }}", None)
         dataset = Dataset()
         for row in doc["results"]["bindings"]:
             quad = (*(_term(row[v], normalize=False) for v in "spo"), URIRef(row["g"]["value"]))
@@ -298,10 +297,7 @@ class SparqlStore:
         return "\n".join(sorted(line for line in text.splitlines() if line)).encode("utf-8")
 
     def __len__(self) -> int:
-        names = self.graph_names()
-        if not names:
-            return 0
-        doc = self._select("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }", ([f"{STAGING_PREFIX}none"], names))
+        doc = self._select(f"SELECT (COUNT(*) AS ?n) WHERE {{ {self._own_graphs_pattern()} }}", None)
         return int(doc["results"]["bindings"][0]["n"]["value"])
 
     # -- writing -----------------------------------------------------------------------------------
