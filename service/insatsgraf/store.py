@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Protocol
 
@@ -96,6 +96,13 @@ def graph_to_ntriples(graph: Graph) -> str:
     return graph.serialize(format="nt")
 
 
+_UNMERGE = """DELETE {{ ?s ?p ?o }} WHERE {{
+  GRAPH <{name}> {{ ?s ?p ?o }}
+  FILTER NOT EXISTS {{ GRAPH ?other {{ ?s ?p ?o }} FILTER(?other != <{name}> && !STRSTARTS(STR(?other), "{history}")) }}
+}}"""
+"""Remove a named graph's triples from the default graph (the union) unless another current graph has them."""
+
+
 class OxigraphStore:
     """The embedded store: on disk (a directory) or in memory (``path=None``)."""
 
@@ -117,15 +124,24 @@ class OxigraphStore:
                     "(e.g. `insatsgraf serve`) using it? Stop it or pass another --store."
                 ) from exc
         self._write_lock = threading.Lock()
+        if not read_only:
+            self._ensure_union()
 
     # -- reading ---------------------------------------------------------------------------------
 
     def _dataset(self, include_history: bool) -> list[ox.NamedNode | ox.DefaultGraph]:
-        """The default graph for queries: every named graph except the history, plus the store's default."""
-        names = [g for g in self._store.named_graphs() if isinstance(g, ox.NamedNode)]
+        """The default graph for queries: every named graph except the history (with it: plus the history).
+
+        The store's own default graph *is* that union: ``replace_graphs`` and ``bulk_load`` keep it equal to
+        the union of every non-history named graph. Handing Oxigraph one graph instead of a list of ~600
+        (one current and one provenance graph per organisation) makes national-scale queries about 50×
+        faster, and a triple held by two graphs is seen once (bench/README.md).
+        """
         if not include_history:
-            names = [g for g in names if not iris.is_history_graph(g.value, self.base)]
-        return [ox.DefaultGraph(), *names]
+            return [ox.DefaultGraph()]
+        history = [g for g in self._store.named_graphs()
+                   if isinstance(g, ox.NamedNode) and iris.is_history_graph(g.value, self.base)]
+        return [ox.DefaultGraph(), *history]
 
     def dataset_kwargs(self, sparql: str, *, include_history: bool = False) -> dict[str, object]:
         """pyoxigraph's dataset arguments: our default graph, unless the query names its own with FROM."""
@@ -172,8 +188,13 @@ class OxigraphStore:
         return sorted(g.value for g in self._store.named_graphs() if isinstance(g, ox.NamedNode))
 
     def dump_nquads(self) -> bytes:
-        """Every quad, sorted: two dumps are byte-equal exactly when the stores hold the same data."""
-        text = self._store.dump(format=ox.RdfFormat.N_QUADS).decode("utf-8")
+        """Every quad of the named graphs, sorted: byte-equal dumps mean the stores hold the same data.
+
+        The default graph is left out: it is derived from the named graphs (see ``_dataset``).
+        """
+        named = (q for q in self._store.quads_for_pattern(None, None, None, None)
+                 if not isinstance(q.graph_name, ox.DefaultGraph))
+        text = ox.serialize(named, format=ox.RdfFormat.N_QUADS).decode("utf-8")
         return "\n".join(sorted(line for line in text.splitlines() if line)).encode("utf-8")
 
     def __len__(self) -> int:
@@ -185,9 +206,15 @@ class OxigraphStore:
         """Replace each named graph by the given triples (``None`` drops it), all in one transaction."""
         parts: list[str] = []
         for name, graph in graphs.items():
+            current = not iris.is_history_graph(name, self.base)
+            if current:  # take the graph's triples out of the union, unless another current graph has them
+                parts.append(_UNMERGE.format(name=name, history=f"{self.base}id/submission/"))
             parts.append(f"DROP SILENT GRAPH <{name}>")
             if graph is not None and len(graph):
-                parts.append(f"INSERT DATA {{ GRAPH <{name}> {{\n{graph_to_ntriples(graph)}\n}} }}")
+                triples = graph_to_ntriples(graph)
+                # one INSERT DATA for the graph and its union copy, so blank nodes are the same nodes
+                union = f"\n{triples}\n" if current else ""
+                parts.append(f"INSERT DATA {{ GRAPH <{name}> {{\n{triples}\n}}{union} }}")
         if not parts:
             return
         with self._write_lock:
@@ -199,9 +226,29 @@ class OxigraphStore:
                 self._store.flush()
 
     def bulk_load(self, quads: Iterable[ox.Quad]) -> None:
-        """Fast, non-transactional load for generated benchmark data only."""
+        """Fast, non-transactional load for generated benchmark data only (named graphs, plus the union)."""
+        history = f"{self.base}id/submission/"
+
+        def with_union() -> Iterator[ox.Quad]:
+            for quad in quads:
+                yield quad
+                graph = quad.graph_name
+                if isinstance(graph, ox.NamedNode) and not graph.value.startswith(history):
+                    yield ox.Quad(quad.subject, quad.predicate, quad.object, ox.DefaultGraph())
+
         with self._write_lock:
-            self._store.bulk_extend(quads)
+            self._store.bulk_extend(with_union())
+
+    def _ensure_union(self) -> None:
+        """A store written before the default graph held the union gets it now (once, on a writable open)."""
+        if next(iter(self._store.quads_for_pattern(None, None, None, ox.DefaultGraph())), None) is not None:
+            return
+        if not any(True for _ in self._store.named_graphs()):
+            return
+        self._store.update(
+            f"INSERT {{ ?s ?p ?o }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} "
+            f'FILTER(!STRSTARTS(STR(?g), "{self.base}id/submission/")) }}'
+        )
 
     def optimize(self) -> None:
         if self.path:
