@@ -92,6 +92,7 @@ def backend(request: pytest.FixtureRequest) -> Callable[..., Store]:
 
     TriG keeps its named graphs; Turtle (and TriG's default graph) goes to ``graph`` or to
     ``{base}graph/test/{file stem}``. Remote backends share one server per session, so each call clears it.
+    ``load.backend`` names the backend ("embedded", "oxigraph-server", "virtuoso").
     """
     base = Settings().base
 

@@ -186,7 +186,10 @@ def virtuoso_server(
     if binary is None or isql is None:
         raise ServerError("Virtuoso is not installed (Debian package virtuoso-opensource)")
     workdir.mkdir(parents=True, exist_ok=True)
-    sql_port, http_port = free_port(), free_port()
+    sql_port = free_port()
+    http_port = free_port()
+    while http_port == sql_port:  # two calls may hand out the same free port
+        http_port = free_port()
     ini = workdir / "virtuoso.ini"
     ini.write_text(
         VIRTUOSO_INI.format(dir=workdir, sql_port=sql_port, http_port=http_port, max_rows=max_rows),
