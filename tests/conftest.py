@@ -72,7 +72,7 @@ BACKENDS = [
 @pytest.fixture(scope="session")
 def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[servers.RunningServer]:
     """A real ``oxigraph serve`` on a free loopback port for the whole session."""
-    require(servers.oxigraph_binary() is not None, "the `oxigraph` server is not installed (pip install oxigraph)")
+    require(servers.oxigraph_binary() is not None, "the `oxigraph` server is missing (pip install oxigraph)")
     with servers.oxigraph_server(tmp_path_factory.mktemp("oxigraph")) as server:
         yield server
 
@@ -99,7 +99,8 @@ def backend(request: pytest.FixtureRequest) -> Callable[..., Store]:
     def open_backend() -> Store:
         if request.param == "embedded":
             return OxigraphStore(None, base=base)
-        server = request.getfixturevalue("oxigraph_server" if request.param == "oxigraph-server" else "virtuoso_server")
+        name = "oxigraph_server" if request.param == "oxigraph-server" else "virtuoso_server"
+        server = request.getfixturevalue(name)
         store = SparqlStore.from_spec(server.spec, base=base)
         servers.clear(store)
         return store

@@ -1,4 +1,4 @@
-"""Real SPARQL servers for the remote-backend tests: the Oxigraph server and Virtuoso, each on a free loopback port.
+"""Real SPARQL servers for the remote-backend tests: the Oxigraph server and Virtuoso, on free loopback ports.
 
 Both are context managers that start the server in a temporary directory, wait (bounded) until it answers a
 query, and stop it at the end. A server that does not come up raises ``ServerError`` with the tail of its log.
@@ -84,12 +84,15 @@ def _answers(query_url: str) -> bool:
         return False
 
 
-def _wait_until_up(process: subprocess.Popen[bytes], query_url: str, log: Path, name: str, timeout: float) -> float:
+def _wait_until_up(
+    process: subprocess.Popen[bytes], query_url: str, log: Path, name: str, timeout: float
+) -> float:
     """Poll until the server answers ``ASK {}``; returns the seconds it took."""
     start = time.monotonic()
     while time.monotonic() - start < timeout:
         if process.poll() is not None:
-            raise ServerError(f"{name} exited with code {process.returncode} while starting:\n{_log_tail(log)}")
+            code = process.returncode
+            raise ServerError(f"{name} exited with code {code} while starting:\n{_log_tail(log)}")
         if _answers(query_url):
             return time.monotonic() - start
         time.sleep(0.2)

@@ -37,7 +37,8 @@ def one_triple() -> Graph:
 
 def test_spec_with_one_endpoint() -> None:
     endpoints = Endpoints.parse("sparql+http://127.0.0.1:8890/sparql")
-    assert endpoints == Endpoints("http://127.0.0.1:8890/sparql", "http://127.0.0.1:8890/sparql", None, DEFAULT_TIMEOUT)
+    url = "http://127.0.0.1:8890/sparql"
+    assert endpoints == Endpoints(url, url, None, DEFAULT_TIMEOUT)
 
 
 def test_spec_with_update_store_and_timeout_in_the_fragment() -> None:
@@ -50,8 +51,10 @@ def test_spec_with_update_store_and_timeout_in_the_fragment() -> None:
     assert endpoints.timeout == 7.5
 
 
-@pytest.mark.parametrize("spec", ["sparql+http://h/sparql#updat=http://h/u", "sparql+http://h/sparql#timeout=soon",
-                                  "sparql+ftp://h/sparql"])
+@pytest.mark.parametrize(
+    "spec",
+    ["sparql+http://h/q#updat=http://h/u", "sparql+http://h/q#timeout=soon", "sparql+ftp://h/q"],
+)
 def test_bad_specs_are_refused(spec: str) -> None:
     with pytest.raises(StoreError):
         Endpoints.parse(spec)
@@ -193,7 +196,9 @@ def virtuoso_with_small_limit(tmp_path_factory: pytest.TempPathFactory) -> Itera
 
 
 @pytest.mark.remote
-def test_virtuoso_row_limit_is_an_error_not_a_short_answer(virtuoso_with_small_limit: servers.RunningServer) -> None:
+def test_virtuoso_row_limit_is_an_error_not_a_short_answer(
+    virtuoso_with_small_limit: servers.RunningServer,
+) -> None:
     store = SparqlStore.from_spec(virtuoso_with_small_limit.spec)
     graph = Graph()
     for i in range(8):

@@ -51,7 +51,10 @@ def union(*, include_history: bool = False) -> Graph:
 def expected(sparql: str, graph: Graph) -> list[tuple[str, ...]]:
     """rdflib's answer, as sorted tuples of plain values."""
     result = graph.query(sparql)
-    rows = [tuple("" if value is None else str(value) for value in row) for row in result]  # type: ignore[union-attr]
+    rows = [
+        tuple("" if value is None else str(value) for value in row)  # type: ignore[union-attr]
+        for row in result
+    ]
     assert rows, "the oracle found nothing: the test would prove nothing"
     return sorted(rows)
 
@@ -72,7 +75,8 @@ def without_bnode_labels(nquads: bytes) -> list[str]:
 
 def test_select_answers_over_the_default_graph(backend) -> None:
     store = backend([FIXTURE])
-    sparql = P + "SELECT ?o ?name ?min WHERE { ?o a ig:Offering ; ig:localName ?name OPTIONAL { ?o ig:minAge ?min } }"
+    sparql = P + ("SELECT ?o ?name ?min WHERE { ?o a ig:Offering ; ig:localName ?name "
+                  "OPTIONAL { ?o ig:minAge ?min } }")
     assert got(store, sparql) == expected(sparql, union())
 
 
@@ -82,8 +86,9 @@ def test_select_keeps_languages_and_datatypes(backend) -> None:
     by_property = {row["p"]["value"]: row["o"] for row in rows}
     assert by_property[str(IG.accepted)] == {"type": "literal", "value": "true",
                                              "datatype": "http://www.w3.org/2001/XMLSchema#boolean"}
-    assert by_property["http://purl.org/dc/terms/issued"]["datatype"] == "http://www.w3.org/2001/XMLSchema#date"
-    labels = store.query(P + "SELECT ?l WHERE { <https://w3id.org/insatsgraf/id/programme/komet> skos:prefLabel ?l }")
+    issued = by_property["http://purl.org/dc/terms/issued"]
+    assert issued["datatype"] == "http://www.w3.org/2001/XMLSchema#date"
+    labels = store.query(P + f"SELECT ?l WHERE {{ <{iris.programme('komet', BASE)}> skos:prefLabel ?l }}")
     assert sorted(row["l"].get("xml:lang", "") for row in labels.rows) == ["en", "sv"]
     names = store.query(P + "SELECT ?n WHERE { ?o ig:localName ?n }").rows
     assert all(set(row["n"]) == {"type", "value"} for row in names)  # plain strings: no xsd:string datatype
@@ -198,12 +203,12 @@ def test_a_refused_write_changes_nothing(backend) -> None:
     store = backend([FIXTURE])
     before = store.dump_nquads()
     bad = Graph()
-    bad.add((URIRef("urn:control\x01character"), RDF.type, IG.Offering))  # rdflib writes it, the parsers refuse it
+    bad.add((URIRef("urn:control\x01char"), RDF.type, IG.Offering))  # rdflib writes it; parsers refuse it
     with pytest.raises(StoreError):
         store.replace_graphs({CURRENT: new_current(), PROVENANCE: bad})
     assert store.dump_nquads() == before
-    leftovers = store.query("SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } FILTER(STRSTARTS(STR(?g), 'urn:insatsgraf:staging:')) }",
-                            include_history=True)
+    staging = "SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } FILTER(STRSTARTS(STR(?g), 'urn:insatsgraf:staging')) }"
+    leftovers = store.query(staging, include_history=True)
     assert leftovers.rows == []
 
 
@@ -220,7 +225,8 @@ def test_graphs_larger_than_one_virtuoso_update(backend) -> None:
     store = backend([FIXTURE])
     big = Graph()
     for i in range(3000):
-        big.add((URIRef(iris.offering("0580", f"o{i}", BASE)), IG.localName, Literal(f"Insats nummer {i} – åäö")))
+        offering = URIRef(iris.offering("0580", f"o{i}", BASE))
+        big.add((offering, IG.localName, Literal(f"Insats nummer {i} – åäö")))
     store.replace_graphs({CURRENT: big, CATALOGUE: big})
     count = P + f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{CURRENT}> {{ ?s ?p ?o }} }}"
     assert got(store, count) == [("3000",)]
@@ -266,7 +272,8 @@ def test_fixture_graphs_must_be_under_the_base(tmp_path: Path) -> None:
 def test_words_in_comments_do_not_make_a_query_an_update(backend) -> None:
     """SPARQLWrapper took "# … offering-added …" for an ADD update and sent the query as one."""
     store = backend([FIXTURE])
-    sparql = "# which offerings were added?\n# (DROP nothing, INSERT nothing)\n" + P + "SELECT ?o WHERE { ?o a ig:Offering }"
+    comments = "# which offerings were added?\n# (DROP nothing, INSERT nothing)\n"
+    sparql = comments + P + "SELECT ?o WHERE { ?o a ig:Offering }"
     assert got(store, sparql) == expected(sparql, union())
 
 

@@ -1,4 +1,4 @@
-"""The store over a SPARQL 1.1 Protocol + Update endpoint (Virtuoso, the Oxigraph server, …), via SPARQLWrapper.
+"""The store over a SPARQL 1.1 Protocol + Update endpoint (Virtuoso, the Oxigraph server) via SPARQLWrapper.
 
 Spec: ``sparql+http(s)://host:port/path[#update=URL&store=URL&timeout=S]``. The part after ``sparql+`` and
 before ``#`` is the query endpoint; the fragment (never sent to the server) names a separate update endpoint
@@ -84,7 +84,8 @@ class Endpoints:
         options = urllib.parse.parse_qs(fragment, keep_blank_values=True)
         unknown = set(options) - {"update", "store", "timeout"}
         if unknown:
-            raise StoreError(f"unknown option(s) {sorted(unknown)} in {spec!r}; known: update, store, timeout")
+            known = "update, store, timeout"
+            raise StoreError(f"unknown option(s) {sorted(unknown)} in {spec!r}; known: {known}")
         try:
             timeout = float(options["timeout"][-1]) if "timeout" in options else DEFAULT_TIMEOUT
         except ValueError as exc:
@@ -202,7 +203,9 @@ class SparqlStore:
                         self._server = response.headers.get("Server", "")
                 except urllib.error.HTTPError as exc:
                     if exc.code == 404:
-                        raise StoreError(f"no SPARQL endpoint at {self.endpoints.query}: HTTP 404 {_body(exc)}") from exc
+                        raise StoreError(
+                            f"no SPARQL endpoint at {self.endpoints.query}: HTTP 404 {_body(exc)}"
+                        ) from exc
                     # Other refusals (say, GET not allowed) still name the server; queries will tell more.
                     self._server = exc.headers.get("Server", "") if exc.headers else ""
         return self._server
@@ -249,7 +252,7 @@ class SparqlStore:
         return result
 
     def query_raw(self, sparql: str, media_type: str, *, include_history: bool = False) -> bytes:
-        """Results in ``media_type``: the server's bytes for CSV/TSV/XML, normalised JSON, rdflib for graphs."""
+        """Results in ``media_type``: the server's bytes (CSV/TSV/XML), normalised JSON, rdflib for graphs."""
         kind = self._kind(sparql)
         if kind == "graph":
             if media_type not in RDFLIB_FORMATS:
@@ -269,7 +272,8 @@ class SparqlStore:
         # `GRAPH ?g {}` lists every named graph cheaply; Virtuoso answers it with nothing, so scan there.
         pattern = "?s ?p ?o" if self._is_virtuoso() else ""
         doc = self._select(
-            f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ {pattern} }} FILTER(STRSTARTS(STR(?g), {_string(self.base)})) }}",
+            f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ {pattern} }} "
+            f"FILTER(STRSTARTS(STR(?g), {_string(self.base)})) }}",
             None,
         )
         return sorted(row["g"]["value"] for row in doc["results"]["bindings"] if row["g"]["type"] == "uri")
