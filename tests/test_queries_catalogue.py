@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from rdflib import Dataset, Graph
 
 from insatsgraf.config import DEFAULT_BASE, Settings
 from insatsgraf.iris import IG
@@ -24,30 +23,6 @@ FIXTURES = Path(__file__).parent / "fixtures" / "queries"
 DATASET = FIXTURES / "dataset.trig"
 EXPECTED = FIXTURES / "expected"
 CATALOGUE = Catalogue.load(Settings().queries_dir)
-
-
-def fixture_graphs(path: Path = DATASET) -> dict[str, Graph | None]:
-    """The named graphs of a TriG file, as ``replace_graphs`` takes them."""
-    dataset = Dataset()
-    dataset.parse(path, format="trig")
-    graphs: dict[str, Graph | None] = {}
-    for graph in dataset.graphs():
-        name = str(graph.identifier)
-        if len(graph) and not name.startswith("urn:x-rdflib:"):  # skip rdflib's empty default graph
-            copy = Graph()
-            for triple in graph:
-                copy.add(triple)
-            graphs[name] = copy
-    return graphs
-
-
-@pytest.fixture(scope="module")
-def query_store() -> Iterator[Store]:
-    """The fixture dataset in an embedded in-memory store."""
-    store = OxigraphStore(None, base=DEFAULT_BASE)
-    store.replace_graphs(fixture_graphs())
-    yield store
-    store.close()
 
 
 def expand(value: str) -> str:
@@ -95,9 +70,10 @@ def test_query_documents_itself(query: CatalogueQuery) -> None:
 
 @pytest.mark.parametrize(("name", "params", "expected"), list(cases()))
 def test_query_returns_exactly_the_expected_rows(
-    query_store: Store, name: str, params: dict[str, str], expected: list[dict[str, str]]
+    backend: Callable[..., Store], name: str, params: dict[str, str], expected: list[dict[str, str]]
 ) -> None:
-    result = CATALOGUE.run(query_store, name, params)
+    """On every backend (conftest ``backend``: embedded, Oxigraph server, Virtuoso)."""
+    result = CATALOGUE.run(backend([DATASET]), name, params)
     assert result.kind == "select"
     want = [{k: expand(v) for k, v in row.items()} for row in expected]
     assert as_multiset(result.table()) == as_multiset(want)
