@@ -53,7 +53,8 @@ def test_spec_with_update_store_and_timeout_in_the_fragment() -> None:
 
 @pytest.mark.parametrize(
     "spec",
-    ["sparql+http://h/q#updat=http://h/u", "sparql+http://h/q#timeout=soon", "sparql+ftp://h/q"],
+    ["sparql+http://h/q#updat=http://h/u", "sparql+http://h/q#timeout=soon", "sparql+ftp://h/q",
+     "sparql+http://h/q#writes=fast"],
 )
 def test_bad_specs_are_refused(spec: str) -> None:
     with pytest.raises(StoreError):
@@ -185,6 +186,58 @@ def all_graphs_on(server: servers.RunningServer) -> list[str]:
     with urllib.request.urlopen(request, timeout=10) as response:
         doc = json.load(response)
     return sorted(row["g"]["value"] for row in doc["results"]["bindings"])
+
+
+def spec_with(server: servers.RunningServer, **options: str) -> str:
+    """The server's spec with more fragment options (the Oxigraph server's Graph Store is /store)."""
+    fragment = "&".join(f"{k}={v}" for k, v in options.items())
+    return f"{server.spec}{'&' if '#' in server.spec else '#'}{fragment}"
+
+
+@pytest.mark.remote
+@pytest.mark.parametrize("server_fixture", ["oxigraph_server", "virtuoso_server"])
+def test_direct_writes_replace_graph_by_graph(request: pytest.FixtureRequest, server_fixture: str) -> None:
+    server: servers.RunningServer = request.getfixturevalue(server_fixture)
+    options = {"writes": "direct"}
+    if server.name == "oxigraph":
+        options["store"] = server.query_url.replace("/query", "/store")
+    store = SparqlStore.from_spec(spec_with(server, **options))
+    servers.clear(store)
+    big = Graph()
+    for i in range(5000):
+        big.add((URIRef(iris.programme(f"p{i}", BASE)), URIRef("urn:p"), Literal(f"nummer {i}")))
+    other = iris.graph("organisations", BASE)
+    store.replace_graphs({GRAPH: big, other: one_triple()})
+    assert store.graph_names() == sorted([GRAPH, other])
+    assert len(store) == 5001
+    store.replace_graphs({GRAPH: one_triple(), other: None})
+    assert store.graph_names() == [GRAPH]
+    assert len(store.graph(GRAPH)) == 1
+
+
+@pytest.mark.remote
+def test_graph_store_writes_need_a_graph_store(oxigraph_server: servers.RunningServer) -> None:
+    store = SparqlStore.from_spec(spec_with(oxigraph_server, writes="staged"))
+    servers.clear(store)
+    with pytest.raises(StoreError, match="needs a Graph Store endpoint: add store=URL"):
+        store.replace_graphs({GRAPH: one_triple()})
+    assert store.graph_names() == []
+
+
+@pytest.mark.remote
+def test_one_update_is_too_big_for_virtuoso(virtuoso_server: servers.RunningServer) -> None:
+    """Why Virtuoso gets staged writes: it refuses an update text of a few thousand triples."""
+    store = SparqlStore.from_spec(spec_with(virtuoso_server, writes="update"))
+    servers.clear(store)
+    store.replace_graphs({GRAPH: one_triple()})
+    big = Graph()
+    for i in range(5000):
+        big.add((URIRef(iris.programme(f"p{i}", BASE)), URIRef("urn:p"), Literal(f"nummer {i}")))
+    before = store.dump_nquads()
+    with pytest.raises(StoreError, match="refused the update") as caught:
+        store.replace_graphs({GRAPH: big})
+    assert "Virtuoso" in str(caught.value) and virtuoso_server.query_url in str(caught.value)
+    assert store.dump_nquads() == before  # refused while compiling: nothing ran
 
 
 @pytest.fixture(scope="module")
