@@ -12,8 +12,8 @@ other data (Virtuoso has system graphs), which this store neither lists nor touc
 
 Writing has three modes (docs/design.md, "Remote stores"):
 
-* ``update``: one request ``DROP SILENT GRAPH <g> ; INSERT DATA { GRAPH <g> {…} } ; …`` — atomic on servers
-  that run an update request as one transaction (the Oxigraph server does); the default except on Virtuoso;
+* ``update``: one request ``DROP SILENT GRAPH <g> ; INSERT DATA { GRAPH <g> {…} } ; …``, atomic on
+  servers that run an update request as one transaction (the Oxigraph server does); the default except on Virtuoso;
 * ``staged``: each new graph is PUT into a staging graph through the Graph Store protocol, then small updates
   swap them in with ``DROP``/``MOVE``. Virtuoso refuses update texts of more than about a thousand triples
   and does not roll back a failed request, so this keeps every failure before the swap from touching the
@@ -82,7 +82,7 @@ class Endpoints:
     graph_store: str | None = None
     timeout: float = DEFAULT_TIMEOUT
     writes: str | None = None
-    """One of ``WRITE_MODES``; ``None`` chooses: staged on Virtuoso or when ``store=`` is given, else update."""
+    """One of ``WRITE_MODES``; ``None``: staged on Virtuoso or when ``store=`` is given, else update."""
 
     @classmethod
     def parse(cls, spec: str) -> Endpoints:
@@ -352,7 +352,8 @@ class SparqlStore:
         if self.endpoints.graph_store:
             return self.endpoints.graph_store
         if self._is_virtuoso():
-            return f"{self.endpoints.query.split('?')[0].rstrip('/')}-graph-crud"  # /sparql → /sparql-graph-crud
+            # Virtuoso's Graph Store: /sparql → /sparql-graph-crud
+            return f"{self.endpoints.query.split('?')[0].rstrip('/')}-graph-crud"
         raise StoreError(
             f"writes={self.write_mode()} needs a Graph Store endpoint: add store=URL to the spec "
             f"(for the Oxigraph server, {self.endpoints.query.rsplit('/', 1)[0]}/store)"
