@@ -13,7 +13,8 @@ other data (Virtuoso has system graphs), which this store neither lists nor touc
 Writing has three modes (docs/design.md, "Remote stores"):
 
 * ``update``: one request ``DROP SILENT GRAPH <g> ; INSERT DATA { GRAPH <g> {…} } ; …``, atomic on
-  servers that run an update request as one transaction (the Oxigraph server does); the default except on Virtuoso;
+  servers that run an update request as one transaction (the Oxigraph server does); the default except
+  on Virtuoso;
 * ``staged``: each new graph is PUT into a staging graph through the Graph Store protocol, then small updates
   swap them in with ``DROP``/``MOVE``. Virtuoso refuses update texts of more than about a thousand triples
   and does not roll back a failed request, so this keeps every failure before the swap from touching the
