@@ -397,8 +397,11 @@ class SparqlStore:
                 self._update(" ;\n".join(ops))
             except StoreError as exc:
                 self._drop_quietly([staging[n] for n in names[start:] if n in staging])
-                done = "nothing was changed" if start == 0 else f"the first {start} graphs were replaced"
-                raise StoreError(f"{exc}; {done}") from exc
+                batch = names[start:start + SWAP_BATCH]
+                raise StoreError(
+                    f"{exc}; {start} graph(s) before this swap were replaced, and a server that does not run a"
+                    f" request as one transaction (Virtuoso) may have replaced some of: {', '.join(batch)}"
+                ) from exc
 
     def _replace_directly(self, graphs: Mapping[str, Graph | None]) -> None:
         """PUT each graph in place (one request per graph, so not atomic across graphs): for bulk loads."""
