@@ -399,8 +399,8 @@ class SparqlStore:
                 self._drop_quietly([staging[n] for n in names[start:] if n in staging])
                 batch = names[start:start + SWAP_BATCH]
                 raise StoreError(
-                    f"{exc}; {start} graph(s) before this swap were replaced, and a server that does not run a"
-                    f" request as one transaction (Virtuoso) may have replaced some of: {', '.join(batch)}"
+                    f"{exc}; {start} graph(s) before this swap were replaced, and a server that does not run"
+                    f" a request as one transaction (Virtuoso) may have replaced some of: {', '.join(batch)}"
                 ) from exc
 
     def _replace_directly(self, graphs: Mapping[str, Graph | None]) -> None:
