@@ -8,6 +8,8 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, Progress, TextColumn
 
+from insatsgraf.errors import UserError
+from insatsgraf.store import StoreError
 from insatsgraf.commands.common import StoreOption, console, err_console, open_or_exit, settings_for
 
 
@@ -42,7 +44,12 @@ def load(store: StoreOption = None) -> None:
         def step(name: str) -> None:
             bar.update(task, advance=1, description=f"loading {name}")
 
-        counts = load_bundled(st, settings, progress=step)
+        try:
+            counts = load_bundled(st, settings, progress=step)
+        except (StoreError, UserError) as exc:
+            err_console.print(f"[red]error:[/red] loading stopped: {exc}\n"
+                              "Each graph that was written is complete; run `insatsgraf load` again when fixed.")
+            raise typer.Exit(2) from exc
     st.close()
     console.print(f"loaded {sum(counts.values())} triples into {len(counts)} graphs at {settings.store}")
 
