@@ -114,6 +114,27 @@ def time_embedded(store: OxigraphStore, query: CatalogueQuery, runs: int) -> Tim
     return Timing(query.name, statistics.median(times) * 1000, rows)
 
 
+class GraphListStore(OxigraphStore):
+    """The store as it was before its default graph held the union: a list of every non-history graph."""
+
+    def _dataset(self, include_history: bool) -> list[ox.NamedNode | ox.DefaultGraph]:
+        history = f"{self.base}id/submission/"
+        return [g for g in self.oxigraph.named_graphs()
+                if isinstance(g, ox.NamedNode) and (include_history or not g.value.startswith(history))]
+
+
+def time_graph_list(folder: Path, query: CatalogueQuery, runs: int) -> float:
+    """p50 in ms on the same data with the former default dataset (a list of ~600 graphs)."""
+    store = GraphListStore(folder, read_only=True)
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        run_query(store, query)
+        times.append(time.perf_counter() - start)
+    store.close()
+    return statistics.median(times) * 1000
+
+
 # -- rdflib ----------------------------------------------------------------------------------------
 
 DATASETS: dict[str, Dataset] = {}
@@ -207,6 +228,10 @@ def report(timings: list[Timing], info: dict[str, str]) -> str:
             t.rdflib_timed_out for t in timings) else ""
         lines.append(f"- geometric mean of rdflib / embedded over {len(ratios)} queries: {geo:.1f}×{bound} "
                      f"({'meets' if geo >= GOAL_SPEEDUP else 'MISSES'} the {GOAL_SPEEDUP:.0f}× goal)")
+        finished = [t.ratio for t in timings if t.ratio is not None and not t.rdflib_timed_out]
+        if bound and finished:
+            geo_finished = math.exp(sum(math.log(r) for r in finished) / len(finished))
+            lines.append(f"- the same over the {len(finished)} queries rdflib finished: {geo_finished:.1f}×")
     lines.append("- machine: " + "; ".join(f"{k}: {v}" for k, v in info.items()))
     return "\n".join(lines)
 
@@ -218,6 +243,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rdflib-runs", type=int, default=5)
     parser.add_argument("--rdflib-budget", type=float, default=30.0, help="seconds per query on rdflib")
     parser.add_argument("--skip-rdflib", action="store_true")
+    parser.add_argument("--graph-list-runs", type=int, default=0,
+                        help="also time each query N times with a list of graphs as the default graph (the "
+                             "store's former dataset), to show why the store keeps the union in its default graph")
     parser.add_argument("--only", nargs="*", help="query names (default: the whole catalogue)")
     parser.add_argument("--json", type=Path, help="also write the timings and the machine as JSON")
     args = parser.parse_args(argv)
@@ -240,6 +268,12 @@ def main(argv: list[str] | None = None) -> int:
             timings.append(timing)
         base = store.base
         store.close()
+        if args.graph_list_runs:
+            print("the same queries with a list of graphs as the default graph (the former dataset):", flush=True)
+            for timing, query in zip(timings, queries, strict=True):
+                p50 = time_graph_list(Path(folder) / "store", query, args.graph_list_runs)
+                print(f"  {query.name:40} p50 {p50:8.1f} ms  ({p50 / timing.embedded_p50_ms:.0f}× the union)",
+                      flush=True)
 
     if not args.skip_rdflib:
         seconds = load_rdflib(args.data)
