@@ -259,7 +259,7 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="insatsgraf-bench-") as folder:
         store, seconds = load_embedded(args.data, Path(folder) / "store")
-        print(f"embedded store: {len(store)} quads (named graphs and the default-graph union) loaded in "
+        print(f"embedded store: {len(store)} quads (plus their union in the default graph) loaded in "
               f"{seconds:.1f} s", flush=True)
         timings = []
         for query in queries:

@@ -80,10 +80,13 @@ def test_bulk_load_fills_the_union_without_history() -> None:
     assert default_graph(store) == union_of_named(store)
 
 
-def test_dump_leaves_the_derived_union_out() -> None:
+def test_dump_and_count_leave_the_derived_union_out() -> None:
     store = OxigraphStore(None)
-    store.replace_graphs({CURRENT: graph("a")})
-    assert store.dump_nquads() == f'<urn:s> <urn:p> "a" <{CURRENT}> .'.encode()
+    store.replace_graphs({CURRENT: graph("a"), CATALOGUE: graph("a", "b")})
+    assert store.dump_nquads().decode().splitlines() == [
+        f'<urn:s> <urn:p> "a" <{CATALOGUE}> .', f'<urn:s> <urn:p> "a" <{CURRENT}> .',
+        f'<urn:s> <urn:p> "b" <{CATALOGUE}> .']
+    assert len(store) == 3
 
 
 def test_a_store_written_before_the_union_gets_it_when_opened(tmp_path: Path) -> None:

@@ -198,7 +198,9 @@ class OxigraphStore:
         return "\n".join(sorted(line for line in text.splitlines() if line)).encode("utf-8")
 
     def __len__(self) -> int:
-        return len(self._store)
+        """Quads in the named graphs (the default graph is their derived union, not counted)."""
+        union = self._store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+        return len(self._store) - int(next(iter(union))["n"].value)  # type: ignore[index]
 
     # -- writing ---------------------------------------------------------------------------------
 
