@@ -245,7 +245,8 @@ class OxigraphStore:
         """A store written before the default graph held the union gets it now (once, on a writable open)."""
         if next(iter(self._store.quads_for_pattern(None, None, None, ox.DefaultGraph())), None) is not None:
             return
-        if not any(True for _ in self._store.named_graphs()):
+        history = f"{self.base}id/submission/"
+        if not any(isinstance(g, ox.NamedNode) and not g.value.startswith(history) for g in self._store.named_graphs()):
             return
         self._store.update(
             f"INSERT {{ ?s ?p ?o }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} "
