@@ -246,7 +246,8 @@ class OxigraphStore:
         if next(iter(self._store.quads_for_pattern(None, None, None, ox.DefaultGraph())), None) is not None:
             return
         history = f"{self.base}id/submission/"
-        if not any(isinstance(g, ox.NamedNode) and not g.value.startswith(history) for g in self._store.named_graphs()):
+        graphs = self._store.named_graphs()
+        if not any(isinstance(g, ox.NamedNode) and not g.value.startswith(history) for g in graphs):
             return
         self._store.update(
             f"INSERT {{ ?s ?p ?o }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} "
