@@ -63,7 +63,8 @@ SYLLABLES = ["sal", "berg", "fors", "ås", "vik", "holm", "by", "köping", "lund
 STARTS = ["Norr", "Söder", "Väster", "Öster", "Lill", "Stor", "Ny", "Gamla ", "Ek", "Björk", "Lind", "Hög",
           "Sand", "Sten", "Mal", "Ulv", "Tran", "Hjo", "Ån", "Kal"]
 PROGRAMME_WORDS = ["Trygg", "Stark", "Växa", "Tillsammans", "Föräldra", "Ungdoms", "Familje", "Barn", "Skol",
-                   "Hem", "Steg", "Bro", "Kompass", "Ankare", "Fyr", "Start", "Nätverk", "Samtals", "Grupp", "Stöd"]
+                   "Hem", "Steg", "Bro", "Kompass", "Ankare", "Fyr", "Start", "Nätverk", "Samtals", "Grupp",
+                   "Stöd"]
 PROGRAMME_ENDS = ["programmet", "modellen", "gruppen", "vägen", "stegen", "cirkeln", "tid", "kraft", "bron",
                   "verkstan", "samtal", "skolan", "huset", "lotsen"]
 LOCAL_NAMES = [
@@ -72,11 +73,12 @@ LOCAL_NAMES = [
     "Sommarkollo", "Nattvandring", "Ungdomsmottagningens samtalsstöd", "Stödgrupp för syskon",
     "Mammagrupp", "Pappagrupp", "Barngrupp vid skilsmässa", "Mentorsprogram", "Läxhjälp", "Boendestöd unga",
     "Ungdomscoach", "Feriejobb med stöd", "Öppen förskola plus", "Hembesök nyblivna föräldrar",
-    "Ridterapi", "Friluftsgrupp", "Drogförebyggande samtal", "Stödsamtal unga vuxna", "Tjejgrupp", "Killgrupp",
+    "Ridterapi", "Friluftsgrupp", "Drogförebyggande samtal", "Stödsamtal unga vuxna", "Tjejgrupp",
+    "Killgrupp",
     "Språkstöd för föräldrar", "Nätverkslag", "Skolnärvaroteam", "Fritidsledare i skolan", "Kvällsöppet",
 ]
-NAME_SUFFIXES = [" 3-11 år", " 12-18 år", " 0-6 år", " (grupp)", " – individuellt", "-samtal", " för föräldrar",
-                 " i samverkan", " (ny)", " 2.0"]
+NAME_SUFFIXES = [" 3-11 år", " 12-18 år", " 0-6 år", " (grupp)", " – individuellt", "-samtal",
+                 " för föräldrar", " i samverkan", " (ny)", " 2.0"]
 
 PREVENTION = ["universal", "selective", "indicated"]
 SKR = ["individual-group", "placement", "during-placement", "guardian-during-placement", "outreach"]
@@ -145,7 +147,8 @@ class Generator:
         catalogue = self.reference[iris.graph("catalogue")]
         found: list[Programme] = []
         for subject in sorted(set(catalogue.subjects(SKOS.inScheme, URIRef(iris.scheme("catalogue"))))):
-            label = next((str(o) for o in catalogue.objects(subject, SKOS.prefLabel) if o.language == "sv"), None)
+            labels = catalogue.objects(subject, SKOS.prefLabel)
+            label = next((str(o) for o in labels if o.language == "sv"), None)
             if label is None:
                 continue
             alt = sorted(str(o) for o in catalogue.objects(subject, SKOS.altLabel))
@@ -166,8 +169,9 @@ class Generator:
             slug = iris.slug(name)
             low = self.rng.choice([0, 3, 6, 10, 12, 13])
             acronym = "".join(w[0] for w in name.replace("-", " ").split()).upper()
+            high = min(low + self.rng.choice([5, 8, 12]), 20)
             found.append(Programme(f"bench-{slug}", f"{ID}programme/bench-{slug}", name,
-                                   [acronym] if len(acronym) > 1 else [], low, min(low + self.rng.choice([5, 8, 12]), 20)))
+                                   [acronym] if len(acronym) > 1 else [], low, high))
         for programme in found:  # a third of the programmes have a national evidence source
             if self.rng.random() < 0.35:
                 programme.evidence = f"{ID}evidence/bench-{programme.id}"
@@ -214,7 +218,8 @@ class Generator:
                 kind = self.rng.choice(["systematic-review", "effect-evaluation", "method-guide"])
                 yield iri(p.iri), iri(f"{IGS}evidence"), iri(p.evidence)
                 yield iri(p.evidence), iri(RDF_TYPE), iri(f"{IGS}EvidenceSource")
-                yield iri(p.evidence), iri(f"{FOAF}page"), iri(f"https://www.socialstyrelsen.se/metodguiden/{p.id}/")
+                page = f"https://www.socialstyrelsen.se/metodguiden/{p.id}/"
+                yield iri(p.evidence), iri(f"{FOAF}page"), iri(page)
                 yield iri(p.evidence), iri(f"{IGS}evidenceKind"), iri(concept("evidence-kind", kind))
             if not p.id.startswith("bench-"):
                 continue
@@ -276,7 +281,8 @@ class Generator:
             n_local = int(n * 0.15)
             n_variant = int(n * 0.08)
             chosen = self._choose(order, weights, n - n_local - n_variant)
-            rows: list[tuple[str, Programme | None, str]] = [(self.noisy_name(p), p, "implements") for p in chosen]
+            rows: list[tuple[str, Programme | None, str]] = [
+                (self.noisy_name(p), p, "implements") for p in chosen]
             for p in self._choose(order, weights, n_variant):
                 rows.append((self._variant_name(p), p, "variantOf"))
             for _ in range(n_local):
@@ -321,28 +327,34 @@ class Generator:
         ]
         if p is not None:
             t.append((s, iri(f"{IGS}{relation}"), iri(p.iri)))
-            kind = "same" if relation == "implements" else rng.choice(["own-variant", "local-adaptation", "like"])
+            kinds = ["own-variant", "local-adaptation", "like"]
+            kind = "same" if relation == "implements" else rng.choice(kinds)
             t.append((s, iri(f"{IGS}variantKind"), iri(concept("variant-kind", kind))))
             if relation == "variantOf":
                 t.append((s, iri(f"{IGS}numberOfSessions"), integer(rng.choice([3, 5, 6, 7, 8, 10]))))
-                t.append((s, iri(f"{IGS}variantNote"), lit(rng.choice(
-                    ["Färre träffar än manualen", "Anpassad för mellanstadiet", "Kortare version", "Digitala träffar"]))))
+                notes = ["Färre träffar än manualen", "Anpassad för mellanstadiet", "Kortare version",
+                         "Digitala träffar"]
+                t.append((s, iri(f"{IGS}variantNote"), lit(rng.choice(notes))))
             if p.evidence and rng.random() < 0.2:
                 t.append((s, iri(f"{IGS}evidence"), iri(p.evidence)))
         elif rng.random() < 0.3:
-            t.append((s, iri(f"{IGS}submittedProgramme"), lit(rng.choice(["Egen metod", name, "Lokal modell"]))))
+            written = rng.choice(["Egen metod", name, "Lokal modell"])
+            t.append((s, iri(f"{IGS}submittedProgramme"), lit(written)))
         if rng.random() < 0.04:
             ev = f"{ID}evidence/bench-local-{org.id}-{slug}"
             t += [(s, iri(f"{IGS}evidence"), iri(ev)), (iri(ev), iri(RDF_TYPE), iri(f"{IGS}EvidenceSource")),
-                  (iri(ev), iri(f"{DCT}bibliographicCitation"), lit(f"Lokal uppföljning av {name}, {org.id}")),
+                  (iri(ev), iri(f"{DCT}bibliographicCitation"),
+                   lit(f"Lokal uppföljning av {name}, {org.id}")),
                   (iri(ev), iri(f"{IGS}evidenceKind"), iri(concept("evidence-kind", "local-follow-up")))]
         for group in rng.sample(TARGET, rng.choice([1, 1, 2])):
             t.append((s, iri(f"{IGS}targetGroup"), iri(concept("target-group", group))))
         low = rng.choice([0, 0, 3, 6, 10, 12, 13])
-        t += [(s, iri(f"{IGS}minAge"), integer(low)), (s, iri(f"{IGS}maxAge"), integer(min(20, low + rng.choice([5, 8, 17]))))]
+        high = min(20, low + rng.choice([5, 8, 17]))
+        t += [(s, iri(f"{IGS}minAge"), integer(low)), (s, iri(f"{IGS}maxAge"), integer(high))]
         for level in rng.sample(PREVENTION, rng.choice([1, 1, 1, 2])):
             t.append((s, iri(f"{IGS}preventionLevel"), iri(concept("prevention-level", level))))
-        t.append((s, iri(f"{IGS}skrCategory"), iri(concept("skr-category", rng.choices(SKR, [8, 2, 1, 1, 3])[0]))))
+        category = rng.choices(SKR, [8, 2, 1, 1, 3])[0]
+        t.append((s, iri(f"{IGS}skrCategory"), iri(concept("skr-category", category))))
         for area in rng.sample(PROBLEM, rng.choice([0, 1, 1, 2])):
             if area in org.absent_areas:
                 continue
@@ -358,7 +370,8 @@ class Generator:
         for org in self.orgs:
             neighbours = [o for o in by_county[org.county] if o is not org]
             for offering in self.rng.sample(org.offerings, 5):
-                based = next((o for (_, p, o) in offering if p in (iri(f"{IGS}implements"), iri(f"{IGS}variantOf"))), None)
+                basis = (iri(f"{IGS}implements"), iri(f"{IGS}variantOf"))
+                based = next((o for (_, p, o) in offering if p in basis), None)
                 subject = offering[0][0]
                 if based is None or not neighbours:
                     continue
@@ -378,7 +391,8 @@ class Generator:
             (c, iri(f"{IGS}about"), about),
             (c, iri(f"{IGS}partner"), iri(claimant.iri)),
             (c, iri(f"{IGS}partner"), iri(partner.iri)),
-            (c, iri(f"{IGS}collaborationKind"), iri(concept("collaboration-kind", self.rng.choice(COLLAB_KINDS)))),
+            (c, iri(f"{IGS}collaborationKind"),
+             iri(concept("collaboration-kind", self.rng.choice(COLLAB_KINDS)))),
             (c, iri(f"{PROV}wasAttributedTo"), iri(claimant.iri)),
         ]
 
@@ -392,9 +406,11 @@ class Generator:
         for o in self.rng.sample(older[1:], 5):  # level changed since
             for i, triple in enumerate(o):
                 if triple[1] == iri(f"{IGS}preventionLevel"):
-                    o[i] = (triple[0], triple[1], iri(concept("prevention-level", self.rng.choice(PREVENTION))))
+                    level = self.rng.choice(PREVENTION)
+                    o[i] = (triple[0], triple[1], iri(concept("prevention-level", level)))
         for n in range(4):  # removed since
-            older.append(self._offering(org, f"avslutad-insats-{n}", f"Avslutad insats {n}", None, "local", 900 + n))
+            older.append(self._offering(org, f"avslutad-insats-{n}", f"Avslutad insats {n}", None, "local",
+                                        900 + n))
         return older
 
     def write(self, out: Path) -> dict[str, int]:

@@ -244,8 +244,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rdflib-budget", type=float, default=30.0, help="seconds per query on rdflib")
     parser.add_argument("--skip-rdflib", action="store_true")
     parser.add_argument("--graph-list-runs", type=int, default=0,
-                        help="also time each query N times with a list of graphs as the default graph (the "
-                             "store's former dataset), to show why the store keeps the union in its default graph")
+                        help="also time each query N times with a list of graphs as the default graph "
+                             "(the store's former dataset), to show why the store keeps the union instead")
     parser.add_argument("--only", nargs="*", help="query names (default: the whole catalogue)")
     parser.add_argument("--json", type=Path, help="also write the timings and the machine as JSON")
     args = parser.parse_args(argv)
@@ -264,12 +264,14 @@ def main(argv: list[str] | None = None) -> int:
         timings = []
         for query in queries:
             timing = time_embedded(store, query, args.runs)
-            print(f"  {query.name:40} p50 {timing.embedded_p50_ms:8.1f} ms  rows {timing.embedded_rows}", flush=True)
+            print(f"  {query.name:40} p50 {timing.embedded_p50_ms:8.1f} ms  rows {timing.embedded_rows}",
+                  flush=True)
             timings.append(timing)
         base = store.base
         store.close()
         if args.graph_list_runs:
-            print("the same queries with a list of graphs as the default graph (the former dataset):", flush=True)
+            print("the same queries with a list of graphs as the default graph (the former dataset):",
+                  flush=True)
             for timing, query in zip(timings, queries, strict=True):
                 p50 = time_graph_list(Path(folder) / "store", query, args.graph_list_runs)
                 print(f"  {query.name:40} p50 {p50:8.1f} ms  ({p50 / timing.embedded_p50_ms:.0f}× the union)",
@@ -282,7 +284,8 @@ def main(argv: list[str] | None = None) -> int:
         for timing, query in zip(timings, queries, strict=True):
             time_rdflib(timing, query, base, args.rdflib_runs, args.rdflib_budget)
             flag = " (stopped at the budget)" if timing.rdflib_timed_out else ""
-            print(f"  {query.name:40} p50 {timing.rdflib_p50_ms:8.1f} ms  rows {timing.rdflib_rows}{flag}", flush=True)
+            print(f"  {query.name:40} p50 {timing.rdflib_p50_ms:8.1f} ms  rows {timing.rdflib_rows}{flag}",
+                  flush=True)
 
     print()
     print(report(timings, info))

@@ -65,7 +65,7 @@ def test_query_documents_itself(query: CatalogueQuery) -> None:
         assert param.default is not None, f"{param.name}: every parameter has an example default"
         assert param.description, f"{param.name}: described under #+ params"
     history = "GRAPH" in query.text
-    assert query.include_history == history, "queries reading history graphs are tagged history, and only they"
+    assert query.include_history == history, "queries reading history graphs are tagged history, only they"
 
 
 @pytest.mark.parametrize(("name", "params", "expected"), list(cases()))
@@ -84,8 +84,8 @@ def test_query_returns_rows_on_the_bundled_data(bundled_store: OxigraphStore, qu
     """The acceptance check: every query, with its example parameters, answers on the bundled data."""
     result = CATALOGUE.run(bundled_store, query.name, {})
     if not result.rows and "collaboration" in query.tags and _submitters(bundled_store) < 2:
-        pytest.xfail("the bundled data has one submitting organisation: no pair to propose (issue 4 acceptance "
-                     "needs a second bundled submission in the same county)")
+        pytest.xfail("the bundled data has one submitting organisation: no pair to propose (issue 4 "
+                     "acceptance needs a second bundled submission in the same county)")
     assert result.rows, f"{query.name} returned no rows on the bundled data"
 
 

@@ -183,8 +183,8 @@ def parse_query(text: str, *, name: str, path: Path | None = None) -> CatalogueQ
         raise UserError(f"the #+ header is not valid YAML: {exc}", f"#+-huvudet är inte giltig YAML: {exc}",
                         file=where, code="bad-query") from exc
     if not isinstance(decorators, dict):
-        raise UserError("the #+ header must be YAML key: value lines", "#+-huvudet måste vara YAML-rader nyckel: värde",
-                        file=where, code="bad-query")
+        raise UserError("the #+ header must be YAML key: value lines",
+                        "#+-huvudet måste vara YAML-rader nyckel: värde", file=where, code="bad-query")
     defaults = _name_map(decorators.get("defaults"))
     enums = _name_map(decorators.get("enumerate"))
     descriptions = _name_map(decorators.get("params"))
@@ -237,7 +237,9 @@ def _split_var(var: str) -> tuple[str, str]:
     return body, "literal"
 
 
-def _make_param(var: str, defaults: dict[str, Any], enums: dict[str, Any], descriptions: dict[str, Any]) -> Param:
+def _make_param(
+    var: str, defaults: dict[str, Any], enums: dict[str, Any], descriptions: dict[str, Any]
+) -> Param:
     name, type_ = _split_var(var)
     full = var.lstrip("_")
 
@@ -261,7 +263,7 @@ def _make_param(var: str, defaults: dict[str, Any], enums: dict[str, Any], descr
 
 
 def bind(query_text: str, params: Mapping[str, str]) -> str:
-    """Replace each ``?_name_type`` given in ``params`` (keyed by ``name_type`` or ``name``) by one checked term.
+    """Replace each ``?_name_type`` given in ``params`` (keyed ``name_type`` or ``name``) by a checked term.
 
     Values are parsed by the type in the variable's name and written by us, never copied as text, so no
     value can change the query's structure. Variables not given stay variables (an unbound optional).

@@ -46,11 +46,13 @@ def list_queries() -> None:
 
 
 def query(
-    name: Annotated[str, typer.Argument(help="A catalogue query name (see `insatsgraf queries`) or a .rq file.")],
+    name: Annotated[str, typer.Argument(help="A catalogue query name (`insatsgraf queries`) or a .rq file.")],
     param: Annotated[list[str] | None, typer.Option(
-        "--param", "-p", help="key=value, repeatable; the key is the parameter name (org, county, …).")] = None,
+        "--param", "-p", help="key=value, repeatable; the key is the parameter name (org, county, …).",
+    )] = None,
     format: Annotated[OutputFormat, typer.Option(
-        "--format", "-f", help="table, csv, tsv or json (SPARQL 1.1 Query Results JSON).")] = OutputFormat.table,
+        "--format", "-f", help="table, csv, tsv or json (SPARQL 1.1 Query Results JSON).",
+    )] = OutputFormat.table,
     store: StoreOption = None,
 ) -> None:
     """Run one catalogue query (or a .rq file with the same header conventions) and print the result."""
