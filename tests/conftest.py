@@ -52,6 +52,14 @@ def bundled_store() -> OxigraphStore:
     return store
 
 
+@pytest.fixture(scope="session")
+def example_store() -> OxigraphStore:
+    """The bundled data plus the fictional example municipalities (``insatsgraf load --examples``), read-only."""
+    store = OxigraphStore(None, base=Settings().base)
+    load_bundled(store, Settings(), examples=True)
+    return store
+
+
 @pytest.fixture
 def fresh_store() -> Iterator[OxigraphStore]:
     """A new in-memory store with the bundled data, for tests that write."""

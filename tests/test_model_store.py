@@ -94,3 +94,21 @@ def test_a_query_naming_its_own_dataset_is_honoured(fresh_store: OxigraphStore) 
     assert fresh_store.query(only_catalogue.replace(catalogue, organisations)).boolean is True
     tricky = "ASK { ?p <http://www.w3.org/2004/02/skos/core#definition> ?d FILTER(CONTAINS(?d, 'FROM <x>')) }"
     assert fresh_store.query(tricky).boolean is False  # FROM inside a string is not a dataset clause
+
+
+def test_examples_load_once_and_say_they_are_fictional() -> None:
+    from insatsgraf.loader import EXAMPLE_AGENT, example_submissions
+
+    settings = Settings()
+    store = OxigraphStore(None, base=BASE)
+    load_bundled(store, settings, examples=True)
+    first = (store.graph_names(), len(store))
+    load_bundled(store, settings, examples=True)
+    assert (store.graph_names(), len(store)) == first, "loading the examples twice must not grow the history"
+    agents = store.query(sparql_prefixes() + """
+        SELECT DISTINCT ?org ?name WHERE { ?s ig:submittedBy ?org ; prov:wasAttributedTo/foaf:name ?name }""")
+    by_org = {row["org"]: row["name"] for row in agents.table()}
+    example_orgs = {iris.organisation(p.name.split("-")[0], BASE) for p in example_submissions(settings)}
+    assert len(example_orgs) >= 3
+    assert all(by_org[org] == EXAMPLE_AGENT for org in example_orgs)
+    assert by_org[iris.organisation("0580", BASE)] != EXAMPLE_AGENT

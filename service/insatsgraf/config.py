@@ -40,6 +40,11 @@ class Settings:
         return self.root / "data" / "ttl"
 
     @property
+    def examples_dir(self) -> Path:
+        """Fictional example submissions, loaded only on request (``insatsgraf load --examples``)."""
+        return self.root / "data" / "examples"
+
+    @property
     def queries_dir(self) -> Path:
         return self.root / "queries"
 

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 from rdflib import Graph
 
 from insatsgraf import iris
+from insatsgraf.ingest import sha256
+from insatsgraf.iris import IG
 from insatsgraf.config import Settings
 from insatsgraf.rdfio import read_turtle
 from insatsgraf.store import Store
+from insatsgraf.submissions import load_bundled_submission, provenance_graph, submit
 
 Progress = Callable[[str], None]
 
@@ -33,8 +37,22 @@ def bundled_submissions(settings: Settings) -> list[Path]:
     return sorted((settings.data_dir / "submissions").glob("*.ttl"))
 
 
-def load_bundled(store: Store, settings: Settings, progress: Progress | None = None) -> dict[str, int]:
-    """(Re)load the reference graphs, then replay the bundled submissions. Returns triples per graph."""
+EXAMPLE_AGENT = "insatsgraf exempeldata (fiktiv) / example data (fictional)"
+"""Who the example submissions say submitted them, so nobody mistakes them for an organisation's own list."""
+
+
+def example_submissions(settings: Settings) -> list[Path]:
+    """Fictional example spreadsheets (``data/examples/<org>-<name>-<YYYY-MM-DD>.csv``), by organisation and date."""
+    return sorted(settings.examples_dir.glob("*.csv"))
+
+
+def load_bundled(store: Store, settings: Settings, progress: Progress | None = None, *,
+                 examples: bool = False) -> dict[str, int]:
+    """(Re)load the reference graphs, replay the bundled submissions and, if asked, the fictional examples.
+
+    Returns triples per graph written. Each step is one transaction; replaying a file already submitted
+    is skipped, so loading twice changes nothing.
+    """
     counts: dict[str, int] = {}
     graphs: dict[str, Graph | None] = {}
     for name, path in bundled_graphs(settings):
@@ -46,18 +64,20 @@ def load_bundled(store: Store, settings: Settings, progress: Progress | None = N
     for path in bundled_submissions(settings):
         if progress:
             progress(path.name)
-        counts.update(_load_submission(store, settings, path))
+        counts.update(load_bundled_submission(store, settings, path))
+    for path in example_submissions(settings) if examples else []:
+        if progress:
+            progress(path.name)
+        counts.update(_load_example(store, settings, path))
     return counts
 
 
-def _load_submission(store: Store, settings: Settings, path: Path) -> dict[str, int]:
-    """Replay one bundled submission through the same path as ``insatsgraf submit`` when it exists."""
-    try:
-        from insatsgraf.submissions import load_bundled_submission
-    except ImportError:  # submissions module not there yet: load the file as the current graph
-        graph = read_turtle(path, settings.base)
-        org = path.stem.split("-")[0]
-        name = iris.current_graph(org, settings.base)
-        store.replace_graphs({name: graph})
-        return {name: len(graph)}
-    return load_bundled_submission(store, settings, path)
+def _load_example(store: Store, settings: Settings, path: Path) -> dict[str, int]:
+    """Submit one example spreadsheet with the organisation and date its file name gives."""
+    org, day = path.stem.split("-", 1)[0], path.stem[-10:]
+    data = path.read_bytes()
+    if sha256(data) in {str(o) for o in store.graph(provenance_graph(org, settings.base)).objects(None, IG.sha256)}:
+        return {}
+    result = submit(store, settings, data, path.name, org, day, EXAMPLE_AGENT,
+                    now=datetime.fromisoformat(f"{day}T00:00:00+00:00"))
+    return {result.submission: result.triples}

@@ -32,12 +32,18 @@ def build_catalogue(
         console.print(f"wrote {path} ({count} triples)")
 
 
-def load(store: StoreOption = None) -> None:
+def load(
+    store: StoreOption = None,
+    examples: Annotated[bool, typer.Option(
+        "--examples", help="Also submit the fictional example municipalities in data/examples (for demos; "
+        "not real data).")] = False,
+) -> None:
     """(Re)load the bundled ontology, vocabularies, catalogue, organisations and submissions into the store."""
-    from insatsgraf.loader import bundled_graphs, bundled_submissions, load_bundled
+    from insatsgraf.loader import bundled_graphs, bundled_submissions, example_submissions, load_bundled
 
     settings, st = open_or_exit(store)
     total = len(bundled_graphs(settings)) + len(bundled_submissions(settings))
+    total += len(example_submissions(settings)) if examples else 0
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}")) as bar:
         task = bar.add_task("loading", total=total)
 
@@ -45,7 +51,7 @@ def load(store: StoreOption = None) -> None:
             bar.update(task, advance=1, description=f"loading {name}")
 
         try:
-            counts = load_bundled(st, settings, progress=step)
+            counts = load_bundled(st, settings, progress=step, examples=examples)
         except (StoreError, UserError) as exc:
             err_console.print(f"[red]error:[/red] loading stopped: {exc}\n"
                               "Each graph that was written is complete; run `insatsgraf load` again when fixed.")
