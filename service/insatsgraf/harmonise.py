@@ -18,30 +18,23 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from rapidfuzz import fuzz
 from rdflib import Graph
 
-from insatsgraf import iris
+from insatsgraf import iris, rq
 from insatsgraf.config import Settings
 from insatsgraf.errors import UserError
 from insatsgraf.results import QueryResult
 from insatsgraf.store import Store
 
-RQ_DIR = Path(__file__).parent / "harmonise_rq"
 _EPOCH = datetime.min.replace(tzinfo=UTC)
 
 CSV_COLUMNS = ("org", "insats", "programme", "relation", "score", "status")
 RELATIONS = ("same", "variant", "none")
 STATUSES = ("auto", "review", "none")
 VARIANT_KINDS = ("same", "own-variant", "local-adaptation", "like")
-
-
-def read_rq(name: str) -> str:
-    """A SPARQL query of this module, kept as a file beside it."""
-    return (RQ_DIR / f"{name}.rq").read_text(encoding="utf-8")
 
 
 # -- configuration and results -------------------------------------------------------------------
@@ -291,7 +284,7 @@ class Catalogue:
     @classmethod
     def from_graph(cls, graph: Graph, rules: Iterable[Rule] = ()) -> Catalogue:
         """From an rdflib graph holding the catalogue (e.g. ``data/ttl/catalogue.ttl``)."""
-        result = graph.query(read_rq("catalogue-labels"))
+        result = graph.query(rq.read("harmonise-catalogue-labels"))
         rows = [{str(k): str(v) for k, v in row.asdict().items()} for row in result]  # type: ignore[union-attr]
         return cls.from_rows(rows, rules)
 
@@ -300,7 +293,7 @@ class Catalogue:
         """From the store: the catalogue graph, hidden labels from decisions, and the decisions themselves."""
         from insatsgraf.decisions import rules_from_store
 
-        result = store.query(read_rq("catalogue-labels"))
+        result = store.query(rq.read("harmonise-catalogue-labels"))
         return cls.from_rows(result.table(), rules_from_store(store))
 
     # -- lookups -------------------------------------------------------------------------------
@@ -619,7 +612,7 @@ class LocalName:
 def local_names(store: Store, org: str | None = None) -> list[LocalName]:
     """The distinct (organisation, local name) pairs in the store; ``org`` also takes its district units."""
     base = store.base
-    result: QueryResult = store.query(read_rq("offerings"))
+    result: QueryResult = store.query(rq.read("harmonise-offerings"))
     seen: dict[tuple[str, str], LocalName] = {}
     for row in result.table():
         org_id = iris.org_id(row["org"], base)

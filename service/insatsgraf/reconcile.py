@@ -19,9 +19,9 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
-from insatsgraf import __version__, iris
+from insatsgraf import __version__, iris, rq
 from insatsgraf.errors import UserError
-from insatsgraf.harmonise import Catalogue, compact, fold, match, rank, read_rq
+from insatsgraf.harmonise import Catalogue, compact, fold, match, rank
 from insatsgraf.store import Store
 
 API_VERSION = "0.2"
@@ -98,11 +98,11 @@ class ReconData:
     def from_store(cls, store: Store) -> ReconData:
         base = store.base
         data = cls(base, Catalogue.from_store(store))
-        for row in store.query(read_rq("programme-details")).table():
+        for row in store.query(rq.read("harmonise-programme-details")).table():
             data.details[row["id"]] = row
-        for row in store.query(read_rq("programme-offerings")).table():
+        for row in store.query(rq.read("harmonise-programme-offerings")).table():
             data.offered.setdefault(row["id"], []).append((iris.org_id(row["org"], base), row["relation"]))
-        for row in store.query(read_rq("organisations")).table():
+        for row in store.query(rq.read("harmonise-organisations")).table():
             org = data.organisations.get(row["id"])
             kind = row.get("class", "").rsplit("#", 1)[-1].rsplit("/", 1)[-1]
             parent = iris.org_id(row["parent"], base) if "parent" in row else None
