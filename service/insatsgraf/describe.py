@@ -1,7 +1,7 @@
 """Describe one resource under the base IRI: its triples (for RDF documents) and a page model (for HTML).
 
-The IRI comes from a request path, so it is checked against a strict pattern before it is put in a
-query; nothing else from the request reaches the SPARQL text.
+The IRI comes from a request path, so it is checked against a strict pattern before it is bound in a
+query (``rq/describe*.rq``, through ``rq.bind``); nothing else from the request reaches the SPARQL text.
 """
 
 from __future__ import annotations
@@ -12,18 +12,17 @@ from dataclasses import dataclass, field
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS, SKOS
 
+from insatsgraf import rq
 from insatsgraf.iris import IG
-from insatsgraf.rdfio import PREFIXES, new_graph, sparql_prefixes
+from insatsgraf.rdfio import PREFIXES, new_graph
 from insatsgraf.store import Store
 
 PATH_RE = re.compile(r"^[a-z][a-z0-9-]*(/[A-Za-z0-9][A-Za-z0-9._~-]*)*$")
 """``{kind}[/{segment}…]`` as the IRI builders in ``iris.py`` produce them: ASCII slugs, no leading dots."""
 
 INCOMING_LIMIT = 500
-"""Most triples pointing at a resource that a description carries (a concept is used by many offerings)."""
-
-LABEL_PROPERTIES = ("skos:prefLabel", "rdfs:label", "ig:localName", "foaf:name", "dct:title")
-
+"""Most triples pointing at a resource that a description carries (a concept is used by many offerings);
+the ``LIMIT`` written in ``rq/describe.rq``."""
 
 SHOWN_AS_OFFERINGS = {"programme": (IG.implements, IG.variantOf), "organisation": (IG.offeredBy,)}
 """Incoming links a page shows in its offerings table instead of under "Referenced by"."""
@@ -46,17 +45,7 @@ def describe(store: Store, iri: str) -> Graph:
     ``iri`` must come from ``resource_iri`` (or the store itself), never straight from a request; it is
     checked again here, so a character that could end the IRI early is refused, not queried.
     """
-    term = _term_iri(iri)
-    query = f"""{sparql_prefixes()}
-CONSTRUCT {{ {term} ?p ?o . ?o ?p2 ?o2 . ?o2 ?p3 ?o3 . ?s ?pin {term} . }}
-WHERE {{
-  {{ {term} ?p ?o .
-     OPTIONAL {{ FILTER(isBlank(?o)) ?o ?p2 ?o2 .
-                OPTIONAL {{ FILTER(isBlank(?o2)) ?o2 ?p3 ?o3 . }} }} }}
-  UNION
-  {{ SELECT ?s ?pin WHERE {{ ?s ?pin {term} . FILTER(!isBlank(?s)) }} LIMIT {INCOMING_LIMIT} }}
-}}"""
-    result = store.query(query)
+    result = store.query(_bound("describe", resource=iri))
     graph = new_graph(store.base)
     for triple in result.graph or Graph():
         graph.add(triple)
@@ -106,21 +95,22 @@ def local_href(iri: str, base: str) -> str | None:
     return None
 
 
-def _term_iri(value: str) -> str:
-    """``<…>`` for an IRI read from the store; refuses characters that could end the IRI early."""
-    if any(c in value for c in '<>"{}|\\^` \n'):
-        raise NotDescribable(value)
-    return f"<{value}>"
+def _bound(name: str, **iris: str) -> str:
+    """The query ``rq/{name}.rq`` with its IRI parameters bound; ``NotDescribable`` for an unsafe IRI."""
+    try:
+        return rq.bind(rq.read(name), **iris)
+    except rq.UnsafeIri as exc:
+        raise NotDescribable(str(exc)) from None
 
 
 def labels_for(store: Store, iris: list[str]) -> dict[str, dict[str, str]]:
     """``{iri: {"sv": …, "en": …, "": …}}`` from the usual label properties, first found wins per language."""
     if not iris:
         return {}
-    values = " ".join(_term_iri(i) for i in sorted(set(iris)))
-    alternatives = " | ".join(LABEL_PROPERTIES)
-    query = f"""{sparql_prefixes()}
-SELECT ?s ?label WHERE {{ VALUES ?s {{ {values} }} ?s {alternatives} ?label . FILTER(isLiteral(?label)) }}"""
+    try:
+        query = rq.values(rq.read("describe-labels"), "s", sorted(set(iris)))
+    except rq.UnsafeIri as exc:
+        raise NotDescribable(str(exc)) from None
     out: dict[str, dict[str, str]] = {}
     for row in store.query(query).rows:
         lang = row["label"].get("xml:lang", "")
@@ -246,37 +236,15 @@ def _rows_to_values(
     return out
 
 
-RELATION_NAME = """OPTIONAL { ?relation rdfs:label ?relSv FILTER(lang(?relSv) = "sv") }
-  OPTIONAL { ?relation rdfs:label ?relEn FILTER(lang(?relEn) = "en") }
-  BIND(CONCAT(?relSv, " / ", ?relEn) AS ?relationName)"""
-"""The relation's label in sv and en (``är samma som / implements``)."""
-
-
 def offerings_of_programme(store: Store, iri: str) -> list[dict[str, Value | None]]:
     """Offerings that implement the programme or are variants of it, with their organisation."""
-    query = f"""{sparql_prefixes()}
-SELECT ?offering ?name ?org ?orgName ?relation ?relationName WHERE {{
-  VALUES ?relation {{ ig:implements ig:variantOf }}
-  ?offering ?relation {_term_iri(iri)} .
-  OPTIONAL {{ ?offering ig:localName ?name }}
-  OPTIONAL {{ ?offering ig:offeredBy ?org . OPTIONAL {{ ?org skos:prefLabel ?orgName }} }}
-  {RELATION_NAME}
-}} ORDER BY ?orgName ?name"""
-    rows = store.query(query).rows
+    rows = store.query(_bound("describe-programme-offerings", programme=iri)).rows
     return _rows_to_values(store, rows, {"offering": "name", "org": "orgName", "relation": "relationName"})
 
 
 def offerings_of_organisation(store: Store, iri: str) -> list[dict[str, Value | None]]:
     """The organisation's offerings, with the programme each implements or varies (if any)."""
-    query = f"""{sparql_prefixes()}
-SELECT ?offering ?name ?programme ?programmeName ?relation ?relationName WHERE {{
-  ?offering ig:offeredBy {_term_iri(iri)} .
-  OPTIONAL {{ ?offering ig:localName ?name }}
-  OPTIONAL {{ VALUES ?relation {{ ig:implements ig:variantOf }} ?offering ?relation ?programme .
-             OPTIONAL {{ ?programme skos:prefLabel ?programmeName FILTER(lang(?programmeName) = "sv") }}
-             {RELATION_NAME} }}
-}} ORDER BY ?name"""
-    rows = store.query(query).rows
+    rows = store.query(_bound("describe-organisation-offerings", organisation=iri)).rows
     return _rows_to_values(
         store, rows, {"offering": "name", "programme": "programmeName", "relation": "relationName"}
     )

@@ -12,11 +12,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from insatsgraf import rq
 from insatsgraf.api.deps import ApiError, StoreDep
 from insatsgraf.config import Settings
 from insatsgraf.describe import local_href
 from insatsgraf.errors import UserError
-from insatsgraf.rdfio import sparql_prefixes
 from insatsgraf.store import Store
 
 PACKAGE = Path(__file__).resolve().parents[1]
@@ -80,16 +80,8 @@ def home(request: Request, store: StoreDep) -> HTMLResponse:
 
 def programme_rows(store: Store) -> list[dict[str, Any]]:
     """Catalogue entries with their labels and how many offerings (and organisations) use each."""
-    query = f"""{sparql_prefixes()}
-SELECT ?p (SAMPLE(?sv) AS ?labelSv) (SAMPLE(?en) AS ?labelEn)
-       (COUNT(DISTINCT ?offering) AS ?offerings) (COUNT(DISTINCT ?org) AS ?organisations) WHERE {{
-  ?p a ?type . VALUES ?type {{ ig:Programme ig:InterventionType }}
-  OPTIONAL {{ ?p skos:prefLabel ?sv FILTER(lang(?sv) = "sv") }}
-  OPTIONAL {{ ?p skos:prefLabel ?en FILTER(lang(?en) = "en") }}
-  OPTIONAL {{ ?offering ig:implements|ig:variantOf ?p . OPTIONAL {{ ?offering ig:offeredBy ?org }} }}
-}} GROUP BY ?p ORDER BY LCASE(STR(?labelSv))"""
     rows = []
-    for row in store.query(query).rows:
+    for row in store.query(rq.read("browse-programmes")).rows:
         iri = row["p"]["value"]
         rows.append(
             {
@@ -106,18 +98,8 @@ SELECT ?p (SAMPLE(?sv) AS ?labelSv) (SAMPLE(?en) AS ?labelEn)
 
 def organisation_rows(store: Store) -> list[dict[str, Any]]:
     """Organisations with their kind and how many offerings and distinct programmes they report."""
-    query = f"""{sparql_prefixes()}
-SELECT ?o (SAMPLE(?name) AS ?label) (SAMPLE(?id) AS ?ident) (SAMPLE(?typeName) AS ?kind)
-       (COUNT(DISTINCT ?offering) AS ?offerings) (COUNT(DISTINCT ?p) AS ?programmes) WHERE {{
-  ?o a ?type . VALUES ?type {{ org:Organization org:OrganizationalUnit }}
-  OPTIONAL {{ ?o skos:prefLabel ?name }}
-  OPTIONAL {{ ?o dct:identifier ?id }}
-  OPTIONAL {{ ?o a ?t . ?t rdfs:label ?typeName . FILTER(?t != ?type && lang(?typeName) = "sv")
-             FILTER(STRSTARTS(STR(?t), STR(ig:))) }}
-  OPTIONAL {{ ?offering ig:offeredBy ?o . OPTIONAL {{ ?offering ig:implements|ig:variantOf ?p }} }}
-}} GROUP BY ?o ORDER BY LCASE(STR(?label))"""
     rows = []
-    for row in store.query(query).rows:
+    for row in store.query(rq.read("browse-organisations")).rows:
         iri = row["o"]["value"]
         rows.append(
             {
