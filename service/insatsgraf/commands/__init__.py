@@ -1,11 +1,12 @@
 """Command groups. Each module has ``register(app)``; the order here is the order in ``--help``."""
 
-from insatsgraf.commands import catalogue, export, harmonise, queries, serve, submissions
+from insatsgraf.commands import catalogue, export, harmonise, queries, report, serve, submissions
 
 REGISTRARS = [
     catalogue.register,
     submissions.register,
     queries.register,
+    report.register,
     harmonise.register,
     serve.register,
     export.register,

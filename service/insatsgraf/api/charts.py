@@ -1,0 +1,29 @@
+"""``GET /charts``: the chart page of one county (offerings per prevention level, coverage matrix)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from insatsgraf.api.deps import StoreDep
+from insatsgraf.charts import DEFAULT_COUNTY, TEMPLATES, build_page, page_context
+from insatsgraf.describe import local_href
+
+templates = Jinja2Templates(directory=str(TEMPLATES))
+
+router = APIRouter(tags=["web"])
+
+
+@router.get("/charts", response_class=HTMLResponse, summary="Charts of one county: prevention levels, coverage")
+def charts(
+    request: Request,
+    store: StoreDep,
+    county: Annotated[str, Query(max_length=200, description="County / län, as in ig:county.")] = DEFAULT_COUNTY,
+) -> HTMLResponse:
+    """A county without data gets the page saying so (200), not an error: it is a fair question."""
+    page = build_page(store, request.app.state.catalogue, county)
+    context = page_context(page, link=lambda iri: local_href(iri, store.base))
+    return templates.TemplateResponse(request, "charts.html", context)

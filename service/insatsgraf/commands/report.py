@@ -1,0 +1,79 @@
+"""``insatsgraf report``: the charts page (``GET /charts``) as one standalone HTML file, CSS inlined."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from insatsgraf.charts import DEFAULT_COUNTY, build_page, render_html
+from insatsgraf.commands.common import StoreOption, console, err_console, open_or_exit, settings_for
+from insatsgraf.errors import UserError
+from insatsgraf.queries import Catalogue
+from insatsgraf.store import StoreError
+
+
+def register(app: typer.Typer) -> None:
+    app.command("report")(report)
+
+
+def report(
+    county: Annotated[str, typer.Option("--county", help="County / län, as in the data.")] = DEFAULT_COUNTY,
+    out: Annotated[Path, typer.Option(
+        "--out", "-o", help="The HTML file to write; '-' prints it.",
+    )] = Path("insatsgraf-report.html"),
+    store: StoreOption = None,
+) -> None:
+    """Write the charts of one county (prevention levels, coverage matrix) as one HTML file."""
+    try:
+        html = run_report(store, county)
+    except UserError as exc:
+        err_console.print(exc.text(), markup=False, highlight=False)
+        raise typer.Exit(2) from exc
+    except StoreError as exc:
+        err_console.print(f"error / fel: {exc}", markup=False, highlight=False)
+        raise typer.Exit(2) from exc
+    if str(out) == "-":
+        typer.echo(html, nl=False)
+        return
+    try:
+        write_atomically(out, html)
+    except OSError as exc:
+        err_console.print(f"cannot write {out}: {exc.strerror} / kan inte skriva {out}: {exc.strerror}",
+                          markup=False, highlight=False)
+        raise typer.Exit(2) from exc
+    console.print(f"wrote / skrev {out}", markup=False, highlight=False)
+
+
+def run_report(store: str | None, county: str) -> str:
+    """The standalone page; an on-disk store is opened read-only, like ``insatsgraf query`` does."""
+    spec = settings_for(store).store
+    embedded = not spec.startswith("sparql+") and spec not in ("memory:", ":memory:")
+    if embedded and not Path(spec).is_dir():
+        raise UserError(f"no store at {spec}: run `insatsgraf load` first",
+                        f"ingen databas i {spec}: kör `insatsgraf load` först", code="no-store")
+    settings, st = open_or_exit(store, read_only=embedded)
+    try:
+        page = build_page(st, Catalogue.load(settings.queries_dir), county)
+    finally:
+        st.close()
+    return render_html(page, standalone=True)
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """All or nothing: a failed write leaves no half file behind."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a report is for sharing
+        os.replace(tmp, path)
+    except OSError:
+        Path(tmp).unlink(missing_ok=True)
+        raise
