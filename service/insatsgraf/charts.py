@@ -32,6 +32,7 @@ LEVELS = {
     "indicated": ("Indikerad", "Indicated", "#d55e00"),
 }
 OTHER_COLOUR = "#999999"
+LEVELS_TITLE = "Insatser per preventionsnivå och organisation / Offerings per prevention level and organisation"
 
 
 @dataclass(frozen=True)
@@ -176,11 +177,10 @@ def level_svg(chart: LevelChart) -> Markup:
     height = top + len(chart.organisations) * (group_h + GROUP_GAP) + 24
     width = label_w + PLOT_W + 48
     out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart levels" role="img" '
-        f'aria-labelledby="levels-title levels-desc" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" font-family="system-ui, sans-serif" font-size="12">',
-        '<title id="levels-title">Insatser per preventionsnivå och organisation / '
-        'Offerings per prevention level and organisation</title>',
+        (f'<svg xmlns="http://www.w3.org/2000/svg" class="chart levels" role="img" '
+         f'aria-labelledby="levels-title levels-desc" width="{width}" height="{height}" '
+         f'viewBox="0 0 {width} {height}" font-family="system-ui, sans-serif" font-size="12">'),
+        f'<title id="levels-title">{escape(LEVELS_TITLE)}</title>',
         f'<desc id="levels-desc">{escape(_describe_levels(chart))}</desc>',
     ]
     x = label_w
