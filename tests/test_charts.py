@@ -119,6 +119,9 @@ def test_bar_lengths_follow_the_counts(example_store: OxigraphStore, catalogue: 
     small, big = min(widths), max(widths)
     assert small < big
     assert widths[big] / widths[small] == pytest.approx(big / small, rel=0.02)
+    grid = [float(line.get("x1", "0")) for line in root.iter(f"{SVG}line") if line.get("x1") == line.get("x2")]
+    ends = [float(r.get("x", "0")) + float(r.get("width", "0")) for r in root.iter(f"{SVG}rect") if r.get("class") == "bar"]
+    assert max(ends) <= max(grid) + 0.1, "the axis reaches past the longest bar"
 
 
 def test_levels_come_universal_selective_indicated_with_both_languages(

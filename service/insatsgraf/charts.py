@@ -170,8 +170,8 @@ def level_svg(chart: LevelChart) -> Markup:
     if not chart.bars:
         return Markup("")
     label_w = min(280, int(CHAR_W * max(len(o.label) for o in chart.organisations)) + 16)
-    most = max(b.count for b in chart.bars)
-    scale = PLOT_W / max(most, 1)
+    ticks = _ticks(max(b.count for b in chart.bars))
+    scale = PLOT_W / ticks[-1]
     group_h = len(chart.levels) * (BAR_H + BAR_GAP)
     top = 34
     height = top + len(chart.organisations) * (group_h + GROUP_GAP) + 24
@@ -189,7 +189,7 @@ def level_svg(chart: LevelChart) -> Markup:
                    f'<text x="{x + 16}" y="16">{escape(level.label_sv)} / {escape(level.label_en)}</text>')
         x += 16 + int(CHAR_W * (len(level.label_sv) + len(level.label_en) + 3)) + 18
     axis_bottom = height - 22
-    for tick in _ticks(most):
+    for tick in ticks:
         tx = label_w + tick * scale
         out.append(f'<line x1="{tx:.1f}" y1="{top - 4}" x2="{tx:.1f}" y2="{axis_bottom}" stroke="#e1e5eb"/>'
                    f'<text x="{tx:.1f}" y="{axis_bottom + 14}" text-anchor="middle" fill="#5b6575">{tick}</text>')
@@ -219,11 +219,12 @@ def level_svg(chart: LevelChart) -> Markup:
 
 
 def _ticks(most: int) -> list[int]:
-    """About five round ticks from 0 to at least ``most``."""
+    """At most seven round ticks (steps 1, 2, 5, 10, 20, 50 …) from 0 to the first one ≥ ``most``."""
     step = 1
     while most / step > 6:
         step = step * 5 // 2 if str(step).startswith("2") else step * 2
-    return list(range(0, most + 1, step))
+    top = max(-(-most // step), 1) * step
+    return list(range(0, top + 1, step))
 
 
 def _describe_levels(chart: LevelChart) -> str:
@@ -235,7 +236,7 @@ def _describe_levels(chart: LevelChart) -> str:
 
 
 def heat_colour(count: int, most: int) -> str:
-    """A blue from light (one offering) to dark (the most any cell has)."""
+    """A blue, lighter for fewer offerings and darkest for the most any cell has."""
     share = count / most if most else 0.0
     light, dark = (222, 235, 247), (8, 81, 156)
     r, g, b = (round(lo + (hi - lo) * share) for lo, hi in zip(light, dark, strict=True))
