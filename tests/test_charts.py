@@ -194,6 +194,12 @@ def test_an_unknown_county_gets_a_page_saying_there_is_no_data(client: TestClien
     assert "<svg" not in r.text and 'class="heatmap"' not in r.text
 
 
+def test_the_county_is_escaped_on_the_page(client: TestClient) -> None:
+    r = client.get("/charts", params={"county": '<script>alert("x")</script>'})
+    assert r.status_code == 200
+    assert "<script>alert" not in r.text and "&lt;script&gt;alert" in r.text
+
+
 def test_home_and_navigation_link_to_the_charts(client: TestClient) -> None:
     assert 'href="/charts"' in client.get("/").text
     assert 'href="/charts"' in client.get("/browse/organisations").text

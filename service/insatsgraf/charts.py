@@ -260,13 +260,17 @@ def render_html(page: ChartsPage, *, standalone: bool = False,
 
 def page_context(page: ChartsPage, *, standalone: bool = False,
                  link: Callable[[str], str | None] | None = None) -> dict[str, object]:
-    """What ``templates/charts.html`` needs."""
+    """What ``templates/charts.html`` needs; ``link`` maps an IRI to its href (the IRI itself by default)."""
+
+    def href(iri: str) -> str:
+        return (link(iri) if link else None) or iri
+
     return {
         "page": page,
         "levels_svg": level_svg(page.levels),
         "heat_colour": heat_colour,
         "text_colour": text_colour,
-        "link": link or (lambda iri: iri),
+        "link": href,
         "layout": "charts_standalone.html" if standalone else "base.html",
         "standalone": standalone,
     }
