@@ -34,7 +34,9 @@ XSD_INT = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
 
 def submission(rows: int, settings: Settings) -> bytes:
     """``rows`` rows made from the Linköping example, each with its own name and ages."""
-    source = list(csv.reader((settings.domain / "submissions" / "0580-linkoping-2021.csv").open(encoding="utf-8")))
+    source = list(
+        csv.reader((settings.domain / "submissions" / "0580-linkoping-2021.csv").open(encoding="utf-8"))
+    )
     header, body = source[0], source[1:]
     out = io.StringIO()
     writer = csv.writer(out)
@@ -52,27 +54,53 @@ def pad(store: OxigraphStore, offerings: int, settings: Settings) -> None:
     base = settings.base
     orgs = [r["id"] for r in csv.DictReader((settings.domain / "organisations.csv").open(encoding="utf-8"))]
     orgs = [o for o in orgs if o != "0580"]
-    concept = [ox.NamedNode(iris.concept("prevention-level", n, base)) for n in ("universal", "selective", "indicated")]
-    programmes = [ox.NamedNode(iris.programme(p, base)) for p in ("komet", "mst", "abc", "mini-maria", "kontaktperson")]
+    concept = [
+        ox.NamedNode(iris.concept("prevention-level", n, base))
+        for n in ("universal", "selective", "indicated")
+    ]
+    programmes = [
+        ox.NamedNode(iris.programme(p, base)) for p in ("komet", "mst", "abc", "mini-maria", "kontaktperson")
+    ]
 
     def quads():  # type: ignore[no-untyped-def]
         for i in range(offerings):
             org = orgs[i % len(orgs)]
             graph = ox.NamedNode(iris.current_graph(org, base))
             s = ox.NamedNode(iris.offering(org, f"insats-{i}", base))
-            yield ox.Quad(s, ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"), ox.NamedNode(IG + "Offering"), graph)
-            yield ox.Quad(s, ox.NamedNode(IG + "offeredBy"), ox.NamedNode(iris.organisation(org, base)), graph)
+            yield ox.Quad(
+                s,
+                ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+                ox.NamedNode(IG + "Offering"),
+                graph,
+            )
+            yield ox.Quad(
+                s, ox.NamedNode(IG + "offeredBy"), ox.NamedNode(iris.organisation(org, base)), graph
+            )
             yield ox.Quad(s, ox.NamedNode(IG + "localName"), ox.Literal(f"Insats {i}"), graph)
             yield ox.Quad(s, ox.NamedNode(IG + "implements"), programmes[i % len(programmes)], graph)
             yield ox.Quad(s, ox.NamedNode(IG + "preventionLevel"), concept[i % 3], graph)
             yield ox.Quad(s, ox.NamedNode(IG + "minAge"), ox.Literal(str(i % 10), datatype=XSD_INT), graph)
-            yield ox.Quad(s, ox.NamedNode(IG + "maxAge"), ox.Literal(str(10 + i % 10), datatype=XSD_INT), graph)
+            yield ox.Quad(
+                s, ox.NamedNode(IG + "maxAge"), ox.Literal(str(10 + i % 10), datatype=XSD_INT), graph
+            )
             yield ox.Quad(s, ox.NamedNode(IG + "sourceRow"), ox.Literal(str(i + 2), datatype=XSD_INT), graph)
-            yield ox.Quad(s, ox.NamedNode("http://purl.org/dc/terms/description"), ox.Literal(f"Beskrivning {i}", language="sv"), graph)
+            yield ox.Quad(
+                s,
+                ox.NamedNode("http://purl.org/dc/terms/description"),
+                ox.Literal(f"Beskrivning {i}", language="sv"),
+                graph,
+            )
             history = ox.NamedNode(iris.submission(org, "2020-01-01", base))
             yield ox.Quad(s, ox.NamedNode(IG + "localName"), ox.Literal(f"Insats {i} (2020)"), history)
-            yield ox.Quad(s, ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"), ox.NamedNode(IG + "Offering"), history)
-            yield ox.Quad(s, ox.NamedNode(IG + "offeredBy"), ox.NamedNode(iris.organisation(org, base)), history)
+            yield ox.Quad(
+                s,
+                ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+                ox.NamedNode(IG + "Offering"),
+                history,
+            )
+            yield ox.Quad(
+                s, ox.NamedNode(IG + "offeredBy"), ox.NamedNode(iris.organisation(org, base)), history
+            )
 
     store.bulk_load(quads())
 
@@ -97,7 +125,9 @@ def measure(store: OxigraphStore, data: bytes, settings: Settings, repeat: int) 
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rows", type=int, default=500)
     parser.add_argument("--pad-offerings", type=int, default=50_000)
     parser.add_argument("--repeat", type=int, default=5)
@@ -116,8 +146,10 @@ def main() -> None:
     for name, store in (("bundled", bundled), ("padded", padded)):
         alone, cpu, total = measure(store, data, settings, args.repeat)
         results[name] = cpu
-        print(f"{name:8} store {len(store):>9} quads: validate {alone * 1000:5.0f} ms (CPU {cpu * 1000:4.0f} ms), "
-              f"read + validate {total * 1000:5.0f} ms")
+        print(
+            f"{name:8} store {len(store):>9} quads: validate {alone * 1000:5.0f} ms (CPU {cpu * 1000:4.0f} ms), "
+            f"read + validate {total * 1000:5.0f} ms"
+        )
     print(f"ratio padded / bundled (CPU): {results['padded'] / results['bundled']:.2f}")
 
 

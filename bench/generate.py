@@ -48,37 +48,160 @@ FOAF = "http://xmlns.com/foaf/0.1/"
 ORG = "http://www.w3.org/ns/org#"
 
 COUNTIES = [
-    ("01", "Stockholms län", 26), ("03", "Uppsala län", 8), ("04", "Södermanlands län", 9),
-    ("05", "Östergötlands län", 13), ("06", "Jönköpings län", 13), ("07", "Kronobergs län", 8),
-    ("08", "Kalmar län", 12), ("09", "Gotlands län", 1), ("10", "Blekinge län", 5), ("12", "Skåne län", 33),
-    ("13", "Hallands län", 6), ("14", "Västra Götalands län", 49), ("17", "Värmlands län", 16),
-    ("18", "Örebro län", 12), ("19", "Västmanlands län", 10), ("20", "Dalarnas län", 15),
-    ("21", "Gävleborgs län", 10), ("22", "Västernorrlands län", 7), ("23", "Jämtlands län", 8),
-    ("24", "Västerbottens län", 15), ("25", "Norrbottens län", 14),
+    ("01", "Stockholms län", 26),
+    ("03", "Uppsala län", 8),
+    ("04", "Södermanlands län", 9),
+    ("05", "Östergötlands län", 13),
+    ("06", "Jönköpings län", 13),
+    ("07", "Kronobergs län", 8),
+    ("08", "Kalmar län", 12),
+    ("09", "Gotlands län", 1),
+    ("10", "Blekinge län", 5),
+    ("12", "Skåne län", 33),
+    ("13", "Hallands län", 6),
+    ("14", "Västra Götalands län", 49),
+    ("17", "Värmlands län", 16),
+    ("18", "Örebro län", 12),
+    ("19", "Västmanlands län", 10),
+    ("20", "Dalarnas län", 15),
+    ("21", "Gävleborgs län", 10),
+    ("22", "Västernorrlands län", 7),
+    ("23", "Jämtlands län", 8),
+    ("24", "Västerbottens län", 15),
+    ("25", "Norrbottens län", 14),
 ]
 """SCB county code, name and number of municipalities (together 290)."""
 
-SYLLABLES = ["sal", "berg", "fors", "ås", "vik", "holm", "by", "köping", "lunda", "sjö", "dal", "hult", "näs",
-             "torp", "ryd", "hed", "stad", "mark", "å", "bro"]
-STARTS = ["Norr", "Söder", "Väster", "Öster", "Lill", "Stor", "Ny", "Gamla ", "Ek", "Björk", "Lind", "Hög",
-          "Sand", "Sten", "Mal", "Ulv", "Tran", "Hjo", "Ån", "Kal"]
-PROGRAMME_WORDS = ["Trygg", "Stark", "Växa", "Tillsammans", "Föräldra", "Ungdoms", "Familje", "Barn", "Skol",
-                   "Hem", "Steg", "Bro", "Kompass", "Ankare", "Fyr", "Start", "Nätverk", "Samtals", "Grupp",
-                   "Stöd"]
-PROGRAMME_ENDS = ["programmet", "modellen", "gruppen", "vägen", "stegen", "cirkeln", "tid", "kraft", "bron",
-                  "verkstan", "samtal", "skolan", "huset", "lotsen"]
-LOCAL_NAMES = [
-    "Stöd till barn som växer upp med våld", "Stöd till barn med förälder i fängelse", "Fältverksamheten",
-    "Ungdomsboende", "Familjelotsen", "Ungdomshälsan", "Föräldrakurser", "Läs för mig", "Familjeterapihund",
-    "Sommarkollo", "Nattvandring", "Ungdomsmottagningens samtalsstöd", "Stödgrupp för syskon",
-    "Mammagrupp", "Pappagrupp", "Barngrupp vid skilsmässa", "Mentorsprogram", "Läxhjälp", "Boendestöd unga",
-    "Ungdomscoach", "Feriejobb med stöd", "Öppen förskola plus", "Hembesök nyblivna föräldrar",
-    "Ridterapi", "Friluftsgrupp", "Drogförebyggande samtal", "Stödsamtal unga vuxna", "Tjejgrupp",
-    "Killgrupp",
-    "Språkstöd för föräldrar", "Nätverkslag", "Skolnärvaroteam", "Fritidsledare i skolan", "Kvällsöppet",
+SYLLABLES = [
+    "sal",
+    "berg",
+    "fors",
+    "ås",
+    "vik",
+    "holm",
+    "by",
+    "köping",
+    "lunda",
+    "sjö",
+    "dal",
+    "hult",
+    "näs",
+    "torp",
+    "ryd",
+    "hed",
+    "stad",
+    "mark",
+    "å",
+    "bro",
 ]
-NAME_SUFFIXES = [" 3-11 år", " 12-18 år", " 0-6 år", " (grupp)", " – individuellt", "-samtal",
-                 " för föräldrar", " i samverkan", " (ny)", " 2.0"]
+STARTS = [
+    "Norr",
+    "Söder",
+    "Väster",
+    "Öster",
+    "Lill",
+    "Stor",
+    "Ny",
+    "Gamla ",
+    "Ek",
+    "Björk",
+    "Lind",
+    "Hög",
+    "Sand",
+    "Sten",
+    "Mal",
+    "Ulv",
+    "Tran",
+    "Hjo",
+    "Ån",
+    "Kal",
+]
+PROGRAMME_WORDS = [
+    "Trygg",
+    "Stark",
+    "Växa",
+    "Tillsammans",
+    "Föräldra",
+    "Ungdoms",
+    "Familje",
+    "Barn",
+    "Skol",
+    "Hem",
+    "Steg",
+    "Bro",
+    "Kompass",
+    "Ankare",
+    "Fyr",
+    "Start",
+    "Nätverk",
+    "Samtals",
+    "Grupp",
+    "Stöd",
+]
+PROGRAMME_ENDS = [
+    "programmet",
+    "modellen",
+    "gruppen",
+    "vägen",
+    "stegen",
+    "cirkeln",
+    "tid",
+    "kraft",
+    "bron",
+    "verkstan",
+    "samtal",
+    "skolan",
+    "huset",
+    "lotsen",
+]
+LOCAL_NAMES = [
+    "Stöd till barn som växer upp med våld",
+    "Stöd till barn med förälder i fängelse",
+    "Fältverksamheten",
+    "Ungdomsboende",
+    "Familjelotsen",
+    "Ungdomshälsan",
+    "Föräldrakurser",
+    "Läs för mig",
+    "Familjeterapihund",
+    "Sommarkollo",
+    "Nattvandring",
+    "Ungdomsmottagningens samtalsstöd",
+    "Stödgrupp för syskon",
+    "Mammagrupp",
+    "Pappagrupp",
+    "Barngrupp vid skilsmässa",
+    "Mentorsprogram",
+    "Läxhjälp",
+    "Boendestöd unga",
+    "Ungdomscoach",
+    "Feriejobb med stöd",
+    "Öppen förskola plus",
+    "Hembesök nyblivna föräldrar",
+    "Ridterapi",
+    "Friluftsgrupp",
+    "Drogförebyggande samtal",
+    "Stödsamtal unga vuxna",
+    "Tjejgrupp",
+    "Killgrupp",
+    "Språkstöd för föräldrar",
+    "Nätverkslag",
+    "Skolnärvaroteam",
+    "Fritidsledare i skolan",
+    "Kvällsöppet",
+]
+NAME_SUFFIXES = [
+    " 3-11 år",
+    " 12-18 år",
+    " 0-6 år",
+    " (grupp)",
+    " – individuellt",
+    "-samtal",
+    " för föräldrar",
+    " i samverkan",
+    " (ny)",
+    " 2.0",
+]
 
 PREVENTION = ["universal", "selective", "indicated"]
 SKR = ["individual-group", "placement", "during-placement", "guardian-during-placement", "outreach"]
@@ -154,9 +277,16 @@ class Generator:
             alt = sorted(str(o) for o in catalogue.objects(subject, SKOS.altLabel))
             min_age = catalogue.value(subject, IG.minAge)
             max_age = catalogue.value(subject, IG.maxAge)
-            found.append(Programme(str(subject).rsplit("/", 1)[1], str(subject), label, alt,
-                                   int(min_age) if min_age is not None else None,
-                                   int(max_age) if max_age is not None else None))
+            found.append(
+                Programme(
+                    str(subject).rsplit("/", 1)[1],
+                    str(subject),
+                    label,
+                    alt,
+                    int(min_age) if min_age is not None else None,
+                    int(max_age) if max_age is not None else None,
+                )
+            )
         # synthetic programmes up to the ~200 entries of SKR's national list
         names = {p.label for p in found}
         while len(found) < 200:
@@ -170,8 +300,16 @@ class Generator:
             low = self.rng.choice([0, 3, 6, 10, 12, 13])
             acronym = "".join(w[0] for w in name.replace("-", " ").split()).upper()
             high = min(low + self.rng.choice([5, 8, 12]), 20)
-            found.append(Programme(f"bench-{slug}", f"{ID}programme/bench-{slug}", name,
-                                   [acronym] if len(acronym) > 1 else [], low, high))
+            found.append(
+                Programme(
+                    f"bench-{slug}",
+                    f"{ID}programme/bench-{slug}",
+                    name,
+                    [acronym] if len(acronym) > 1 else [],
+                    low,
+                    high,
+                )
+            )
         for programme in found:  # a third of the programmes have a national evidence source
             if self.rng.random() < 0.35:
                 programme.evidence = f"{ID}evidence/bench-{programme.id}"
@@ -262,8 +400,13 @@ class Generator:
         if len(name) < 4:
             return name
         i = self.rng.randrange(1, len(name) - 2)
-        return self.rng.choice([name[:i] + name[i + 1:], name[:i] + name[i + 1] + name[i] + name[i + 2:],
-                                name[:i] + name[i] + name[i:]])
+        return self.rng.choice(
+            [
+                name[:i] + name[i + 1 :],
+                name[:i] + name[i + 1] + name[i] + name[i + 2 :],
+                name[:i] + name[i] + name[i:],
+            ]
+        )
 
     def _dash(self, name: str) -> str:
         return name.replace("-", "–") if "-" in name else name.replace(" ", "-", 1)
@@ -282,7 +425,8 @@ class Generator:
             n_variant = int(n * 0.08)
             chosen = self._choose(order, weights, n - n_local - n_variant)
             rows: list[tuple[str, Programme | None, str]] = [
-                (self.noisy_name(p), p, "implements") for p in chosen]
+                (self.noisy_name(p), p, "implements") for p in chosen
+            ]
             for p in self._choose(order, weights, n_variant):
                 rows.append((self._variant_name(p), p, "variantOf"))
             for _ in range(n_local):
@@ -307,15 +451,23 @@ class Generator:
         return picked
 
     def _variant_name(self, p: Programme) -> str:
-        return self.rng.choice([f"Mini {p.label}", f"{p.label}-liknande insats", f"{p.label} (egen variant)",
-                                f"{p.label} kort", f"{p.label} light"])
+        return self.rng.choice(
+            [
+                f"Mini {p.label}",
+                f"{p.label}-liknande insats",
+                f"{p.label} (egen variant)",
+                f"{p.label} kort",
+                f"{p.label} light",
+            ]
+        )
 
     def _local_name(self) -> str:
         name = self.rng.choice(LOCAL_NAMES)
         return self._case(name) if self.rng.random() < 0.1 else name
 
-    def _offering(self, org: Org, slug: str, name: str, p: Programme | None, relation: str,
-                  row: int) -> list[tuple[str, str, str]]:
+    def _offering(
+        self, org: Org, slug: str, name: str, p: Programme | None, relation: str, row: int
+    ) -> list[tuple[str, str, str]]:
         s = iri(iris.offering(org.id, slug))
         rng = self.rng
         t: list[tuple[str, str, str]] = [
@@ -332,8 +484,12 @@ class Generator:
             t.append((s, iri(f"{IGS}variantKind"), iri(concept("variant-kind", kind))))
             if relation == "variantOf":
                 t.append((s, iri(f"{IGS}numberOfSessions"), integer(rng.choice([3, 5, 6, 7, 8, 10]))))
-                notes = ["Färre träffar än manualen", "Anpassad för mellanstadiet", "Kortare version",
-                         "Digitala träffar"]
+                notes = [
+                    "Färre träffar än manualen",
+                    "Anpassad för mellanstadiet",
+                    "Kortare version",
+                    "Digitala träffar",
+                ]
                 t.append((s, iri(f"{IGS}variantNote"), lit(rng.choice(notes))))
             if p.evidence and rng.random() < 0.2:
                 t.append((s, iri(f"{IGS}evidence"), iri(p.evidence)))
@@ -342,10 +498,12 @@ class Generator:
             t.append((s, iri(f"{IGS}submittedProgramme"), lit(written)))
         if rng.random() < 0.04:
             ev = f"{ID}evidence/bench-local-{org.id}-{slug}"
-            t += [(s, iri(f"{IGS}evidence"), iri(ev)), (iri(ev), iri(RDF_TYPE), iri(f"{IGS}EvidenceSource")),
-                  (iri(ev), iri(f"{DCT}bibliographicCitation"),
-                   lit(f"Lokal uppföljning av {name}, {org.id}")),
-                  (iri(ev), iri(f"{IGS}evidenceKind"), iri(concept("evidence-kind", "local-follow-up")))]
+            t += [
+                (s, iri(f"{IGS}evidence"), iri(ev)),
+                (iri(ev), iri(RDF_TYPE), iri(f"{IGS}EvidenceSource")),
+                (iri(ev), iri(f"{DCT}bibliographicCitation"), lit(f"Lokal uppföljning av {name}, {org.id}")),
+                (iri(ev), iri(f"{IGS}evidenceKind"), iri(concept("evidence-kind", "local-follow-up"))),
+            ]
         for group in rng.sample(TARGET, rng.choice([1, 1, 2])):
             t.append((s, iri(f"{IGS}targetGroup"), iri(concept("target-group", group))))
         low = rng.choice([0, 0, 3, 6, 10, 12, 13])
@@ -378,8 +536,7 @@ class Generator:
                 partner = self.rng.choice(neighbours)
                 self._claim(org, partner, subject, based)
                 if self.rng.random() < 0.65:  # the partner confirms with its own claim
-                    mine = next((o[0][0] for o in partner.offerings
-                                 if any(t[2] == based for t in o)), None)
+                    mine = next((o[0][0] for o in partner.offerings if any(t[2] == based for t in o)), None)
                     if mine is not None:
                         self._claim(partner, org, mine, based)
 
@@ -391,8 +548,11 @@ class Generator:
             (c, iri(f"{IGS}about"), about),
             (c, iri(f"{IGS}partner"), iri(claimant.iri)),
             (c, iri(f"{IGS}partner"), iri(partner.iri)),
-            (c, iri(f"{IGS}collaborationKind"),
-             iri(concept("collaboration-kind", self.rng.choice(COLLAB_KINDS)))),
+            (
+                c,
+                iri(f"{IGS}collaborationKind"),
+                iri(concept("collaboration-kind", self.rng.choice(COLLAB_KINDS))),
+            ),
             (c, iri(f"{PROV}wasAttributedTo"), iri(claimant.iri)),
         ]
 
@@ -409,24 +569,29 @@ class Generator:
                     level = self.rng.choice(PREVENTION)
                     o[i] = (triple[0], triple[1], iri(concept("prevention-level", level)))
         for n in range(4):  # removed since
-            older.append(self._offering(org, f"avslutad-insats-{n}", f"Avslutad insats {n}", None, "local",
-                                        900 + n))
+            older.append(
+                self._offering(org, f"avslutad-insats-{n}", f"Avslutad insats {n}", None, "local", 900 + n)
+            )
         return older
 
     def write(self, out: Path) -> dict[str, int]:
         out.mkdir(parents=True, exist_ok=True)
         counts = {"reference-current.nq": 0, "provenance.nq": 0, "history.nq": 0}
-        with (out / "reference-current.nq").open("w", encoding="utf-8") as main, \
-                (out / "provenance.nq").open("w", encoding="utf-8") as prov, \
-                (out / "history.nq").open("w", encoding="utf-8") as hist:
+        with (
+            (out / "reference-current.nq").open("w", encoding="utf-8") as main,
+            (out / "provenance.nq").open("w", encoding="utf-8") as prov,
+            (out / "history.nq").open("w", encoding="utf-8") as hist,
+        ):
             for name, graph in self.reference.items():
                 g = iri(name)
                 for line in graph.serialize(format="nt").splitlines():
                     if line.strip():
                         main.write(f"{line[:-1].rstrip()} {g} .\n")
                         counts["reference-current.nq"] += 1
-            extra = {iris.graph("organisations"): self.synthetic_register(),
-                     iris.graph("catalogue"): self.synthetic_catalogue()}
+            extra = {
+                iris.graph("organisations"): self.synthetic_register(),
+                iris.graph("catalogue"): self.synthetic_catalogue(),
+            }
             for name, triples in extra.items():
                 for s, p, o in triples:
                     main.write(f"{s} {p} {o} {iri(name)} .\n")
@@ -458,9 +623,12 @@ class Generator:
     def _provenance(self, org: Org, submission: str, previous: str | None) -> list[tuple[str, str, str]]:
         s = iri(submission)
         day = submission.rsplit("/", 1)[1]
-        out = [(s, iri(RDF_TYPE), iri(f"{IGS}Submission")), (s, iri(f"{IGS}submittedBy"), iri(org.iri)),
-               (s, iri(f"{DCT}issued"), f'"{day}"^^<{XSD}date>'),
-               (s, iri(f"{IGS}fileName"), lit(f"{org.id}-{day}.xlsx"))]
+        out = [
+            (s, iri(RDF_TYPE), iri(f"{IGS}Submission")),
+            (s, iri(f"{IGS}submittedBy"), iri(org.iri)),
+            (s, iri(f"{DCT}issued"), f'"{day}"^^<{XSD}date>'),
+            (s, iri(f"{IGS}fileName"), lit(f"{org.id}-{day}.xlsx")),
+        ]
         if previous:
             out.append((s, iri(f"{PROV}wasRevisionOf"), iri(previous)))
         return out

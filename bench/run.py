@@ -40,7 +40,6 @@ from rdflib import Dataset
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from generate import generate  # noqa: E402  (bench/ is not a package)
-
 from insatsgraf.config import Settings  # noqa: E402
 from insatsgraf.queries import Catalogue, CatalogueQuery, run_query  # noqa: E402
 from insatsgraf.store import OxigraphStore  # noqa: E402
@@ -76,16 +75,24 @@ def machine() -> dict[str, str]:
     except OSError:
         pass
     try:
-        memory = next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
-                      if line.startswith("MemTotal"))
+        memory = next(
+            line.split()[1]
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal")
+        )
         memory_gb = f"{int(memory) / 1024 / 1024:.0f} GB"
     except (OSError, StopIteration):
         memory_gb = "unknown"
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "unknown"
     return {
-        "cpu": cpu, "cores": str(os.cpu_count()), "memory": memory_gb, "load average at start": load,
-        "os": platform.platform(), "python": platform.python_version(),
-        "pyoxigraph": version("pyoxigraph"), "rdflib": version("rdflib"),
+        "cpu": cpu,
+        "cores": str(os.cpu_count()),
+        "memory": memory_gb,
+        "load average at start": load,
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "pyoxigraph": version("pyoxigraph"),
+        "rdflib": version("rdflib"),
     }
 
 
@@ -119,8 +126,11 @@ class GraphListStore(OxigraphStore):
 
     def _dataset(self, include_history: bool) -> list[ox.NamedNode | ox.DefaultGraph]:
         history = f"{self.base}id/submission/"
-        return [g for g in self.oxigraph.named_graphs()
-                if isinstance(g, ox.NamedNode) and (include_history or not g.value.startswith(history))]
+        return [
+            g
+            for g in self.oxigraph.named_graphs()
+            if isinstance(g, ox.NamedNode) and (include_history or not g.value.startswith(history))
+        ]
 
 
 def time_graph_list(folder: Path, query: CatalogueQuery, runs: int) -> float:
@@ -205,8 +215,10 @@ def time_rdflib(timing: Timing, query: CatalogueQuery, base: str, runs: int, bud
 
 
 def report(timings: list[Timing], info: dict[str, str]) -> str:
-    lines = ["| query | embedded p50 (ms) | rdflib p50 (ms) | rdflib / embedded | rows (embedded / rdflib) |",
-             "|---|---:|---:|---:|---|"]
+    lines = [
+        "| query | embedded p50 (ms) | rdflib p50 (ms) | rdflib / embedded | rows (embedded / rdflib) |",
+        "|---|---:|---:|---:|---|",
+    ]
     for t in timings:
         if t.rdflib_p50_ms is None:
             rd, ratio = "not run", "–"
@@ -220,14 +232,21 @@ def report(timings: list[Timing], info: dict[str, str]) -> str:
     ratios = [t.ratio for t in timings if t.ratio is not None]
     slowest = max(timings, key=lambda t: t.embedded_p50_ms)
     lines.append("")
-    lines.append(f"- slowest on the embedded store: {slowest.query}, p50 {slowest.embedded_p50_ms:.1f} ms "
-                 f"({'under' if slowest.embedded_p50_ms < GOAL_MS else 'OVER'} the {GOAL_MS:.0f} ms goal)")
+    lines.append(
+        f"- slowest on the embedded store: {slowest.query}, p50 {slowest.embedded_p50_ms:.1f} ms "
+        f"({'under' if slowest.embedded_p50_ms < GOAL_MS else 'OVER'} the {GOAL_MS:.0f} ms goal)"
+    )
     if ratios:
         geo = math.exp(sum(math.log(r) for r in ratios) / len(ratios))
-        bound = " (a lower bound: some rdflib runs were stopped at the budget)" if any(
-            t.rdflib_timed_out for t in timings) else ""
-        lines.append(f"- geometric mean of rdflib / embedded over {len(ratios)} queries: {geo:.1f}×{bound} "
-                     f"({'meets' if geo >= GOAL_SPEEDUP else 'MISSES'} the {GOAL_SPEEDUP:.0f}× goal)")
+        bound = (
+            " (a lower bound: some rdflib runs were stopped at the budget)"
+            if any(t.rdflib_timed_out for t in timings)
+            else ""
+        )
+        lines.append(
+            f"- geometric mean of rdflib / embedded over {len(ratios)} queries: {geo:.1f}×{bound} "
+            f"({'meets' if geo >= GOAL_SPEEDUP else 'MISSES'} the {GOAL_SPEEDUP:.0f}× goal)"
+        )
         finished = [t.ratio for t in timings if t.ratio is not None and not t.rdflib_timed_out]
         if bound and finished:
             geo_finished = math.exp(sum(math.log(r) for r in finished) / len(finished))
@@ -243,9 +262,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rdflib-runs", type=int, default=5)
     parser.add_argument("--rdflib-budget", type=float, default=30.0, help="seconds per query on rdflib")
     parser.add_argument("--skip-rdflib", action="store_true")
-    parser.add_argument("--graph-list-runs", type=int, default=0,
-                        help="also time each query N times with a list of graphs as the default graph "
-                             "(the store's former dataset), to show why the store keeps the union instead")
+    parser.add_argument(
+        "--graph-list-runs",
+        type=int,
+        default=0,
+        help="also time each query N times with a list of graphs as the default graph "
+        "(the store's former dataset), to show why the store keeps the union instead",
+    )
     parser.add_argument("--only", nargs="*", help="query names (default: the whole catalogue)")
     parser.add_argument("--json", type=Path, help="also write the timings and the machine as JSON")
     args = parser.parse_args(argv)
@@ -259,23 +282,32 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="insatsgraf-bench-") as folder:
         store, seconds = load_embedded(args.data, Path(folder) / "store")
-        print(f"embedded store: {len(store)} quads (plus their union in the default graph) loaded in "
-              f"{seconds:.1f} s", flush=True)
+        print(
+            f"embedded store: {len(store)} quads (plus their union in the default graph) loaded in "
+            f"{seconds:.1f} s",
+            flush=True,
+        )
         timings = []
         for query in queries:
             timing = time_embedded(store, query, args.runs)
-            print(f"  {query.name:40} p50 {timing.embedded_p50_ms:8.1f} ms  rows {timing.embedded_rows}",
-                  flush=True)
+            print(
+                f"  {query.name:40} p50 {timing.embedded_p50_ms:8.1f} ms  rows {timing.embedded_rows}",
+                flush=True,
+            )
             timings.append(timing)
         base = store.base
         store.close()
         if args.graph_list_runs:
-            print("the same queries with a list of graphs as the default graph (the former dataset):",
-                  flush=True)
+            print(
+                "the same queries with a list of graphs as the default graph (the former dataset):",
+                flush=True,
+            )
             for timing, query in zip(timings, queries, strict=True):
                 p50 = time_graph_list(Path(folder) / "store", query, args.graph_list_runs)
-                print(f"  {query.name:40} p50 {p50:8.1f} ms  ({p50 / timing.embedded_p50_ms:.0f}× the union)",
-                      flush=True)
+                print(
+                    f"  {query.name:40} p50 {p50:8.1f} ms  ({p50 / timing.embedded_p50_ms:.0f}× the union)",
+                    flush=True,
+                )
 
     if not args.skip_rdflib:
         seconds = load_rdflib(args.data)
@@ -284,14 +316,20 @@ def main(argv: list[str] | None = None) -> int:
         for timing, query in zip(timings, queries, strict=True):
             time_rdflib(timing, query, base, args.rdflib_runs, args.rdflib_budget)
             flag = " (stopped at the budget)" if timing.rdflib_timed_out else ""
-            print(f"  {query.name:40} p50 {timing.rdflib_p50_ms:8.1f} ms  rows {timing.rdflib_rows}{flag}",
-                  flush=True)
+            print(
+                f"  {query.name:40} p50 {timing.rdflib_p50_ms:8.1f} ms  rows {timing.rdflib_rows}{flag}",
+                flush=True,
+            )
 
     print()
     print(report(timings, info))
     if args.json:
-        args.json.write_text(json.dumps({"machine": info, "timings": [asdict(t) for t in timings]},
-                                        ensure_ascii=False, indent=1), encoding="utf-8")
+        args.json.write_text(
+            json.dumps(
+                {"machine": info, "timings": [asdict(t) for t in timings]}, ensure_ascii=False, indent=1
+            ),
+            encoding="utf-8",
+        )
     return 0
 
 

@@ -122,7 +122,9 @@ def oxigraph_server(workdir: Path, *, timeout: float = OXIGRAPH_START_TIMEOUT) -
     with log.open("wb") as out:
         process = subprocess.Popen(
             [binary, "serve", "--location", str(workdir / "db"), "--bind", f"127.0.0.1:{port}"],
-            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
         )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -202,7 +204,10 @@ def virtuoso_server(
     with log.open("wb") as out:
         process = subprocess.Popen(
             [binary, "+configfile", str(ini), "+foreground"],
-            cwd=workdir, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            cwd=workdir,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
         )
     query_url = f"http://127.0.0.1:{http_port}/sparql"
     try:
@@ -211,7 +216,10 @@ def virtuoso_server(
         grants.write_text(VIRTUOSO_GRANTS, encoding="utf-8")
         done = subprocess.run(
             [isql, f"127.0.0.1:{sql_port}", "dba", "dba", str(grants)],
-            capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            stdin=subprocess.DEVNULL,
         )
         if done.returncode != 0 or "*** Error" in done.stdout + done.stderr:
             raise ServerError(f"isql-vt could not grant SPARQL_UPDATE:\n{done.stdout}\n{done.stderr}")

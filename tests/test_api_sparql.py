@@ -24,8 +24,8 @@ from insatsgraf import iris
 from insatsgraf.api import create_app
 from insatsgraf.api.deps import ServiceLimits
 from insatsgraf.api.formats import negotiate
-from insatsgraf.sparqltext import is_update
 from insatsgraf.config import Settings
+from insatsgraf.sparqltext import is_update
 from insatsgraf.store import OxigraphStore
 
 SRX = "{http://www.w3.org/2005/sparql-results#}"

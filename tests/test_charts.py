@@ -87,14 +87,13 @@ class PageReader(HTMLParser):
             self.cells[(self._org, a.get("data-programme") or "")] = int(count) if count else None
 
 
-
 def read_page(html: str) -> PageReader:
     """The matrix cells, and the inline SVG exactly as written (it must parse as XML on its own)."""
     reader = PageReader()
     reader.feed(html)
     assert html.count("<svg") <= 1
     if "<svg" in html:
-        reader.svg = html[html.index("<svg"):html.index("</svg>") + len("</svg>")]
+        reader.svg = html[html.index("<svg") : html.index("</svg>") + len("</svg>")]
     return reader
 
 
@@ -114,13 +113,22 @@ def test_one_bar_per_organisation_and_level_with_the_querys_count(
 def test_bar_lengths_follow_the_counts(example_store: OxigraphStore, catalogue: Catalogue) -> None:
     chart = level_chart(catalogue.run(example_store, "prevention-level-counts", {"county": DEFAULT_COUNTY}))
     root = ET.fromstring(str(level_svg(chart)))
-    widths = {int(r.get("data-count", "0")): float(r.get("width", "0"))
-              for r in root.iter(f"{SVG}rect") if r.get("class") == "bar"}
+    widths = {
+        int(r.get("data-count", "0")): float(r.get("width", "0"))
+        for r in root.iter(f"{SVG}rect")
+        if r.get("class") == "bar"
+    }
     small, big = min(widths), max(widths)
     assert small < big
     assert widths[big] / widths[small] == pytest.approx(big / small, rel=0.02)
-    grid = [float(line.get("x1", "0")) for line in root.iter(f"{SVG}line") if line.get("x1") == line.get("x2")]
-    ends = [float(r.get("x", "0")) + float(r.get("width", "0")) for r in root.iter(f"{SVG}rect") if r.get("class") == "bar"]
+    grid = [
+        float(line.get("x1", "0")) for line in root.iter(f"{SVG}line") if line.get("x1") == line.get("x2")
+    ]
+    ends = [
+        float(r.get("x", "0")) + float(r.get("width", "0"))
+        for r in root.iter(f"{SVG}rect")
+        if r.get("class") == "bar"
+    ]
     assert max(ends) <= max(grid) + 0.1, "the axis reaches past the longest bar"
 
 
@@ -130,20 +138,33 @@ def test_levels_come_universal_selective_indicated_with_both_languages(
     chart = level_chart(catalogue.run(example_store, "prevention-level-counts", {"county": DEFAULT_COUNTY}))
     assert [lv.iri.rsplit("/", 1)[-1] for lv in chart.levels] == ["universal", "selective", "indicated"]
     assert [(lv.label_sv, lv.label_en) for lv in chart.levels] == [
-        ("Universell", "Universal"), ("Selektiv", "Selective"), ("Indikerad", "Indicated")]
+        ("Universell", "Universal"),
+        ("Selektiv", "Selective"),
+        ("Indikerad", "Indicated"),
+    ]
     root = ET.fromstring(str(level_svg(chart)))
     assert root.get("role") == "img"
     assert "Linköping" in (root.findtext(f"{SVG}desc") or "")
 
 
 def test_labels_are_escaped_in_the_svg() -> None:
-    org, level = "https://example.org/org/1?a=1&b=2", "https://w3id.org/insatsgraf/id/concept/prevention-level/selective"
-    result = QueryResult(kind="select", vars=["organisation", "organisationLabel", "level", "levelLabel", "offerings"],
-                         rows=[{"organisation": {"type": "uri", "value": org},
-                                "organisationLabel": {"type": "literal", "value": "A & <B>"},
-                                "level": {"type": "uri", "value": level},
-                                "levelLabel": {"type": "literal", "value": "Selektiv"},
-                                "offerings": {"type": "literal", "value": "3"}}])
+    org, level = (
+        "https://example.org/org/1?a=1&b=2",
+        "https://w3id.org/insatsgraf/id/concept/prevention-level/selective",
+    )
+    result = QueryResult(
+        kind="select",
+        vars=["organisation", "organisationLabel", "level", "levelLabel", "offerings"],
+        rows=[
+            {
+                "organisation": {"type": "uri", "value": org},
+                "organisationLabel": {"type": "literal", "value": "A & <B>"},
+                "level": {"type": "uri", "value": level},
+                "levelLabel": {"type": "literal", "value": "Selektiv"},
+                "offerings": {"type": "literal", "value": "3"},
+            }
+        ],
+    )
     svg = str(level_svg(level_chart(result)))
     assert svg_bars(svg) == {(org, level): 3}
     assert "A &amp; &lt;B&gt;" in svg
@@ -174,7 +195,8 @@ def test_get_charts_is_an_html_page_with_the_svg(
     page = read_page(r.text)
     assert svg_bars(page.svg) == expected_levels(example_store, catalogue, "Södermanlands län")
     assert {k: v for k, v in page.cells.items() if v is not None} == expected_cells(
-        example_store, catalogue, "Södermanlands län")
+        example_store, catalogue, "Södermanlands län"
+    )
     assert '<link rel="stylesheet" href="/static/charts.css">' in r.text
     assert client.get("/static/charts.css").status_code == 200
     assert 'href="/id/organisation/' in r.text, "organisations link to their pages on this service"
@@ -227,13 +249,16 @@ def test_report_writes_one_standalone_file_with_the_charts(
     page = read_page(html)
     assert svg_bars(page.svg) == expected_levels(example_store, catalogue, DEFAULT_COUNTY)
     assert {k: v for k, v in page.cells.items() if v is not None} == expected_cells(
-        example_store, catalogue, DEFAULT_COUNTY)
+        example_store, catalogue, DEFAULT_COUNTY
+    )
     assert "<style>" in html and "table.heatmap" in html, "the CSS is inline"
     assert 'href="/' not in html and 'src="' not in html, "nothing points at a server"
 
 
 def test_report_to_stdout_for_another_county(store_dir: str) -> None:
-    result = runner.invoke(cli_app, ["report", "--store", store_dir, "--county", "Södermanlands län", "--out", "-"])
+    result = runner.invoke(
+        cli_app, ["report", "--store", store_dir, "--county", "Södermanlands län", "--out", "-"]
+    )
     assert result.exit_code == 0, result.output
     assert "Diagram för Södermanlands län" in result.stdout and "Gnesta" in result.stdout
 
@@ -269,7 +294,9 @@ def test_the_report_renders_in_chromium(store_dir: str, tmp_path: Path) -> None:
     out = tmp_path / "report.html"
     assert runner.invoke(cli_app, ["report", "--store", store_dir, "--out", str(out)]).exit_code == 0
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=["--headless", "--no-sandbox", "--disable-gpu"])
+        browser = p.chromium.launch(
+            executable_path=chromium, args=["--headless", "--no-sandbox", "--disable-gpu"]
+        )
         try:
             page = browser.new_page(viewport={"width": 1200, "height": 1400})
             errors: list[str] = []

@@ -165,8 +165,8 @@ def test_an_accepted_same_name_becomes_a_hidden_label(store: OxigraphStore, tmp_
         (Decision("Cos", "accepted", "cos", "Lina", org="9999"), "unknown organisation"),
         (Decision("Cos", "accepted", "cos", "Lina", relation="sibling"), "unknown relation"),
         (Decision("Cos", "rejected", None, "Lina"), "need a programme"),
-    (Decision("Cos", "accepted", "cos> ?p ?o", "Lina"), "not a programme id"),
-    (Decision("Cos", "accepted", "cos", "Lina", org="0461>"), "unknown organisation"),
+        (Decision("Cos", "accepted", "cos> ?p ?o", "Lina"), "not a programme id"),
+        (Decision("Cos", "accepted", "cos", "Lina", org="0461>"), "unknown organisation"),
     ],
 )
 def test_bad_decisions_change_nothing(

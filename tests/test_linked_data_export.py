@@ -160,4 +160,6 @@ def test_cli_exports_the_dcat_and_void_descriptions(tmp_path: Path) -> None:
     void_out = runner.invoke(cli_app, ["export", "--format", "void", "--store", str(store_dir)])
     void = Graph().parse(data=void_out.stdout, format="turtle")
     triples = void.value(URIRef(f"{BASE}id/dataset/insatsgraf"), VOID.triples)
-    assert triples is not None and triples.toPython() == len(Graph().parse(data=serialise(memory, "nt"), format="nt"))
+    assert triples is not None and triples.toPython() == len(
+        Graph().parse(data=serialise(memory, "nt"), format="nt")
+    )

@@ -20,8 +20,10 @@ SETTINGS = Settings()
 ONTOLOGY = ROOT / "ontology" / "insatsgraf.ttl"
 VOCABULARIES = ROOT / "data" / "ttl" / "vocabularies.ttl"
 TURTLE_FILES = sorted(
-    p for folder in ("ontology", "shapes", "data", "queries", "tests/fixtures")
-    for p in (ROOT / folder).rglob("*.ttl") if "invalid-syntax" not in p.name
+    p
+    for folder in ("ontology", "shapes", "data", "queries", "tests/fixtures")
+    for p in (ROOT / folder).rglob("*.ttl")
+    if "invalid-syntax" not in p.name
 )
 
 
@@ -38,12 +40,17 @@ def project_version() -> str:
     return tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
 
 
-@pytest.mark.parametrize("path", [ONTOLOGY, VOCABULARIES, ROOT / "data/ttl/catalogue.ttl", ROOT / "data/ttl/organisations.ttl"],
-                         ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "path",
+    [ONTOLOGY, VOCABULARIES, ROOT / "data/ttl/catalogue.ttl", ROOT / "data/ttl/organisations.ttl"],
+    ids=lambda p: p.name,
+)
 def test_files_describe_themselves_with_the_project_version(path: Path) -> None:
     graph = parse(path)
     versions = {str(v) for v in graph.objects(None, OWL.versionInfo)}
-    assert versions == {project_version()}, f"{path.name}: owl:versionInfo {versions} != pyproject {project_version()}"
+    assert versions == {project_version()}, (
+        f"{path.name}: owl:versionInfo {versions} != pyproject {project_version()}"
+    )
     assert any(graph.triples((None, URIRef("http://purl.org/dc/terms/description"), None)))
 
 
@@ -85,23 +92,39 @@ def test_model_does_not_hard_code_children() -> None:
 def test_every_concept_scheme_is_complete() -> None:
     vocab = parse(VOCABULARIES)
     schemes = set(vocab.subjects(RDF.type, SKOS.ConceptScheme))
-    assert {URIRef(iris.scheme(s)) for s in ("prevention-level", "skr-category", "problem-area", "target-group",
-                                              "form", "delivery", "variant-kind", "evidence-kind",
-                                              "collaboration-kind", "intervention-kind")} <= schemes
+    assert {
+        URIRef(iris.scheme(s))
+        for s in (
+            "prevention-level",
+            "skr-category",
+            "problem-area",
+            "target-group",
+            "form",
+            "delivery",
+            "variant-kind",
+            "evidence-kind",
+            "collaboration-kind",
+            "intervention-kind",
+        )
+    } <= schemes
     for concept in vocab.subjects(RDF.type, SKOS.Concept):
         langs = {o.language for o in vocab.objects(concept, SKOS.prefLabel)}
         assert {"sv", "en"} <= langs, concept
         assert vocab.value(concept, SKOS.notation) is not None, concept
         scheme = vocab.value(concept, SKOS.inScheme)
         assert (scheme, SKOS.hasTopConcept, concept) in vocab, concept
-        assert str(concept) == iris.concept(str(scheme).rsplit("/", 1)[1], str(vocab.value(concept, SKOS.notation)))
+        assert str(concept) == iris.concept(
+            str(scheme).rsplit("/", 1)[1], str(vocab.value(concept, SKOS.notation))
+        )
 
 
 def test_prevention_levels_map_to_society_group_individual() -> None:
     vocab = parse(VOCABULARIES)
     expected = {"universal": "samhällsnivå", "selective": "gruppnivå", "indicated": "individnivå"}
     for notation, level in expected.items():
-        labels = {str(o) for o in vocab.objects(URIRef(iris.concept("prevention-level", notation)), SKOS.altLabel)}
+        labels = {
+            str(o) for o in vocab.objects(URIRef(iris.concept("prevention-level", notation)), SKOS.altLabel)
+        }
         assert level in labels
 
 
@@ -140,7 +163,9 @@ def test_register_holds_every_organisation_row() -> None:
 def test_generator_reproduces_the_committed_files(tmp_path: Path) -> None:
     write_all(SETTINGS.domain, tmp_path)
     for name in ("catalogue.ttl", "organisations.ttl"):
-        assert isomorphic(parse(tmp_path / name), parse(ROOT / "data/ttl" / name)), f"{name} is stale: run build-catalogue"
+        assert isomorphic(parse(tmp_path / name), parse(ROOT / "data/ttl" / name)), (
+            f"{name} is stale: run build-catalogue"
+        )
 
 
 def test_generator_follows_the_base_iri() -> None:

@@ -17,11 +17,14 @@ from tests.conftest import FIXTURES
 
 BASE = Settings().base
 
-FOR_PROGRAMME = sparql_prefixes() + """
+FOR_PROGRAMME = (
+    sparql_prefixes()
+    + """
 SELECT ?offering ?name ?relation WHERE {
   ?relation rdfs:subPropertyOf* ig:basedOn .
   ?offering ?relation <%s> ; ig:localName ?name .
 }"""
+)
 
 
 def test_variant_offering_is_found_by_a_query_for_its_programme(fresh_store: OxigraphStore) -> None:
@@ -29,15 +32,21 @@ def test_variant_offering_is_found_by_a_query_for_its_programme(fresh_store: Oxi
     fresh_store.replace_graphs({iris.current_graph("0461", BASE): example})
     result = fresh_store.query(FOR_PROGRAMME % iris.programme("komet", BASE))
     rows = result.table()
-    assert {"offering": f"{BASE}id/offering/0461/mini-komet", "name": "Mini-Komet",
-            "relation": "https://w3id.org/insatsgraf/def#variantOf"} in rows
+    assert {
+        "offering": f"{BASE}id/offering/0461/mini-komet",
+        "name": "Mini-Komet",
+        "relation": "https://w3id.org/insatsgraf/def#variantOf",
+    } in rows
 
 
 def test_each_source_has_its_named_graph_and_queries_see_the_union(bundled_store: OxigraphStore) -> None:
     names = bundled_store.graph_names()
     for name in ("ontology", "vocabularies", "catalogue", "organisations"):
         assert iris.graph(name, BASE) in names
-    ask = sparql_prefixes() + "ASK { ig:Programme rdfs:label ?l . ?p a ig:Programme . ?o a ig:Municipality . ?c skos:inScheme ?s }"
+    ask = (
+        sparql_prefixes()
+        + "ASK { ig:Programme rdfs:label ?l . ?p a ig:Programme . ?o a ig:Municipality . ?c skos:inScheme ?s }"
+    )
     assert bundled_store.query(ask).boolean is True
 
 
@@ -61,7 +70,9 @@ def test_rebased_load_moves_data_iris_but_keeps_the_vocabulary(tmp_path: Path) -
     settings = Settings().with_(base="http://example.org/ig/", store="memory:")
     store = OxigraphStore(None, base=settings.base)
     load_bundled(store, settings)
-    assert store.query("ASK { <http://example.org/ig/id/programme/komet> a <https://w3id.org/insatsgraf/def#Programme> }").boolean
+    assert store.query(
+        "ASK { <http://example.org/ig/id/programme/komet> a <https://w3id.org/insatsgraf/def#Programme> }"
+    ).boolean
     assert not store.query("ASK { <https://w3id.org/insatsgraf/id/programme/komet> ?p ?o }").boolean
 
 
@@ -105,8 +116,11 @@ def test_examples_load_once_and_say_they_are_fictional() -> None:
     first = (store.graph_names(), len(store))
     load_bundled(store, settings, examples=True)
     assert (store.graph_names(), len(store)) == first, "loading the examples twice must not grow the history"
-    agents = store.query(sparql_prefixes() + """
-        SELECT DISTINCT ?org ?name WHERE { ?s ig:submittedBy ?org ; prov:wasAttributedTo/foaf:name ?name }""")
+    agents = store.query(
+        sparql_prefixes()
+        + """
+        SELECT DISTINCT ?org ?name WHERE { ?s ig:submittedBy ?org ; prov:wasAttributedTo/foaf:name ?name }"""
+    )
     by_org = {row["org"]: row["name"] for row in agents.table()}
     example_orgs = {iris.organisation(p.name.split("-")[0], BASE) for p in example_submissions(settings)}
     assert len(example_orgs) >= 3

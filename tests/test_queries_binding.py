@@ -48,7 +48,10 @@ def test_header_is_parsed(query: CatalogueQuery) -> None:
     params = {p.name: p for p in query.params}
     assert list(params) == ["from", "org", "name", "count", "kind"]
     assert (params["org"].type, params["org"].required, params["org"].default) == (
-        "iri", True, "https://w3id.org/insatsgraf/id/organisation/0580")
+        "iri",
+        True,
+        "https://w3id.org/insatsgraf/id/organisation/0580",
+    )
     assert params["org"].description == "the organisation"
     assert (params["count"].type, params["count"].required) == ("integer", False)
     assert params["from"].type == "date"
@@ -65,8 +68,15 @@ def test_defaults_are_bound_and_unbound_optionals_stay_variables(query: Catalogu
 
 
 def test_values_are_written_by_type(query: CatalogueQuery) -> None:
-    text = query.bind({"org": "https://example.org/x", "name": 'a "quoted"\nname', "count_integer": " 7 ",
-                       "from": "2021-06-01", "kind": "b"})
+    text = query.bind(
+        {
+            "org": "https://example.org/x",
+            "name": 'a "quoted"\nname',
+            "count_integer": " 7 ",
+            "from": "2021-06-01",
+            "kind": "b",
+        }
+    )
     assert "<https://example.org/x>" in text
     assert r'"a \"quoted\"\nname"' in text
     assert "ig:sessions 7 ." in text

@@ -55,8 +55,9 @@ def test_query_json_is_sparql_results_json(store_dir: str) -> None:
 
 
 def test_query_csv_and_tsv(store_dir: str) -> None:
-    code, out, _ = invoke("query", "coverage-matrix", "-p", "county=Östergötlands län", "-f", "csv",
-                          store=store_dir)
+    code, out, _ = invoke(
+        "query", "coverage-matrix", "-p", "county=Östergötlands län", "-f", "csv", store=store_dir
+    )
     assert code == 0
     rows = list(csv.DictReader(io.StringIO(out)))
     mini_maria = next(r for r in rows if r["programmeLabel"] == "Mini Maria")
@@ -65,7 +66,7 @@ def test_query_csv_and_tsv(store_dir: str) -> None:
     assert code == 0
     header, first = out.splitlines()[:2]
     assert header.split("\t")[0] == "?organisation"
-    assert first.startswith("<https://w3id.org/insatsgraf/id/organisation/0580>\t\"Linköping\"")
+    assert first.startswith('<https://w3id.org/insatsgraf/id/organisation/0580>\t"Linköping"')
 
 
 def test_query_table_shortens_iris(store_dir: str) -> None:
@@ -76,11 +77,21 @@ def test_query_table_shortens_iris(store_dir: str) -> None:
 
 def test_query_from_a_file(store_dir: str, tmp_path: Path) -> None:
     rq = tmp_path / "count.rq"
-    rq.write_text("# Why: count offerings.\n#+ summary: Count\n"
-                  "PREFIX ig: <https://w3id.org/insatsgraf/def#>\n"
-                  "SELECT (COUNT(?o) AS ?n) WHERE { ?o ig:offeredBy ?_org_iri }\n", encoding="utf-8")
-    code, out, _ = invoke("query", str(rq), "-p", "org=https://w3id.org/insatsgraf/id/organisation/0580",
-                          "-f", "csv", store=store_dir)
+    rq.write_text(
+        "# Why: count offerings.\n#+ summary: Count\n"
+        "PREFIX ig: <https://w3id.org/insatsgraf/def#>\n"
+        "SELECT (COUNT(?o) AS ?n) WHERE { ?o ig:offeredBy ?_org_iri }\n",
+        encoding="utf-8",
+    )
+    code, out, _ = invoke(
+        "query",
+        str(rq),
+        "-p",
+        "org=https://w3id.org/insatsgraf/id/organisation/0580",
+        "-f",
+        "csv",
+        store=store_dir,
+    )
     assert code == 0
     assert int(out.splitlines()[1]) > 10
 

@@ -36,8 +36,11 @@ def default_graph(store: OxigraphStore) -> set[tuple[str, str, str]]:
 def union_of_named(store: OxigraphStore) -> set[tuple[str, str, str]]:
     quads = store.oxigraph.quads_for_pattern(None, None, None, None)
     history = f"{B}id/submission/"
-    return {(str(q.subject), str(q.predicate), str(q.object)) for q in quads
-            if isinstance(q.graph_name, ox.NamedNode) and not q.graph_name.value.startswith(history)}
+    return {
+        (str(q.subject), str(q.predicate), str(q.object))
+        for q in quads
+        if isinstance(q.graph_name, ox.NamedNode) and not q.graph_name.value.startswith(history)
+    }
 
 
 def objects(store: OxigraphStore, *, include_history: bool = False) -> list[str]:
@@ -47,8 +50,9 @@ def objects(store: OxigraphStore, *, include_history: bool = False) -> list[str]
 
 def test_union_follows_replacements_and_keeps_shared_triples() -> None:
     store = OxigraphStore(None)
-    store.replace_graphs({CURRENT: graph("a", "shared"), CATALOGUE: graph("shared", "c"),
-                          HISTORY: graph("old")})
+    store.replace_graphs(
+        {CURRENT: graph("a", "shared"), CATALOGUE: graph("shared", "c"), HISTORY: graph("old")}
+    )
     assert objects(store) == ["a", "c", "shared"], "a triple in two graphs is seen once; history is out"
     assert objects(store, include_history=True) == ["a", "c", "old", "shared"]
     store.replace_graphs({CURRENT: graph("b")})
@@ -77,8 +81,12 @@ def test_blank_nodes_leave_the_union_with_their_graph() -> None:
 def test_bulk_load_fills_the_union_without_history() -> None:
     store = OxigraphStore(None)
     s, p = ox.NamedNode("urn:s"), ox.NamedNode("urn:p")
-    store.bulk_load([ox.Quad(s, p, ox.Literal("now"), ox.NamedNode(CURRENT)),
-                     ox.Quad(s, p, ox.Literal("then"), ox.NamedNode(HISTORY))])
+    store.bulk_load(
+        [
+            ox.Quad(s, p, ox.Literal("now"), ox.NamedNode(CURRENT)),
+            ox.Quad(s, p, ox.Literal("then"), ox.NamedNode(HISTORY)),
+        ]
+    )
     assert objects(store) == ["now"]
     assert default_graph(store) == union_of_named(store)
 
@@ -87,8 +95,10 @@ def test_dump_and_count_leave_the_derived_union_out() -> None:
     store = OxigraphStore(None)
     store.replace_graphs({CURRENT: graph("a"), CATALOGUE: graph("a", "b")})
     assert store.dump_nquads().decode().splitlines() == [
-        f'<urn:s> <urn:p> "a" <{CATALOGUE}> .', f'<urn:s> <urn:p> "a" <{CURRENT}> .',
-        f'<urn:s> <urn:p> "b" <{CATALOGUE}> .']
+        f'<urn:s> <urn:p> "a" <{CATALOGUE}> .',
+        f'<urn:s> <urn:p> "a" <{CURRENT}> .',
+        f'<urn:s> <urn:p> "b" <{CATALOGUE}> .',
+    ]
     assert len(store) == 3
 
 

@@ -27,8 +27,13 @@ GRAPH = iris.graph("catalogue", BASE)
 
 def one_triple() -> Graph:
     graph = Graph()
-    graph.add((URIRef(iris.programme("komet", BASE)), URIRef("http://www.w3.org/2004/02/skos/core#prefLabel"),
-               Literal("Komet", lang="sv")))
+    graph.add(
+        (
+            URIRef(iris.programme("komet", BASE)),
+            URIRef("http://www.w3.org/2004/02/skos/core#prefLabel"),
+            Literal("Komet", lang="sv"),
+        )
+    )
     return graph
 
 
@@ -42,8 +47,10 @@ def test_spec_with_one_endpoint() -> None:
 
 
 def test_spec_with_update_store_and_timeout_in_the_fragment() -> None:
-    spec = ("sparql+https://h.example/ds/query?x=1#update=https://h.example/ds/update"
-            "&store=https://h.example/ds/data&timeout=7.5")
+    spec = (
+        "sparql+https://h.example/ds/query?x=1#update=https://h.example/ds/update"
+        "&store=https://h.example/ds/data&timeout=7.5"
+    )
     endpoints = Endpoints.parse(spec)
     assert endpoints.query == "https://h.example/ds/query?x=1"  # the fragment is never sent to the server
     assert endpoints.update == "https://h.example/ds/update"
@@ -53,8 +60,12 @@ def test_spec_with_update_store_and_timeout_in_the_fragment() -> None:
 
 @pytest.mark.parametrize(
     "spec",
-    ["sparql+http://h/q#updat=http://h/u", "sparql+http://h/q#timeout=soon", "sparql+ftp://h/q",
-     "sparql+http://h/q#writes=fast"],
+    [
+        "sparql+http://h/q#updat=http://h/u",
+        "sparql+http://h/q#timeout=soon",
+        "sparql+ftp://h/q",
+        "sparql+http://h/q#writes=fast",
+    ],
 )
 def test_bad_specs_are_refused(spec: str) -> None:
     with pytest.raises(StoreError):
@@ -81,8 +92,12 @@ def test_opening_an_unreachable_store_fails_at_once() -> None:
 def test_an_unreachable_endpoint_is_a_store_error_naming_it() -> None:
     url = f"http://127.0.0.1:{servers.free_port()}/sparql"
     store = SparqlStore.from_spec(f"sparql+{url}", probe=False)
-    for attempt in (lambda: store.query("ASK {}"), store.graph_names, store.dump_nquads,
-                    lambda: store.replace_graphs({GRAPH: one_triple()})):
+    for attempt in (
+        lambda: store.query("ASK {}"),
+        store.graph_names,
+        store.dump_nquads,
+        lambda: store.replace_graphs({GRAPH: one_triple()}),
+    ):
         with pytest.raises(StoreError, match="cannot reach the SPARQL endpoint") as caught:
             attempt()
         assert url in str(caught.value)
@@ -181,8 +196,9 @@ def test_staged_writes_through_a_named_graph_store(oxigraph_server: servers.Runn
 def all_graphs_on(server: servers.RunningServer) -> list[str]:
     """Every named graph on the server, asked without the store's dataset restriction."""
     query = urllib.parse.urlencode({"query": "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"}).encode()
-    request = urllib.request.Request(server.query_url, data=query,
-                                     headers={"Accept": "application/sparql-results+json"})
+    request = urllib.request.Request(
+        server.query_url, data=query, headers={"Accept": "application/sparql-results+json"}
+    )
     with urllib.request.urlopen(request, timeout=10) as response:
         doc = json.load(response)
     return sorted(row["g"]["value"] for row in doc["results"]["bindings"])

@@ -75,8 +75,9 @@ def without_bnode_labels(nquads: bytes) -> list[str]:
 
 def test_select_answers_over_the_default_graph(backend) -> None:
     store = backend([FIXTURE])
-    sparql = P + ("SELECT ?o ?name ?min WHERE { ?o a ig:Offering ; ig:localName ?name "
-                  "OPTIONAL { ?o ig:minAge ?min } }")
+    sparql = P + (
+        "SELECT ?o ?name ?min WHERE { ?o a ig:Offering ; ig:localName ?name OPTIONAL { ?o ig:minAge ?min } }"
+    )
     assert got(store, sparql) == expected(sparql, union())
 
 
@@ -84,8 +85,11 @@ def test_select_keeps_languages_and_datatypes(backend) -> None:
     store = backend([FIXTURE])
     rows = store.query(P + f"SELECT ?p ?o WHERE {{ GRAPH <{PROVENANCE}> {{ ?s ?p ?o }} }}").rows
     by_property = {row["p"]["value"]: row["o"] for row in rows}
-    assert by_property[str(IG.accepted)] == {"type": "literal", "value": "true",
-                                             "datatype": "http://www.w3.org/2001/XMLSchema#boolean"}
+    assert by_property[str(IG.accepted)] == {
+        "type": "literal",
+        "value": "true",
+        "datatype": "http://www.w3.org/2001/XMLSchema#boolean",
+    }
     issued = by_property["http://purl.org/dc/terms/issued"]
     assert issued["datatype"] == "http://www.w3.org/2001/XMLSchema#date"
     labels = store.query(P + f"SELECT ?l WHERE {{ <{iris.programme('komet', BASE)}> skos:prefLabel ?l }}")

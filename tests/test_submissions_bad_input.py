@@ -38,7 +38,9 @@ def submitted_store(fresh_store: OxigraphStore) -> OxigraphStore:
 
 
 @pytest.mark.parametrize("case", EXPECTED, ids=[row["file"] for row in EXPECTED])
-def test_bad_file_is_refused_and_store_unchanged(case: dict[str, str], submitted_store: OxigraphStore) -> None:
+def test_bad_file_is_refused_and_store_unchanged(
+    case: dict[str, str], submitted_store: OxigraphStore
+) -> None:
     before = submitted_store.dump_nquads()
     path = CORPUS / case["file"]
     with pytest.raises(UserError) as caught:
@@ -58,12 +60,16 @@ def test_bad_file_is_refused_and_store_unchanged(case: dict[str, str], submitted
     assert submitted_store.dump_nquads() == before
 
 
-def test_fifty_megabyte_file_is_refused_before_parsing(tmp_path: Path, submitted_store: OxigraphStore) -> None:
+def test_fifty_megabyte_file_is_refused_before_parsing(
+    tmp_path: Path, submitted_store: OxigraphStore
+) -> None:
     big = tmp_path / "huge.csv"
     row = "Mini Maria,mini-maria,Mottagning för unga.,samma,unga,13,20,indikerad,,,service,egen regi,,,,,\n"
     with big.open("w", encoding="utf-8") as out:
-        out.write("insats,program,beskrivning,variant,malgrupp,alder_fran,alder_till,preventionsniva,skr_kategori,"
-                  "problemomrade,form,regi,samverkan_med,antal_tillfallen,evidenskalla,uppfoljning,kommentar\n")
+        out.write(
+            "insats,program,beskrivning,variant,malgrupp,alder_fran,alder_till,preventionsniva,skr_kategori,"
+            "problemomrade,form,regi,samverkan_med,antal_tillfallen,evidenskalla,uppfoljning,kommentar\n"
+        )
         while out.tell() < 50 * 1024 * 1024:
             out.write(row * 1000)
     before = submitted_store.dump_nquads()

@@ -36,7 +36,10 @@ def test_example_row_13_becomes_the_design_example() -> None:
     assert graph.value(mini, IG.localName) == Literal("MiniMaria")
     assert graph.value(mini, IG.implements) == URIRef(iris.programme("mini-maria", BASE))
     assert graph.value(mini, IG.variantKind) == concept("variant-kind", "same")
-    assert set(graph.objects(mini, IG.targetGroup)) == {concept("target-group", "youth"), concept("target-group", "family")}
+    assert set(graph.objects(mini, IG.targetGroup)) == {
+        concept("target-group", "youth"),
+        concept("target-group", "family"),
+    }
     assert graph.value(mini, IG.minAge).toPython() == 13 and graph.value(mini, IG.maxAge).toPython() == 20
     assert graph.value(mini, IG.preventionLevel) == concept("prevention-level", "indicated")
     assert graph.value(mini, IG.skrCategory) == concept("skr-category", "individual-group")
@@ -62,7 +65,9 @@ def test_collaboration_per_row_with_partners() -> None:
     collab = URIRef(iris.collaboration("0580", "familjecentral", BASE))
     assert graph.value(collab, RDF.type) == IG.Collaboration
     assert graph.value(collab, IG.about) == off("familjecentral")
-    assert set(graph.objects(collab, IG.partner)) == {URIRef(iris.organisation(o, BASE)) for o in ("0580", "region-ostergotland")}
+    assert set(graph.objects(collab, IG.partner)) == {
+        URIRef(iris.organisation(o, BASE)) for o in ("0580", "region-ostergotland")
+    }
 
 
 @pytest.mark.parametrize("name", ["0580-linkoping-2021-cp1252-semicolon.csv", "0580-linkoping-2021-bom.csv"])
@@ -79,7 +84,9 @@ def test_xlsx_gives_the_same_graph_as_csv(tmp_path: Path) -> None:
     book = Workbook()
     sheet = book.active
     for row in csv.reader(EXAMPLE.open(encoding="utf-8")):
-        sheet.append([int(c) if c.isdigit() and len(c) < 3 else c for c in row])  # numbers as numbers, like Excel
+        sheet.append(
+            [int(c) if c.isdigit() and len(c) < 3 else c for c in row]
+        )  # numbers as numbers, like Excel
     path = tmp_path / "linkoping.xlsx"
     book.save(path)
     assert isomorphic(ingest_file(path, "0580", SETTINGS), ingest_file(EXAMPLE, "0580", SETTINGS))
@@ -90,8 +97,10 @@ def test_english_headers_multi_values_programme_by_name_and_evidence() -> None:
     first, second = off("komet"), off("komet-2")  # the same name twice: -2
     komet = URIRef(iris.programme("komet", BASE))
     assert graph.value(first, IG.implements) == komet and graph.value(second, IG.implements) == komet
-    assert set(graph.objects(first, IG.preventionLevel)) == {concept("prevention-level", "selective"),
-                                                            concept("prevention-level", "indicated")}
+    assert set(graph.objects(first, IG.preventionLevel)) == {
+        concept("prevention-level", "selective"),
+        concept("prevention-level", "indicated"),
+    }
     assert {str(v) for v in graph.objects(first, IG.followUpInstrument)} == {"ORS/SRS", "KASAM"}
     url_source = graph.value(first, IG.evidence)
     assert graph.value(url_source, FOAF.page) == URIRef("https://www.socialstyrelsen.se/metodguiden/komet")
@@ -99,7 +108,8 @@ def test_english_headers_multi_values_programme_by_name_and_evidence() -> None:
     assert str(graph.value(cited, DCTERMS.bibliographicCitation)).startswith("Kling m.fl. (2010)")
     collab = URIRef(iris.collaboration("0580", "komet-2", BASE))
     assert {URIRef(iris.organisation(o, BASE)) for o in ("0580", "region-ostergotland", "0581")} == set(
-        graph.objects(collab, IG.partner)), "a partner may be named by its name"
+        graph.objects(collab, IG.partner)
+    ), "a partner may be named by its name"
     macho = off("mini-macho")
     assert graph.value(macho, IG.variantOf) == URIRef(iris.programme("machofabriken", BASE))
     assert graph.value(macho, IG.variantKind) == concept("variant-kind", "local-adaptation")

@@ -52,7 +52,7 @@ def test_every_property_shape_is_named_documented_and_bilingual() -> None:
     for shape in property_shapes:
         assert isinstance(shape, URIRef), f"blank property shape with path {graph.value(shape, SH.path)}"
         assert str(shape).startswith(SHAPES_NS)
-        assert re.fullmatch(r"[A-Za-z]+_Shape-[A-Za-z-]+", str(shape)[len(SHAPES_NS):]), shape
+        assert re.fullmatch(r"[A-Za-z]+_Shape-[A-Za-z-]+", str(shape)[len(SHAPES_NS) :]), shape
         assert graph.value(shape, SH.name) is not None, f"{shape} has no sh:name"
         assert {"sv", "en"} <= _langs(graph, shape, RDFS.comment), f"{shape}: rdfs:comment in sv and en"
         assert {"sv", "en"} <= _langs(graph, shape, SH.message), f"{shape}: sh:message in sv and en"
@@ -78,7 +78,9 @@ def test_sh_in_lists_are_exactly_the_concept_schemes() -> None:
     for shape, head in shapes.subject_objects(SH["in"]):
         members = set(Collection(shapes, head))
         schemes = {vocabularies.value(m, SKOS.inScheme) for m in members}
-        assert len(schemes) == 1 and None not in schemes, f"{shape}: sh:in mixes schemes or names unknown concepts"
+        assert len(schemes) == 1 and None not in schemes, (
+            f"{shape}: sh:in mixes schemes or names unknown concepts"
+        )
         (scheme,) = schemes
         assert members == set(vocabularies.subjects(SKOS.inScheme, scheme)), f"{shape} differs from {scheme}"
         checked += 1
@@ -91,9 +93,14 @@ def _split(path: Path) -> tuple[Graph, set[tuple[str, str | None, str, str]]]:
     expected: set[tuple[str, str | None, str, str]] = set()
     for node in list(graph.subjects(RDF.type, SH.ValidationResult)):
         path_node = graph.value(node, SH.resultPath)
-        expected.add((str(graph.value(node, SH.focusNode)), str(path_node) if path_node else None,
-                      str(graph.value(node, SH.sourceConstraintComponent)).rsplit("#", 1)[-1],
-                      str(graph.value(node, SH.sourceShape))))
+        expected.add(
+            (
+                str(graph.value(node, SH.focusNode)),
+                str(path_node) if path_node else None,
+                str(graph.value(node, SH.sourceConstraintComponent)).rsplit("#", 1)[-1],
+                str(graph.value(node, SH.sourceShape)),
+            )
+        )
         graph.remove((node, None, None))
     return graph, expected
 
@@ -108,7 +115,9 @@ def test_shape_fixture(path: Path, bundled_store: OxigraphStore) -> None:
     data, expected = _split(path)
     name = path.parent.name
     report = validate_graph(data, bundled_store, SETTINGS)
-    got = {(r.focus, r.path, r.component or "", r.shape or "") for r in report.results if _family(r.shape, name)}
+    got = {
+        (r.focus, r.path, r.component or "", r.shape or "") for r in report.results if _family(r.shape, name)
+    }
     if path.name.startswith("valid"):
         assert not expected
         assert got == set(), report.text()
@@ -134,12 +143,23 @@ def test_flattening_keeps_the_results(bundled_store: OxigraphStore) -> None:
         data, _ = _split(path)
         results = []
         for shapes in (authored, flat):
-            _c, report, _t = pyshacl.validate(data + Graph().parse(data=_types(bundled_store, data), format="nt"),
-                                              shacl_graph=shapes, inference="none",
-                                              ont_graph=read_turtle(SETTINGS.ontology_dir / "insatsgraf.ttl", SETTINGS.base))
-            results.append({(str(report.value(n, SH.focusNode)), str(report.value(n, SH.resultPath)),
-                             str(report.value(n, SH.sourceShape)), str(report.value(n, SH.value)))
-                            for n in report.subjects(RDF.type, SH.ValidationResult)})
+            _c, report, _t = pyshacl.validate(
+                data + Graph().parse(data=_types(bundled_store, data), format="nt"),
+                shacl_graph=shapes,
+                inference="none",
+                ont_graph=read_turtle(SETTINGS.ontology_dir / "insatsgraf.ttl", SETTINGS.base),
+            )
+            results.append(
+                {
+                    (
+                        str(report.value(n, SH.focusNode)),
+                        str(report.value(n, SH.resultPath)),
+                        str(report.value(n, SH.sourceShape)),
+                        str(report.value(n, SH.value)),
+                    )
+                    for n in report.subjects(RDF.type, SH.ValidationResult)
+                }
+            )
         assert results[0] == results[1], path
 
 

@@ -36,12 +36,16 @@ def store() -> OxigraphStore:
 
 def changed_copy() -> bytes:
     text = EXAMPLE.read_text(encoding="utf-8")
-    text = text.replace("Medling,medling,Medling mellan brottsoffer och gärningsman.",
-                        "Medling,medling,Medling mellan brottsoffer och gärningsman; även i skolan.")
+    text = text.replace(
+        "Medling,medling,Medling mellan brottsoffer och gärningsman.",
+        "Medling,medling,Medling mellan brottsoffer och gärningsman; även i skolan.",
+    )
     text = text.replace("MiniMaria,mini-maria,", "MiniMaria,mini-maria,", 1)
     lines = [line for line in text.splitlines() if not line.startswith("Jourhem,")]
-    lines.append("Läsfrämjande,,Läsprojekt för barn i familjehem.,,barn,6,12,selektiv,Individ-/gruppinsats,"
-                 "Skolproblematik,service,egen regi,,,,,")
+    lines.append(
+        "Läsfrämjande,,Läsprojekt för barn i familjehem.,,barn,6,12,selektiv,Individ-/gruppinsats,"
+        "Skolproblematik,service,egen regi,,,,,"
+    )
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
@@ -52,7 +56,8 @@ def test_example_submits_and_history_shows_it(store: OxigraphStore) -> None:
     assert result.offerings == 21 and result.previous is None
     rows = history(store, "0580", SETTINGS)
     assert [(r["date"], r["file"], r["by"], r["offerings"], r["current"]) for r in rows] == [
-        ("2021-06-01", EXAMPLE.name, "Anna Andersson", 21, True)]
+        ("2021-06-01", EXAMPLE.name, "Anna Andersson", 21, True)
+    ]
     assert rows[0]["sha256"] == hashlib.sha256(data).hexdigest()
     current = store.graph(iris.current_graph("0580", BASE))
     assert len(current) == result.triples
@@ -60,7 +65,9 @@ def test_example_submits_and_history_shows_it(store: OxigraphStore) -> None:
 
 
 def test_provenance_record(store: OxigraphStore) -> None:
-    first = submit(store, SETTINGS, EXAMPLE.read_bytes(), EXAMPLE.name, "0580", "2021-06-01", "Anna Andersson")
+    first = submit(
+        store, SETTINGS, EXAMPLE.read_bytes(), EXAMPLE.name, "0580", "2021-06-01", "Anna Andersson"
+    )
     second = submit(store, SETTINGS, changed_copy(), "linkoping-2022.csv", "0580", "2022-03-01", None)
     prov = store.graph(provenance_graph("0580", BASE))
     sub = URIRef(second.submission)
@@ -88,7 +95,9 @@ def test_resubmitting_a_changed_copy_shows_in_diff_and_keeps_history(store: Oxig
     current = store.graph(iris.current_graph("0580", BASE))
     jourhem = URIRef(iris.offering("0580", "jourhem", BASE))
     assert (jourhem, RDF.type, IG.Offering) not in current, "the current data is replaced, not merged"
-    assert (jourhem, RDF.type, IG.Offering) in store.graph(first.submission), "the previous version stays in history"
+    assert (jourhem, RDF.type, IG.Offering) in store.graph(first.submission), (
+        "the previous version stays in history"
+    )
     explicit = diff(store, "0580", "2021-06-01", "2022-03-01", SETTINGS)
     assert explicit.to_json() == change.to_json()
     backwards = diff(store, "0580", "2022-03-01", "2021-06-01", SETTINGS)
@@ -109,7 +118,9 @@ def test_history_graphs_are_outside_the_default_query_graph(store: OxigraphStore
     submit(store, SETTINGS, changed_copy(), "b.csv", "0580", "2022-03-01", None)
     count = "SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE { ?o a <https://w3id.org/insatsgraf/def#Offering> }"
     assert store.query(count).rows[0]["n"]["value"] == "21"
-    assert store.query(count, include_history=True).rows[0]["n"]["value"] == "22", "+ Jourhem, only in history"
+    assert store.query(count, include_history=True).rows[0]["n"]["value"] == "22", (
+        "+ Jourhem, only in history"
+    )
 
 
 def test_other_organisations_are_untouched(store: OxigraphStore) -> None:
@@ -145,7 +156,9 @@ def test_bad_date_and_unknown_dates_are_user_errors(store: OxigraphStore) -> Non
 
 def test_bundled_submission_is_loaded_once_with_history(fresh_store: OxigraphStore) -> None:
     rows = history(fresh_store, "0580", SETTINGS)
-    assert [(r["date"], r["file"], r["offerings"]) for r in rows] == [("2021-06-01", "0580-linkoping-2021.ttl", 21)]
+    assert [(r["date"], r["file"], r["offerings"]) for r in rows] == [
+        ("2021-06-01", "0580-linkoping-2021.ttl", 21)
+    ]
     load_bundled(fresh_store, SETTINGS)  # a second load replays nothing new
     assert len(history(fresh_store, "0580", SETTINGS)) == 1
     assert len(fresh_store.graph(iris.current_graph("0580", BASE))) > 300
@@ -159,6 +172,9 @@ def test_submit_under_another_base_iri() -> None:
     result = submit(st, settings, EXAMPLE.read_bytes(), EXAMPLE.name, "0580", "2022-01-01", None)
     assert result.submission == "http://example.org/ig/id/submission/0580/2022-01-01"
     current = st.graph(iris.current_graph("0580", settings.base))
-    assert (URIRef("http://example.org/ig/id/offering/0580/minimaria"), IG.implements,
-            URIRef("http://example.org/ig/id/programme/mini-maria")) in current
+    assert (
+        URIRef("http://example.org/ig/id/offering/0580/minimaria"),
+        IG.implements,
+        URIRef("http://example.org/ig/id/programme/mini-maria"),
+    ) in current
     assert not any("w3id.org/insatsgraf/id/" in str(t) for triple in current for t in triple)

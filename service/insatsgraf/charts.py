@@ -32,7 +32,9 @@ LEVELS = {
     "indicated": ("Indikerad", "Indicated", "#d55e00"),
 }
 OTHER_COLOUR = "#999999"
-LEVELS_TITLE = "Insatser per preventionsnivå och organisation / Offerings per prevention level and organisation"
+LEVELS_TITLE = (
+    "Insatser per preventionsnivå och organisation / Offerings per prevention level and organisation"
+)
 
 
 @dataclass(frozen=True)
@@ -177,27 +179,35 @@ def level_svg(chart: LevelChart) -> Markup:
     height = top + len(chart.organisations) * (group_h + GROUP_GAP) + 24
     width = label_w + PLOT_W + 48
     out = [
-        (f'<svg xmlns="http://www.w3.org/2000/svg" class="chart levels" role="img" '
-         f'aria-labelledby="levels-title levels-desc" width="{width}" height="{height}" '
-         f'viewBox="0 0 {width} {height}" font-family="system-ui, sans-serif" font-size="12">'),
+        (
+            f'<svg xmlns="http://www.w3.org/2000/svg" class="chart levels" role="img" '
+            f'aria-labelledby="levels-title levels-desc" width="{width}" height="{height}" '
+            f'viewBox="0 0 {width} {height}" font-family="system-ui, sans-serif" font-size="12">'
+        ),
         f'<title id="levels-title">{escape(LEVELS_TITLE)}</title>',
         f'<desc id="levels-desc">{escape(_describe_levels(chart))}</desc>',
     ]
     x = label_w
     for level in chart.levels:  # legend
-        out.append(f'<rect x="{x}" y="6" width="12" height="12" fill="{level.colour}"/>'
-                   f'<text x="{x + 16}" y="16">{escape(level.label_sv)} / {escape(level.label_en)}</text>')
+        out.append(
+            f'<rect x="{x}" y="6" width="12" height="12" fill="{level.colour}"/>'
+            f'<text x="{x + 16}" y="16">{escape(level.label_sv)} / {escape(level.label_en)}</text>'
+        )
         x += 16 + int(CHAR_W * (len(level.label_sv) + len(level.label_en) + 3)) + 18
     axis_bottom = height - 22
     for tick in ticks:
         tx = label_w + tick * scale
-        out.append(f'<line x1="{tx:.1f}" y1="{top - 4}" x2="{tx:.1f}" y2="{axis_bottom}" stroke="#e1e5eb"/>'
-                   f'<text x="{tx:.1f}" y="{axis_bottom + 14}" text-anchor="middle" fill="#5b6575">{tick}</text>')
+        out.append(
+            f'<line x1="{tx:.1f}" y1="{top - 4}" x2="{tx:.1f}" y2="{axis_bottom}" stroke="#e1e5eb"/>'
+            f'<text x="{tx:.1f}" y="{axis_bottom + 14}" text-anchor="middle" fill="#5b6575">{tick}</text>'
+        )
     y = top
     for org in chart.organisations:
-        out.append(f'<g class="organisation" data-organisation="{escape(org.iri)}">'
-                   f'<text x="{label_w - 8}" y="{y + group_h / 2 + 4:.1f}" text-anchor="end" '
-                   f'font-weight="600">{escape(org.label)}</text>')
+        out.append(
+            f'<g class="organisation" data-organisation="{escape(org.iri)}">'
+            f'<text x="{label_w - 8}" y="{y + group_h / 2 + 4:.1f}" text-anchor="end" '
+            f'font-weight="600">{escape(org.label)}</text>'
+        )
         for i, level in enumerate(chart.levels):
             by = y + i * (BAR_H + BAR_GAP)
             bar = chart.bar(org, level)
@@ -208,7 +218,7 @@ def level_svg(chart: LevelChart) -> Markup:
             out.append(
                 f'<rect class="bar" x="{label_w}" y="{by}" width="{w:.1f}" height="{BAR_H}" fill="{level.colour}" '
                 f'data-organisation="{escape(org.iri)}" data-level="{escape(level.iri)}" data-count="{bar.count}">'
-                f'<title>{escape(tip)}</title></rect>'
+                f"<title>{escape(tip)}</title></rect>"
                 f'<text x="{label_w + w + 4:.1f}" y="{by + BAR_H - 4}" aria-hidden="true">{bar.count}</text>'
             )
         out.append("</g>")
@@ -247,19 +257,24 @@ def text_colour(count: int, most: int) -> str:
     return "#ffffff" if most and count / most > 0.5 else "#1d2330"
 
 
-def render_html(page: ChartsPage, *, standalone: bool = False,
-                link: Callable[[str], str | None] | None = None) -> str:
+def render_html(
+    page: ChartsPage, *, standalone: bool = False, link: Callable[[str], str | None] | None = None
+) -> str:
     """The charts page. ``standalone`` inlines the CSS and drops the site navigation (``insatsgraf report``)."""
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html"]))
     css = ""
     if standalone:
-        css = "\n".join((STATIC / name).read_text(encoding="utf-8") for name in ("insatsgraf.css", "charts.css"))
-    return env.get_template("charts.html").render(**page_context(page, standalone=standalone, link=link),
-                                                    css=Markup(css))
+        css = "\n".join(
+            (STATIC / name).read_text(encoding="utf-8") for name in ("insatsgraf.css", "charts.css")
+        )
+    return env.get_template("charts.html").render(
+        **page_context(page, standalone=standalone, link=link), css=Markup(css)
+    )
 
 
-def page_context(page: ChartsPage, *, standalone: bool = False,
-                 link: Callable[[str], str | None] | None = None) -> dict[str, object]:
+def page_context(
+    page: ChartsPage, *, standalone: bool = False, link: Callable[[str], str | None] | None = None
+) -> dict[str, object]:
     """What ``templates/charts.html`` needs; ``link`` maps an IRI to its href (the IRI itself by default)."""
 
     def href(iri: str) -> str:

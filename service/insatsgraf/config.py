@@ -24,7 +24,9 @@ class Settings:
     store: str = field(default_factory=_default_store)
     """A directory path (embedded store), ``memory:`` or ``sparql+http(s)://…`` (remote endpoint)."""
     root: Path = ROOT
-    domain: Path = field(default_factory=lambda: Path(os.environ.get("INSATSGRAF_DOMAIN", ROOT.parent / "shared" / "domain")))
+    domain: Path = field(
+        default_factory=lambda: Path(os.environ.get("INSATSGRAF_DOMAIN", ROOT.parent / "shared" / "domain"))
+    )
     """The shared domain folder with programmes.csv, organisations.csv and example submissions."""
 
     @property

@@ -20,8 +20,15 @@ class UserError(Exception):
         return self.text()
 
     def where(self) -> str:
-        parts = [p for p in (self.file, f"row {self.row}" if self.row else None,
-                             f"column {self.column}" if self.column else None) if p]
+        parts = [
+            p
+            for p in (
+                self.file,
+                f"row {self.row}" if self.row else None,
+                f"column {self.column}" if self.column else None,
+            )
+            if p
+        ]
         return ", ".join(parts)
 
     def text(self) -> str:
@@ -31,5 +38,10 @@ class UserError(Exception):
         return f"{prefix}{self.en}{sv}"
 
     def to_json(self) -> dict[str, object]:
-        return {"error": self.code, "message": {"en": self.en, "sv": self.sv},
-                "file": self.file, "row": self.row, "column": self.column}
+        return {
+            "error": self.code,
+            "message": {"en": self.en, "sv": self.sv},
+            "file": self.file,
+            "row": self.row,
+            "column": self.column,
+        }

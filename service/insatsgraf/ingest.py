@@ -54,7 +54,9 @@ class Table:
 # -- reading bytes ---------------------------------------------------------------------------------
 
 
-def read_source(source: str | Path | bytes, filename: str | None, settings: Settings | None) -> tuple[bytes, str]:
+def read_source(
+    source: str | Path | bytes, filename: str | None, settings: Settings | None
+) -> tuple[bytes, str]:
     """The file's bytes and name, refusing a file over the size limit before reading it."""
     limit = max_bytes(settings)
     if isinstance(source, bytes):
@@ -67,8 +69,12 @@ def read_source(source: str | Path | bytes, filename: str | None, settings: Sett
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise UserError(f"cannot read the file: {exc.strerror}", f"kan inte läsa filen: {exc.strerror}",
-                        file=name, code="unreadable") from exc
+        raise UserError(
+            f"cannot read the file: {exc.strerror}",
+            f"kan inte läsa filen: {exc.strerror}",
+            file=name,
+            code="unreadable",
+        ) from exc
     if size > limit:
         raise _too_big(name, size, limit)
     return path.read_bytes(), name
@@ -79,7 +85,9 @@ def _too_big(name: str, size: int, limit: int) -> UserError:
     return UserError(
         f"the file is {mb:.1f} MB, over the limit of {lim:.0f} MB; split it or remove embedded images",
         f"filen är {mb:.1f} MB, över gränsen {lim:.0f} MB; dela upp den eller ta bort inbäddade bilder",
-        file=name, code="too-large")
+        file=name,
+        code="too-large",
+    )
 
 
 def sniff_kind(data: bytes, name: str) -> str:
@@ -87,14 +95,22 @@ def sniff_kind(data: bytes, name: str) -> str:
     if data.startswith(b"PK\x03\x04"):
         return "xlsx"
     if data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise UserError("this is an old Excel file (.xls); save it as .xlsx or CSV",
-                        "detta är en gammal Excel-fil (.xls); spara den som .xlsx eller CSV", file=name, code="xls")
+        raise UserError(
+            "this is an old Excel file (.xls); save it as .xlsx or CSV",
+            "detta är en gammal Excel-fil (.xls); spara den som .xlsx eller CSV",
+            file=name,
+            code="xls",
+        )
     lower = name.lower()
     if lower.endswith((".ttl", ".turtle")):
         return "turtle"
     if lower.endswith((".xlsx", ".xlsm")):
-        raise UserError("the file is named .xlsx but is not an Excel workbook", "filen heter .xlsx men är ingen Excel-arbetsbok",
-                        file=name, code="not-xlsx")
+        raise UserError(
+            "the file is named .xlsx but is not an Excel workbook",
+            "filen heter .xlsx men är ingen Excel-arbetsbok",
+            file=name,
+            code="not-xlsx",
+        )
     return "csv"
 
 
@@ -103,10 +119,12 @@ def decode(data: bytes, name: str) -> str:
     if not data.strip():
         raise UserError("the file is empty", "filen är tom", file=name, code="empty")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:4096]:
-        raise UserError("the file is UTF-16 or binary, not a CSV text file; in Excel choose "
-                        "\"CSV UTF-8 (kommaavgränsad)\"",
-                        "filen är UTF-16 eller binär, inte en CSV-textfil; välj \"CSV UTF-8 (kommaavgränsad)\" i Excel",
-                        file=name, code="encoding")
+        raise UserError(
+            'the file is UTF-16 or binary, not a CSV text file; in Excel choose "CSV UTF-8 (kommaavgränsad)"',
+            'filen är UTF-16 eller binär, inte en CSV-textfil; välj "CSV UTF-8 (kommaavgränsad)" i Excel',
+            file=name,
+            code="encoding",
+        )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -115,17 +133,24 @@ def decode(data: bytes, name: str) -> str:
         except UnicodeDecodeError as exc:
             raise UserError(
                 f"the file is neither UTF-8 nor Windows-1252 (byte 0x{data[exc.start]:02x} at position {exc.start}); "
-                "save it as \"CSV UTF-8\"",
+                'save it as "CSV UTF-8"',
                 f"filen är varken UTF-8 eller Windows-1252 (byte 0x{data[exc.start]:02x} på position {exc.start}); "
-                "spara den som \"CSV UTF-8\"", file=name, code="encoding") from exc
+                'spara den som "CSV UTF-8"',
+                file=name,
+                code="encoding",
+            ) from exc
     found = MOJIBAKE.search(text)
     if found:
         line = text.count("\n", 0, found.start()) + 1
         raise UserError(
-            f"the text looks converted to UTF-8 twice (\"{found.group()}\" instead of å, ä or ö); "
-            "save the original again as \"CSV UTF-8\"",
-            f"texten ser ut att ha konverterats till UTF-8 två gånger (\"{found.group()}\" i stället för å, ä eller ö); "
-            "spara originalet igen som \"CSV UTF-8\"", file=name, row=line, code="encoding")
+            f'the text looks converted to UTF-8 twice ("{found.group()}" instead of å, ä or ö); '
+            'save the original again as "CSV UTF-8"',
+            f'texten ser ut att ha konverterats till UTF-8 två gånger ("{found.group()}" i stället för å, ä eller ö); '
+            'spara originalet igen som "CSV UTF-8"',
+            file=name,
+            row=line,
+            code="encoding",
+        )
     return text
 
 
@@ -148,7 +173,9 @@ def read_csv(text: str, name: str) -> list[list[str]]:
     try:
         return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True))
     except csv.Error as exc:
-        raise UserError(f"the CSV cannot be read: {exc}", f"CSV-filen kan inte läsas: {exc}", file=name, code="csv") from exc
+        raise UserError(
+            f"the CSV cannot be read: {exc}", f"CSV-filen kan inte läsas: {exc}", file=name, code="csv"
+        ) from exc
 
 
 def _cell_text(value: object) -> str:
@@ -171,8 +198,12 @@ def read_xlsx(data: bytes, name: str) -> list[list[str]]:
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise UserError(f"the Excel file cannot be opened: {exc}", f"Excel-filen kan inte öppnas: {exc}",
-                        file=name, code="xlsx") from exc
+        raise UserError(
+            f"the Excel file cannot be opened: {exc}",
+            f"Excel-filen kan inte öppnas: {exc}",
+            file=name,
+            code="xlsx",
+        ) from exc
     try:
         sheet = book["Insatser"] if "Insatser" in book.sheetnames else book.worksheets[0]
         return [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
@@ -194,46 +225,79 @@ def to_table(cells: list[list[str]], name: str, kind: str) -> Table:
     allowed = ", ".join(c.name for c in COLUMNS)
     if not any(known):
         raise UserError(
-            f"no header row: the first row must name the columns ({allowed}); found \"{', '.join(header)[:80]}\"",
-            f"rubrikrad saknas: första raden ska ange kolumnerna ({allowed}); hittade \"{', '.join(header)[:80]}\"",
-            file=name, row=1, code="no-header")
+            f'no header row: the first row must name the columns ({allowed}); found "{", ".join(header)[:80]}"',
+            f'rubrikrad saknas: första raden ska ange kolumnerna ({allowed}); hittade "{", ".join(header)[:80]}"',
+            file=name,
+            row=1,
+            code="no-header",
+        )
     seen: dict[str, int] = {}
-    for i, (h, col) in enumerate(zip(header, known)):
+    for i, (h, col) in enumerate(zip(header, known, strict=True)):
         if not h:
             continue
         if col is None:
-            raise UserError(f"unknown column \"{h}\"; allowed columns: {allowed}",
-                            f"okänd kolumn \"{h}\"; tillåtna kolumner: {allowed}",
-                            file=name, row=1, column=h, code="unknown-column")
+            raise UserError(
+                f'unknown column "{h}"; allowed columns: {allowed}',
+                f'okänd kolumn "{h}"; tillåtna kolumner: {allowed}',
+                file=name,
+                row=1,
+                column=h,
+                code="unknown-column",
+            )
         if col in seen:
-            raise UserError(f"column \"{col}\" appears twice", f"kolumnen \"{col}\" finns två gånger",
-                            file=name, row=1, column=h, code="duplicate-column")
+            raise UserError(
+                f'column "{col}" appears twice',
+                f'kolumnen "{col}" finns två gånger',
+                file=name,
+                row=1,
+                column=h,
+                code="duplicate-column",
+            )
         seen[col] = i
     if "insats" not in seen:
-        raise UserError("the required column \"insats\" (the intervention's name) is missing",
-                        "den obligatoriska kolumnen \"insats\" (insatsens namn) saknas",
-                        file=name, row=1, column="insats", code="missing-column")
+        raise UserError(
+            'the required column "insats" (the intervention\'s name) is missing',
+            'den obligatoriska kolumnen "insats" (insatsens namn) saknas',
+            file=name,
+            row=1,
+            column="insats",
+            code="missing-column",
+        )
     table = Table(columns=[c for c in known if c], kind=kind)
     first_seen: dict[tuple[str, ...], int] = {}
     for number, raw in enumerate(cells[1:], start=2):
         for i, value in enumerate(raw):
             if value.strip() and (i >= len(header) or not header[i]):
-                raise UserError(f"a value in a column without a header: \"{value[:40]}\"",
-                                f"ett värde i en kolumn utan rubrik: \"{value[:40]}\"",
-                                file=name, row=number, column=_letter(i), code="headerless-value")
+                raise UserError(
+                    f'a value in a column without a header: "{value[:40]}"',
+                    f'ett värde i en kolumn utan rubrik: "{value[:40]}"',
+                    file=name,
+                    row=number,
+                    column=_letter(i),
+                    code="headerless-value",
+                )
         row = {col: (raw[i].strip() if i < len(raw) else "") for col, i in seen.items()}
         if not any(row.values()):
             continue
         key = tuple(row[c] for c in sorted(row))
         if key in first_seen:
-            raise UserError(f"row {number} repeats row {first_seen[key]} exactly; remove one of them",
-                            f"rad {number} upprepar rad {first_seen[key]} exakt; ta bort en av dem",
-                            file=name, row=number, code="duplicate-row")
+            raise UserError(
+                f"row {number} repeats row {first_seen[key]} exactly; remove one of them",
+                f"rad {number} upprepar rad {first_seen[key]} exakt; ta bort en av dem",
+                file=name,
+                row=number,
+                code="duplicate-row",
+            )
         first_seen[key] = number
         table.rows.append((number, row))
     if not table.rows:
-        raise UserError("the file has a header but no rows", "filen har en rubrikrad men inga rader",
-                        file=name, row=2, code="no-rows")
+        raise UserError(
+            "the file has a header but no rows",
+            "filen har en rubrikrad men inga rader",
+            file=name,
+            row=2,
+            code="no-rows",
+        )
     return table
 
 
@@ -251,7 +315,9 @@ def read_table(data: bytes, name: str) -> Table:
     if kind == "xlsx":
         return to_table(read_xlsx(data, name), name, kind)
     if kind == "turtle":
-        raise UserError("expected a spreadsheet, got Turtle", "väntade ett kalkylark, fick Turtle", file=name, code="kind")
+        raise UserError(
+            "expected a spreadsheet, got Turtle", "väntade ett kalkylark, fick Turtle", file=name, code="kind"
+        )
     return to_table(read_csv(decode(data, name), name), name, kind)
 
 
@@ -287,7 +353,9 @@ class RowMapper:
         slug = base_slug if count == 1 else f"{base_slug}-{count}"
         return URIRef(iris.offering(self.org, slug, self.base)), slug
 
-    def concepts(self, graph: Graph, subject: URIRef, prop: URIRef, scheme: str, cells: Iterable[str]) -> None:
+    def concepts(
+        self, graph: Graph, subject: URIRef, prop: URIRef, scheme: str, cells: Iterable[str]
+    ) -> None:
         for cell in cells:
             concept = self.vocab.concept(scheme, cell)
             graph.add((subject, prop, concept if concept is not None else Literal(cell)))
@@ -308,7 +376,11 @@ class RowMapper:
             if column.scheme and column.name != "variant" and row.get(column.name):
                 cells = split(row[column.name]) if column.multi else [row[column.name]]
                 self.concepts(graph, subject, column.paths[0], column.scheme, cells)
-        for column, prop in (("alder_fran", IG.minAge), ("alder_till", IG.maxAge), ("antal_tillfallen", IG.numberOfSessions)):
+        for column, prop in (
+            ("alder_fran", IG.minAge),
+            ("alder_till", IG.maxAge),
+            ("antal_tillfallen", IG.numberOfSessions),
+        ):
             if row.get(column):
                 add((subject, prop, integer(row[column])))
         for instrument in split(row.get("uppfoljning", "")):
@@ -357,10 +429,18 @@ class RowMapper:
         graph.add((collab, RDF.type, IG.Collaboration))
         graph.add((collab, IG.about, subject))
         graph.add((collab, IG.partner, self.org_iri))
-        graph.add((collab, IG.collaborationKind, URIRef(iris.concept("collaboration-kind", "shared-delivery", self.base))))
+        graph.add(
+            (
+                collab,
+                IG.collaborationKind,
+                URIRef(iris.concept("collaboration-kind", "shared-delivery", self.base)),
+            )
+        )
         graph.add((collab, PROV.wasAttributedTo, self.org_iri))
         for partner in partners:
-            graph.add((collab, IG.partner, URIRef(iris.organisation(self.vocab.organisation(partner), self.base))))
+            graph.add(
+                (collab, IG.partner, URIRef(iris.organisation(self.vocab.organisation(partner), self.base)))
+            )
 
 
 def table_to_graph(table: Table, org: str, settings: Settings) -> Graph:
@@ -382,13 +462,20 @@ def read_turtle_submission(data: bytes, name: str, settings: Settings) -> Graph:
         graph.parse(data=iris.rebase(text, settings.base), format="turtle")
     except (SyntaxError, ValueError) as exc:  # rdflib raises BadSyntax, a SyntaxError subclass
         message = " ".join(str(exc).split())[:300]
-        raise UserError(f"Turtle syntax error: {message}", f"syntaxfel i Turtle: {message}",
-                        file=name, code="turtle-syntax") from exc
+        raise UserError(
+            f"Turtle syntax error: {message}",
+            f"syntaxfel i Turtle: {message}",
+            file=name,
+            code="turtle-syntax",
+        ) from exc
     for term in sorted({t for triple in graph for t in triple if isinstance(t, URIRef)}):
         if not _is_valid_uri(str(term)):
-            raise UserError(f"not a valid IRI: <{term}> (spaces and {{}}|\\^` are not allowed; percent-encode them)",
-                            f"ogiltig IRI: <{term}> (mellanslag och {{}}|\\^` är inte tillåtna; procentkoda dem)",
-                            file=name, code="bad-iri")
+            raise UserError(
+                f"not a valid IRI: <{term}> (spaces and {{}}|\\^` are not allowed; percent-encode them)",
+                f"ogiltig IRI: <{term}> (mellanslag och {{}}|\\^` är inte tillåtna; procentkoda dem)",
+                file=name,
+                code="bad-iri",
+            )
     return graph
 
 
@@ -396,7 +483,11 @@ def file_header(graph: Graph) -> dict[str, str]:
     """The self-description ``ingest`` writes (an ``ig:Submission`` node); removed from ``graph``."""
     found: dict[str, str] = {}
     for node in list(graph.subjects(RDF.type, IG.Submission)):
-        for prop, key in ((DCTERMS.issued, "date"), (IG.fileName, "source_file"), (IG.sha256, "source_sha256")):
+        for prop, key in (
+            (DCTERMS.issued, "date"),
+            (IG.fileName, "source_file"),
+            (IG.sha256, "source_sha256"),
+        ):
             value = graph.value(node, prop)
             if value is not None:
                 found[key] = str(value)
@@ -404,15 +495,33 @@ def file_header(graph: Graph) -> dict[str, str]:
     return found
 
 
-def describe(graph: Graph, org: str, settings: Settings, source_name: str, digest: str, issued: str | None) -> Graph:
+def describe(
+    graph: Graph, org: str, settings: Settings, source_name: str, digest: str, issued: str | None
+) -> Graph:
     """Add the file's self-description (a blank ``ig:Submission``) for writing it as Turtle."""
     node = BNode()
     graph.add((node, RDF.type, IG.Submission))
     graph.add((node, RDF.type, OWL.Ontology))
-    graph.add((node, DCTERMS.description, Literal(
-        f"Inrapportering från organisation {org}, genererad av insatsgraf ingest ur {source_name}.", lang="sv")))
-    graph.add((node, DCTERMS.description, Literal(
-        f"Submission of organisation {org}, generated by insatsgraf ingest from {source_name}.", lang="en")))
+    graph.add(
+        (
+            node,
+            DCTERMS.description,
+            Literal(
+                f"Inrapportering från organisation {org}, genererad av insatsgraf ingest ur {source_name}.",
+                lang="sv",
+            ),
+        )
+    )
+    graph.add(
+        (
+            node,
+            DCTERMS.description,
+            Literal(
+                f"Submission of organisation {org}, generated by insatsgraf ingest from {source_name}.",
+                lang="en",
+            ),
+        )
+    )
     graph.add((node, OWL.versionInfo, Literal(__version__)))
     graph.add((node, DCTERMS.conformsTo, URIRef("https://w3id.org/insatsgraf/def")))
     graph.add((node, IG.submittedBy, URIRef(iris.organisation(org, settings.base))))
@@ -450,7 +559,9 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def ingest_bytes(data: bytes, name: str, org: str | None, settings: Settings) -> tuple[Graph, str, dict[str, str]]:
+def ingest_bytes(
+    data: bytes, name: str, org: str | None, settings: Settings
+) -> tuple[Graph, str, dict[str, str]]:
     """Parse a file's bytes into (graph, organisation id, Turtle file header)."""
     kind = sniff_kind(data, name)
     if kind == "turtle":
@@ -460,19 +571,29 @@ def ingest_bytes(data: bytes, name: str, org: str | None, settings: Settings) ->
         if org is None:
             org = found
         if org is None:
-            raise UserError("cannot tell which organisation the Turtle file is about; pass --org",
-                            "kan inte avgöra vilken organisation Turtle-filen gäller; ange --org", file=name, code="no-org")
+            raise UserError(
+                "cannot tell which organisation the Turtle file is about; pass --org",
+                "kan inte avgöra vilken organisation Turtle-filen gäller; ange --org",
+                file=name,
+                code="no-org",
+            )
         return graph, org, header
     table = read_table(data, name)
     if org is None:
         org = guess_org(name, vocab.load(settings))
     if org is None:
-        raise UserError("which organisation is this? pass --org ID (e.g. --org 0580)",
-                        "vilken organisation gäller filen? ange --org ID (t.ex. --org 0580)", file=name, code="no-org")
+        raise UserError(
+            "which organisation is this? pass --org ID (e.g. --org 0580)",
+            "vilken organisation gäller filen? ange --org ID (t.ex. --org 0580)",
+            file=name,
+            code="no-org",
+        )
     return table_to_graph(table, org, settings), org, {}
 
 
-def ingest_file(source: str | Path | bytes, org: str | None, settings: Settings, filename: str | None = None) -> Graph:
+def ingest_file(
+    source: str | Path | bytes, org: str | None, settings: Settings, filename: str | None = None
+) -> Graph:
     """A spreadsheet or Turtle file → the submission graph of ``org`` (see docs/design.md)."""
     data, name = read_source(source, filename, settings)
     graph, _org, _header = ingest_bytes(data, name, org, settings)

@@ -78,7 +78,7 @@ def org_id(org_iri: str, base: str = DEFAULT_BASE) -> str:
     prefix = f"{base}id/organisation/"
     if not org_iri.startswith(prefix):
         raise ValueError(f"not an organisation IRI under {base}: {org_iri}")
-    return org_iri[len(prefix):]
+    return org_iri[len(prefix) :]
 
 
 def rebase(text: str, base: str) -> str:

@@ -9,9 +9,9 @@ from pathlib import Path
 from rdflib import Graph
 
 from insatsgraf import iris
+from insatsgraf.config import Settings
 from insatsgraf.ingest import sha256
 from insatsgraf.iris import IG
-from insatsgraf.config import Settings
 from insatsgraf.rdfio import read_turtle
 from insatsgraf.store import Store
 from insatsgraf.submissions import load_bundled_submission, provenance_graph, submit
@@ -46,8 +46,9 @@ def example_submissions(settings: Settings) -> list[Path]:
     return sorted(settings.examples_dir.glob("*.csv"))
 
 
-def load_bundled(store: Store, settings: Settings, progress: Progress | None = None, *,
-                 examples: bool = False) -> dict[str, int]:
+def load_bundled(
+    store: Store, settings: Settings, progress: Progress | None = None, *, examples: bool = False
+) -> dict[str, int]:
     """(Re)load the reference graphs, replay the bundled submissions and, if asked, the fictional examples.
 
     Returns triples per graph written. Each step is one transaction; replaying a file already submitted
@@ -76,8 +77,18 @@ def _load_example(store: Store, settings: Settings, path: Path) -> dict[str, int
     """Submit one example spreadsheet with the organisation and date its file name gives."""
     org, day = path.stem.split("-", 1)[0], path.stem[-10:]
     data = path.read_bytes()
-    if sha256(data) in {str(o) for o in store.graph(provenance_graph(org, settings.base)).objects(None, IG.sha256)}:
+    if sha256(data) in {
+        str(o) for o in store.graph(provenance_graph(org, settings.base)).objects(None, IG.sha256)
+    }:
         return {}
-    result = submit(store, settings, data, path.name, org, day, EXAMPLE_AGENT,
-                    now=datetime.fromisoformat(f"{day}T00:00:00+00:00"))
+    result = submit(
+        store,
+        settings,
+        data,
+        path.name,
+        org,
+        day,
+        EXAMPLE_AGENT,
+        now=datetime.fromisoformat(f"{day}T00:00:00+00:00"),
+    )
     return {result.submission: result.triples}

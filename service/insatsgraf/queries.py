@@ -180,17 +180,23 @@ def parse_query(text: str, *, name: str, path: Path | None = None) -> CatalogueQ
     try:
         decorators = yaml.safe_load("\n".join(decorator_lines)) or {}
     except yaml.YAMLError as exc:
-        raise UserError(f"the #+ header is not valid YAML: {exc}", f"#+-huvudet är inte giltig YAML: {exc}",
-                        file=where, code="bad-query") from exc
+        raise UserError(
+            f"the #+ header is not valid YAML: {exc}",
+            f"#+-huvudet är inte giltig YAML: {exc}",
+            file=where,
+            code="bad-query",
+        ) from exc
     if not isinstance(decorators, dict):
-        raise UserError("the #+ header must be YAML key: value lines",
-                        "#+-huvudet måste vara YAML-rader nyckel: värde", file=where, code="bad-query")
+        raise UserError(
+            "the #+ header must be YAML key: value lines",
+            "#+-huvudet måste vara YAML-rader nyckel: värde",
+            file=where,
+            code="bad-query",
+        )
     defaults = _name_map(decorators.get("defaults"))
     enums = _name_map(decorators.get("enumerate"))
     descriptions = _name_map(decorators.get("params"))
-    params = tuple(
-        _make_param(var, defaults, enums, descriptions) for var in _param_vars(text)
-    )
+    params = tuple(_make_param(var, defaults, enums, descriptions) for var in _param_vars(text))
     tags = decorators.get("tags") or []
     return CatalogueQuery(
         name=name,
@@ -275,15 +281,19 @@ def bind(query_text: str, params: Mapping[str, str]) -> str:
     terms: dict[str, str] = {}
     for key, value in params.items():
         if key not in by_var:
-            raise UserError(f"the query has no parameter ?_{key}", f"frågan har ingen parameter ?_{key}",
-                            code="unknown-parameter")
+            raise UserError(
+                f"the query has no parameter ?_{key}",
+                f"frågan har ingen parameter ?_{key}",
+                code="unknown-parameter",
+            )
         var = by_var[key]
         name, type_ = _split_var(var)
         terms[var] = term_for(name, type_, value)
     if not terms:
         return query_text
-    pattern = re.compile(r"[?$](" + "|".join(re.escape(v) for v in sorted(terms, key=len, reverse=True))
-                         + r")(?![A-Za-z0-9_])")
+    pattern = re.compile(
+        r"[?$](" + "|".join(re.escape(v) for v in sorted(terms, key=len, reverse=True)) + r")(?![A-Za-z0-9_])"
+    )
     out = []
     for line in query_text.splitlines(keepends=True):
         if line.lstrip().startswith("#"):
@@ -298,13 +308,18 @@ def term_for(name: str, type_: str, value: str) -> str:
     value = str(value)
 
     def bad(expected_en: str, expected_sv: str) -> UserError:
-        return UserError(f"parameter {name}: {value!r} is not {expected_en}",
-                         f"parametern {name}: {value!r} är inte {expected_sv}", code="bad-parameter")
+        return UserError(
+            f"parameter {name}: {value!r} is not {expected_en}",
+            f"parametern {name}: {value!r} är inte {expected_sv}",
+            code="bad-parameter",
+        )
 
     if type_ == "iri":
         if not _IRI_RE.match(value):
-            raise bad("an absolute IRI (e.g. https://w3id.org/insatsgraf/id/organisation/0580)",
-                      "en absolut IRI (t.ex. https://w3id.org/insatsgraf/id/organisation/0580)")
+            raise bad(
+                "an absolute IRI (e.g. https://w3id.org/insatsgraf/id/organisation/0580)",
+                "en absolut IRI (t.ex. https://w3id.org/insatsgraf/id/organisation/0580)",
+            )
         return f"<{value}>"
     if type_ == "integer":
         try:
@@ -338,8 +353,13 @@ def term_for(name: str, type_: str, value: str) -> str:
 
 def sparql_string(value: str) -> str:
     """A SPARQL string literal with every character that could end or break it escaped."""
-    escaped = (value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-               .replace("\r", "\\r").replace("\t", "\\t"))
+    escaped = (
+        value.replace("\\", "\\\\")
+        .replace('"', '\\"')
+        .replace("\n", "\\n")
+        .replace("\r", "\\r")
+        .replace("\t", "\\t")
+    )
     return f'"{escaped}"'
 
 
@@ -401,5 +421,8 @@ def format_result(result: QueryResult, fmt: str) -> str:
         return to_csv(result)
     if fmt == "tsv":
         return to_tsv(result)
-    raise UserError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}",
-                    f"okänt format {fmt!r}; använd något av {', '.join(FORMATS)}", code="bad-parameter")
+    raise UserError(
+        f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}",
+        f"okänt format {fmt!r}; använd något av {', '.join(FORMATS)}",
+        code="bad-parameter",
+    )

@@ -50,7 +50,9 @@ def reason(graphs: list[Graph]) -> ReasonerReport:
         inferred: list[str] = []
         for ind in world.individuals():
             classes = {c.iri for c in ind.is_a if hasattr(c, "iri")}
-            closure = {a.iri for c in ind.is_a if hasattr(c, "ancestors") for a in c.ancestors() if hasattr(a, "iri")}
+            closure = {
+                a.iri for c in ind.is_a if hasattr(c, "ancestors") for a in c.ancestors() if hasattr(a, "iri")
+            }
             types[ind.iri] = classes | closure
             for iri in sorted(classes - asserted.get(ind.iri, set())):
                 inferred.append(f"{ind.iri} a {iri}")
@@ -66,7 +68,11 @@ class ReasoningError(Exception):
 
 def _java_message(text: str) -> str:
     """The Java exception line of HermiT's output, which says what it refused."""
-    lines = [line.strip() for line in text.splitlines() if "Exception" in line and not line.strip().startswith("at ")]
+    lines = [
+        line.strip()
+        for line in text.splitlines()
+        if "Exception" in line and not line.strip().startswith("at ")
+    ]
     return lines[-1] if lines else text.strip()[:500]
 
 
@@ -79,6 +85,8 @@ def _declare_individuals(graph: Graph) -> None:
                 graph.add((subject, RDF.type, OWL.NamedIndividual))
 
 
-def check_consistency(ontology: Path, extra: list[Path] | None = None, base: str = DEFAULT_BASE) -> ReasonerReport:
+def check_consistency(
+    ontology: Path, extra: list[Path] | None = None, base: str = DEFAULT_BASE
+) -> ReasonerReport:
     """Reason over the ontology file and any data files (Turtle)."""
     return reason([read_turtle(path, base) for path in [ontology, *(extra or [])]])

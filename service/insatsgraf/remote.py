@@ -27,7 +27,6 @@ from __future__ import annotations
 import ast
 import json
 import re
-import socket
 import threading
 import urllib.error
 import urllib.parse
@@ -68,7 +67,6 @@ SWAP_BATCH = 20
 at most 32 KiB, which about 60 DROP/MOVE pairs already fill."""
 
 
-
 WRITE_MODES = ("update", "staged", "direct")
 """How ``replace_graphs`` writes (docs/design.md, "Remote stores"): one update request; Graph Store PUTs into
 staging graphs, then DROP/MOVE; or Graph Store PUTs straight into the graphs (fast, not atomic)."""
@@ -89,7 +87,7 @@ class Endpoints:
     def parse(cls, spec: str) -> Endpoints:
         if not spec.startswith(("sparql+http://", "sparql+https://")):
             raise StoreError(f"not a remote store spec: {spec!r} (expected sparql+http://host:port/path)")
-        url, _, fragment = spec[len("sparql+"):].partition("#")
+        url, _, fragment = spec[len("sparql+") :].partition("#")
         options = urllib.parse.parse_qs(fragment, keep_blank_values=True)
         unknown = set(options) - {"update", "store", "timeout", "writes"}
         if unknown:
@@ -154,7 +152,7 @@ class SparqlStore:
             raise StoreError(f"{action} failed at {url}: HTTP {exc.code} {_body(exc)}") from exc
         except urllib.error.URLError as exc:
             raise StoreError(f"cannot reach the SPARQL endpoint {url}: {exc.reason}") from exc
-        except (TimeoutError, socket.timeout) as exc:
+        except TimeoutError as exc:
             raise StoreError(f"{url} did not answer within {self.endpoints.timeout:g} s ({action})") from exc
         except ConnectionError as exc:
             raise StoreError(f"the connection to {url} failed ({action}): {exc}") from exc
@@ -389,7 +387,7 @@ class SparqlStore:
         names = list(graphs)
         for start in range(0, len(names), SWAP_BATCH):
             ops: list[str] = []
-            for name in names[start:start + SWAP_BATCH]:
+            for name in names[start : start + SWAP_BATCH]:
                 ops.append(f"DROP SILENT GRAPH <{name}>")
                 if name in staging:
                     ops.append(f"MOVE SILENT GRAPH <{staging[name]}> TO GRAPH <{name}>")
@@ -397,7 +395,7 @@ class SparqlStore:
                 self._update(" ;\n".join(ops))
             except StoreError as exc:
                 self._drop_quietly([staging[n] for n in names[start:] if n in staging])
-                batch = names[start:start + SWAP_BATCH]
+                batch = names[start : start + SWAP_BATCH]
                 raise StoreError(
                     f"{exc}; {start} graph(s) before this swap were replaced, and a server that does not run"
                     f" a request as one transaction (Virtuoso) may have replaced some of: {', '.join(batch)}"
@@ -467,8 +465,13 @@ def _server_message(exc: SPARQLWrapperException) -> str:
     return message.split("\n\nSPARQL query:")[0].strip()
 
 
-_STATUS = {"QueryBadFormed": 400, "Unauthorized": 401, "EndPointNotFound": 404, "URITooLong": 414,
-           "EndPointInternalError": 500}
+_STATUS = {
+    "QueryBadFormed": 400,
+    "Unauthorized": 401,
+    "EndPointNotFound": 404,
+    "URITooLong": 414,
+    "EndPointInternalError": 500,
+}
 """The HTTP status behind each SPARQLWrapper exception."""
 
 

@@ -139,8 +139,11 @@ class OxigraphStore:
         """
         if not include_history:
             return [ox.DefaultGraph()]
-        history = [g for g in self._store.named_graphs()
-                   if isinstance(g, ox.NamedNode) and iris.is_history_graph(g.value, self.base)]
+        history = [
+            g
+            for g in self._store.named_graphs()
+            if isinstance(g, ox.NamedNode) and iris.is_history_graph(g.value, self.base)
+        ]
         return [ox.DefaultGraph(), *history]
 
     def dataset_kwargs(self, sparql: str, *, include_history: bool = False) -> dict[str, object]:
@@ -192,8 +195,11 @@ class OxigraphStore:
 
         The default graph is left out: it is derived from the named graphs (see ``_dataset``).
         """
-        named = (q for q in self._store.quads_for_pattern(None, None, None, None)
-                 if not isinstance(q.graph_name, ox.DefaultGraph))
+        named = (
+            q
+            for q in self._store.quads_for_pattern(None, None, None, None)
+            if not isinstance(q.graph_name, ox.DefaultGraph)
+        )
         text = ox.serialize(named, format=ox.RdfFormat.N_QUADS).decode("utf-8")
         return "\n".join(sorted(line for line in text.splitlines() if line)).encode("utf-8")
 
@@ -269,7 +275,9 @@ class OxigraphStore:
         return self._store
 
 
-def open_store(settings: Settings | None = None, spec: str | None = None, *, read_only: bool = False) -> Store:
+def open_store(
+    settings: Settings | None = None, spec: str | None = None, *, read_only: bool = False
+) -> Store:
     """Open the store named by ``spec`` (or the settings): a directory, ``memory:``, or ``sparql+http(s)://…``."""
     settings = settings or Settings()
     spec = spec or settings.store

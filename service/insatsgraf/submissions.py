@@ -44,8 +44,15 @@ class SubmitResult:
     report: ValidationReport
 
     def to_json(self) -> dict[str, object]:
-        return {"submission": self.submission, "org": self.org, "date": self.date, "offerings": self.offerings,
-                "triples": self.triples, "previous": self.previous, "report": self.report.to_json()}
+        return {
+            "submission": self.submission,
+            "org": self.org,
+            "date": self.date,
+            "offerings": self.offerings,
+            "triples": self.triples,
+            "previous": self.previous,
+            "report": self.report.to_json(),
+        }
 
 
 # -- checks ----------------------------------------------------------------------------------------
@@ -54,13 +61,20 @@ class SubmitResult:
 def check_org(store: Store, settings: Settings, org: str, file: str | None = None) -> None:
     """Refuse an organisation id that is not in the store's organisation register."""
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", org or ""):
-        raise UserError(f"\"{org}\" is not an organisation id (like 0580 or 0180-bromma)",
-                        f"\"{org}\" är inget organisations-id (som 0580 eller 0180-bromma)", file=file, code="unknown-organisation")
+        raise UserError(
+            f'"{org}" is not an organisation id (like 0580 or 0180-bromma)',
+            f'"{org}" är inget organisations-id (som 0580 eller 0180-bromma)',
+            file=file,
+            code="unknown-organisation",
+        )
     iri = iris.organisation(org, settings.base)
     if not store.query(f"ASK {{ <{iri}> a <http://www.w3.org/ns/org#Organization> }}").boolean:
-        raise UserError(f"unknown organisation \"{org}\": it is not in the organisation register (organisations.csv)",
-                        f"okänd organisation \"{org}\": den finns inte i organisationsregistret (organisations.csv)",
-                        file=file, code="unknown-organisation")
+        raise UserError(
+            f'unknown organisation "{org}": it is not in the organisation register (organisations.csv)',
+            f'okänd organisation "{org}": den finns inte i organisationsregistret (organisations.csv)',
+            file=file,
+            code="unknown-organisation",
+        )
 
 
 def check_date(text: str | None) -> str:
@@ -69,8 +83,9 @@ def check_date(text: str | None) -> str:
     try:
         return Date.fromisoformat(text).isoformat()
     except ValueError as exc:
-        raise UserError(f"\"{text}\" is not a date YYYY-MM-DD", f"\"{text}\" är inget datum ÅÅÅÅ-MM-DD",
-                        code="bad-date") from exc
+        raise UserError(
+            f'"{text}" is not a date YYYY-MM-DD', f'"{text}" är inget datum ÅÅÅÅ-MM-DD', code="bad-date"
+        ) from exc
 
 
 # -- submit ----------------------------------------------------------------------------------------
@@ -92,8 +107,19 @@ def _submission_iri(org: str, day: str, taken: set[str], base: str) -> str:
     return iri
 
 
-def provenance_record(prov: Graph, *, submission: str, org: str, day: str, filename: str, digest: str,
-                      by: str | None, previous: str | None, base: str, now: datetime | None = None) -> Graph:
+def provenance_record(
+    prov: Graph,
+    *,
+    submission: str,
+    org: str,
+    day: str,
+    filename: str,
+    digest: str,
+    by: str | None,
+    previous: str | None,
+    base: str,
+    now: datetime | None = None,
+) -> Graph:
     """The provenance graph with one more ``ig:Submission``, now the organisation's current one."""
     graph = new_graph(base)
     graph += prov
@@ -118,8 +144,17 @@ def provenance_record(prov: Graph, *, submission: str, org: str, day: str, filen
     return graph
 
 
-def submit(store: Store, settings: Settings, data: bytes, filename: str, org: str | None, date: str | None = None,
-           by: str | None = None, *, now: datetime | None = None) -> SubmitResult:
+def submit(
+    store: Store,
+    settings: Settings,
+    data: bytes,
+    filename: str,
+    org: str | None,
+    date: str | None = None,
+    by: str | None = None,
+    *,
+    now: datetime | None = None,
+) -> SubmitResult:
     """Ingest, validate and make ``data`` the organisation's current submission, or change nothing.
 
     Raises ``UserError`` when the file cannot be read and ``ValidationFailed`` (a ``UserError`` with the
@@ -137,20 +172,44 @@ def submit(store: Store, settings: Settings, data: bytes, filename: str, org: st
     submission = _submission_iri(org_id, day, taken, base)
     for collab in graph.subjects(RDF.type, IG.Collaboration):
         graph.set((collab, DCTERMS.source, URIRef(submission)))
-    record = provenance_record(prov, submission=submission, org=org_id, day=day, filename=filename,
-                               digest=sha256(data), by=by, previous=previous, base=base, now=now)
-    store.replace_graphs({
-        iris.current_graph(org_id, base): graph,
-        submission: graph,
-        provenance_graph(org_id, base): record,
-    })
-    return SubmitResult(submission=submission, org=org_id, date=day,
-                        offerings=len(set(graph.subjects(RDF.type, IG.Offering))), triples=len(graph),
-                        previous=previous, report=report)
+    record = provenance_record(
+        prov,
+        submission=submission,
+        org=org_id,
+        day=day,
+        filename=filename,
+        digest=sha256(data),
+        by=by,
+        previous=previous,
+        base=base,
+        now=now,
+    )
+    store.replace_graphs(
+        {
+            iris.current_graph(org_id, base): graph,
+            submission: graph,
+            provenance_graph(org_id, base): record,
+        }
+    )
+    return SubmitResult(
+        submission=submission,
+        org=org_id,
+        date=day,
+        offerings=len(set(graph.subjects(RDF.type, IG.Offering))),
+        triples=len(graph),
+        previous=previous,
+        report=report,
+    )
 
 
-def submit_file(store: Store, settings: Settings, path: str | Path, org: str | None, date: str | None = None,
-                by: str | None = None) -> SubmitResult:
+def submit_file(
+    store: Store,
+    settings: Settings,
+    path: str | Path,
+    org: str | None,
+    date: str | None = None,
+    by: str | None = None,
+) -> SubmitResult:
     data, name = read_source(path, None, settings)
     return submit(store, settings, data, name, org, date, by)
 
@@ -166,15 +225,34 @@ def load_bundled_submission(store: Store, settings: Settings, path: Path) -> dic
     day = header.get("date", BUNDLED_DATE)
     prov, current, _taken = _existing(store, org, settings.base)
     if current and str(prov.value(URIRef(current), IG.sha256)) == sha256(data):
-        return {iris.current_graph(org, settings.base): len(store.graph(iris.current_graph(org, settings.base)))}
-    result = submit(store, settings, data, path.name, org, day, "insatsgraf load",
-                    now=datetime.fromisoformat(f"{day}T00:00:00+00:00"))
-    return {iris.current_graph(org, settings.base): result.triples, result.submission: result.triples,
-            provenance_graph(org, settings.base): len(store.graph(provenance_graph(org, settings.base)))}
+        return {
+            iris.current_graph(org, settings.base): len(store.graph(iris.current_graph(org, settings.base)))
+        }
+    result = submit(
+        store,
+        settings,
+        data,
+        path.name,
+        org,
+        day,
+        "insatsgraf load",
+        now=datetime.fromisoformat(f"{day}T00:00:00+00:00"),
+    )
+    return {
+        iris.current_graph(org, settings.base): result.triples,
+        result.submission: result.triples,
+        provenance_graph(org, settings.base): len(store.graph(provenance_graph(org, settings.base))),
+    }
 
 
-def ingest_to_turtle(source: str | Path | bytes, org: str | None, settings: Settings, *, filename: str | None = None,
-                     issued: str | None = None) -> tuple[str, Graph]:
+def ingest_to_turtle(
+    source: str | Path | bytes,
+    org: str | None,
+    settings: Settings,
+    *,
+    filename: str | None = None,
+    issued: str | None = None,
+) -> tuple[str, Graph]:
     """A spreadsheet as self-describing Turtle (``insatsgraf ingest``): the text and its graph."""
     data, name = read_source(source, filename, settings)
     graph, org_id, _header = ingest_bytes(data, name, org, settings)
@@ -182,8 +260,10 @@ def ingest_to_turtle(source: str | Path | bytes, org: str | None, settings: Sett
     out += graph
     describe(out, org_id, settings, name, sha256(data), check_date(issued) if issued else None)
     text = out.serialize(format="turtle")
-    header = (f"# Submission of organisation {org_id}, generated by `insatsgraf ingest` from {name}.\n"
-              "# Replayed through `insatsgraf submit` by `insatsgraf load`; regenerate rather than edit.\n")
+    header = (
+        f"# Submission of organisation {org_id}, generated by `insatsgraf ingest` from {name}.\n"
+        "# Replayed through `insatsgraf submit` by `insatsgraf load`; regenerate rather than edit.\n"
+    )
     return header + text, graph
 
 
@@ -199,17 +279,23 @@ def history(store: Store, org: str, settings: Settings | None = None) -> list[di
     for sub in prov.subjects(RDF.type, IG.Submission):
         agent = prov.value(sub, PROV.wasAttributedTo)
         data = store.graph(str(sub))
-        rows.append({
-            "submission": str(sub),
-            "date": str(prov.value(sub, DCTERMS.issued)),
-            "file": str(prov.value(sub, IG.fileName)),
-            "sha256": str(prov.value(sub, IG.sha256)),
-            "by": str(prov.value(agent, FOAF.name)) if agent is not None and prov.value(agent, FOAF.name) else None,
-            "generated": str(prov.value(sub, PROV.generatedAtTime)),
-            "previous": str(prov.value(sub, PROV.wasRevisionOf)) if prov.value(sub, PROV.wasRevisionOf) else None,
-            "offerings": len(set(data.subjects(RDF.type, IG.Offering))),
-            "current": sub == current,
-        })
+        rows.append(
+            {
+                "submission": str(sub),
+                "date": str(prov.value(sub, DCTERMS.issued)),
+                "file": str(prov.value(sub, IG.fileName)),
+                "sha256": str(prov.value(sub, IG.sha256)),
+                "by": str(prov.value(agent, FOAF.name))
+                if agent is not None and prov.value(agent, FOAF.name)
+                else None,
+                "generated": str(prov.value(sub, PROV.generatedAtTime)),
+                "previous": str(prov.value(sub, PROV.wasRevisionOf))
+                if prov.value(sub, PROV.wasRevisionOf)
+                else None,
+                "offerings": len(set(data.subjects(RDF.type, IG.Offering))),
+                "current": sub == current,
+            }
+        )
     return sorted(rows, key=lambda r: (str(r["date"]), _suffix(str(r["submission"]))))
 
 
@@ -247,16 +333,29 @@ class Diff:
 
     def to_json(self) -> dict[str, object]:
         def one(o: OfferingChange) -> dict[str, object]:
-            return {"offering": o.offering, "name": o.name,
-                    "changes": [{"property": c.property, "removed": c.removed, "added": c.added} for c in o.changes]}
+            return {
+                "offering": o.offering,
+                "name": o.name,
+                "changes": [
+                    {"property": c.property, "removed": c.removed, "added": c.added} for c in o.changes
+                ],
+            }
 
-        return {"org": self.org, "from": self.from_submission, "to": self.to_submission,
-                "added": [one(o) for o in self.added], "removed": [one(o) for o in self.removed],
-                "changed": [one(o) for o in self.changed]}
+        return {
+            "org": self.org,
+            "from": self.from_submission,
+            "to": self.to_submission,
+            "added": [one(o) for o in self.added],
+            "removed": [one(o) for o in self.removed],
+            "changed": [one(o) for o in self.changed],
+        }
 
     def text(self) -> str:
         lines = [f"{self.from_submission or '(ingen/none)'} → {self.to_submission}"]
-        for sign, label, items in (("+", "tillagd/added", self.added), ("-", "borttagen/removed", self.removed)):
+        for sign, label, items in (
+            ("+", "tillagd/added", self.added),
+            ("-", "borttagen/removed", self.removed),
+        ):
             lines += [f"{sign} {o.name} ({label})" for o in items]
         for o in self.changed:
             lines.append(f"~ {o.name} (ändrad/changed)")
@@ -305,23 +404,35 @@ def _resolve(rows: list[dict[str, object]], when: str | None, org: str) -> str |
     if when is None:
         return None
     check = when if re.fullmatch(r"\d{4}-\d{2}-\d{2}(-\d+)?", when) else None
-    matches = [r for r in rows if str(r["submission"]).endswith(f"/{when}")] or [r for r in rows if r["date"] == check]
+    matches = [r for r in rows if str(r["submission"]).endswith(f"/{when}")] or [
+        r for r in rows if r["date"] == check
+    ]
     if not matches:
         dates = ", ".join(str(r["date"]) for r in rows) or "none"
-        raise UserError(f"organisation {org} has no submission dated {when}; its submissions: {dates}",
-                        f"organisation {org} har ingen inrapportering daterad {when}; dess inrapporteringar: {dates}",
-                        code="no-submission")
+        raise UserError(
+            f"organisation {org} has no submission dated {when}; its submissions: {dates}",
+            f"organisation {org} har ingen inrapportering daterad {when}; dess inrapporteringar: {dates}",
+            code="no-submission",
+        )
     return str(matches[-1]["submission"])
 
 
-def diff(store: Store, org: str, from_date: str | None = None, to_date: str | None = None,
-         settings: Settings | None = None) -> Diff:
+def diff(
+    store: Store,
+    org: str,
+    from_date: str | None = None,
+    to_date: str | None = None,
+    settings: Settings | None = None,
+) -> Diff:
     """Offerings added, removed and changed between two submissions (default: the last two)."""
     base = settings.base if settings else store.base
     rows = history(store, org, settings)
     if not rows:
-        raise UserError(f"organisation {org} has no submissions", f"organisation {org} har inga inrapporteringar",
-                        code="no-submission")
+        raise UserError(
+            f"organisation {org} has no submissions",
+            f"organisation {org} har inga inrapporteringar",
+            code="no-submission",
+        )
     to_iri = _resolve(rows, to_date, org) or str(rows[-1]["submission"])
     if from_date is not None:
         from_iri = _resolve(rows, from_date, org)
@@ -340,9 +451,15 @@ def diff(store: Store, org: str, from_date: str | None = None, to_date: str | No
     for iri in sorted(old.keys() - new.keys()):
         result.removed.append(OfferingChange(iri, label(old[iri], iri)))
     for iri in sorted(new.keys() & old.keys()):
-        changes = [Change(p, sorted(old[iri].get(p, set()) - new[iri].get(p, set())),
-                          sorted(new[iri].get(p, set()) - old[iri].get(p, set())))
-                   for p in sorted(old[iri].keys() | new[iri].keys()) if old[iri].get(p) != new[iri].get(p)]
+        changes = [
+            Change(
+                p,
+                sorted(old[iri].get(p, set()) - new[iri].get(p, set())),
+                sorted(new[iri].get(p, set()) - old[iri].get(p, set())),
+            )
+            for p in sorted(old[iri].keys() | new[iri].keys())
+            if old[iri].get(p) != new[iri].get(p)
+        ]
         if changes:
             result.changed.append(OfferingChange(iri, label(new[iri], iri), changes))
     return result

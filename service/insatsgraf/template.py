@@ -55,7 +55,9 @@ def build_template(settings: Settings) -> Workbook:
 
     lists = book.create_sheet("Listor")
     explain = book.create_sheet("Förklaring", 1)
-    _write_row(explain, 1, ["kolumn", "förklaring", "explanation (English)", "tillåtna värden", "flera värden med ;"])
+    _write_row(
+        explain, 1, ["kolumn", "förklaring", "explanation (English)", "tillåtna värden", "flera värden med ;"]
+    )
     for cell in explain[1]:
         cell.font = Font(bold=True)
     list_col = 0
@@ -70,12 +72,13 @@ def build_template(settings: Settings) -> Workbook:
             for i, word in enumerate(words, start=2):
                 safe_cell(lists.cell(row=i, column=list_col), word)
             ref = f"{quote_sheetname('Listor')}!${letter}$2:${letter}${len(words) + 1}"
-            validation = DataValidation(type="list", formula1=ref, allow_blank=True,
-                                        showErrorMessage=True)
+            validation = DataValidation(type="list", formula1=ref, allow_blank=True, showErrorMessage=True)
             validation.promptTitle = column.name
             validation.prompt = column.sv[:250]
             validation.showInputMessage = True
-            if column.multi or not column.scheme:  # several are typed with ;, names are allowed too: only warn
+            if (
+                column.multi or not column.scheme
+            ):  # several are typed with ;, names are allowed too: only warn
                 validation.errorStyle = "warning"
             target = get_column_letter(COLUMNS.index(column) + 1)
             validation.add(f"{target}2:{target}{DATA_ROWS + 1}")

@@ -24,12 +24,25 @@ from insatsgraf.iris import IG
 from insatsgraf.rdfio import new_graph, read_turtle
 from insatsgraf.store import Store
 
-REFERENCE_PROPERTIES = (IG.offeredBy, IG.implements, IG.variantOf, IG.partner, IG.about, PROV.wasAttributedTo,
-                        IG.evidence)
-EXTRA_COLUMNS = {str(FOAF.page): "evidenskalla", str(DCTERMS.bibliographicCitation): "evidenskalla",
-                 str(IG.about): "insats"}
-SHAPE_COLUMNS = {"EvidenceSource_Shape": "evidenskalla", "CollaborationDelivery_Shape": "samverkan_med",
-                 "VariantKind_Shape": "variant"}
+REFERENCE_PROPERTIES = (
+    IG.offeredBy,
+    IG.implements,
+    IG.variantOf,
+    IG.partner,
+    IG.about,
+    PROV.wasAttributedTo,
+    IG.evidence,
+)
+EXTRA_COLUMNS = {
+    str(FOAF.page): "evidenskalla",
+    str(DCTERMS.bibliographicCitation): "evidenskalla",
+    str(IG.about): "insats",
+}
+SHAPE_COLUMNS = {
+    "EvidenceSource_Shape": "evidenskalla",
+    "CollaborationDelivery_Shape": "samverkan_med",
+    "VariantKind_Shape": "variant",
+}
 SCOPE = "https://w3id.org/insatsgraf/shapes#Submission_Scope"
 
 
@@ -50,7 +63,10 @@ class Result:
     suggestions: list[str] = field(default_factory=list)
 
     def where(self) -> str:
-        parts = [f"rad/row {self.row}" if self.row else None, f"kolumn/column {self.column}" if self.column else None]
+        parts = [
+            f"rad/row {self.row}" if self.row else None,
+            f"kolumn/column {self.column}" if self.column else None,
+        ]
         return ", ".join(p for p in parts if p) or self.focus
 
 
@@ -69,8 +85,13 @@ class ValidationReport:
         return [r for r in self.results if r.severity != "Violation"]
 
     def to_json(self) -> dict[str, object]:
-        return {"conforms": self.conforms, "file": self.file, "violations": len(self.violations),
-                "warnings": len(self.warnings), "results": [asdict(r) for r in self.results]}
+        return {
+            "conforms": self.conforms,
+            "file": self.file,
+            "violations": len(self.violations),
+            "warnings": len(self.warnings),
+            "results": [asdict(r) for r in self.results],
+        }
 
     def dumps(self) -> str:
         return json.dumps(self.to_json(), ensure_ascii=False, indent=2)
@@ -78,11 +99,12 @@ class ValidationReport:
     def text(self) -> str:
         """A report for people: one block per problem, sorted by row, Swedish first."""
         head = (f"{self.file}: " if self.file else "") + (
-            "godkänd / conforms" if self.conforms else "underkänd / does not conform")
+            "godkänd / conforms" if self.conforms else "underkänd / does not conform"
+        )
         lines = [f"{head} ({len(self.violations)} fel/violations, {len(self.warnings)} varningar/warnings)"]
         for r in self.results:
             label = "FEL/VIOLATION" if r.severity == "Violation" else "VARNING/WARNING"
-            value = f" – värde/value: \"{r.value}\"" if r.value is not None else ""
+            value = f' – värde/value: "{r.value}"' if r.value is not None else ""
             lines.append(f"{label} {r.where()}{value}")
             lines.append(f"  sv: {r.message_sv}")
             lines.append(f"  en: {r.message_en}")
@@ -100,9 +122,12 @@ class ValidationFailed(UserError):
         first = report.violations[0] if report.violations else None
         where = f" (first: {first.where()}: {first.message_en})" if first else ""
         where_sv = f" (första: {first.where()}: {first.message_sv})" if first else ""
-        super().__init__(f"the submission does not conform: {len(report.violations)} violations{where}",
-                         f"inrapporteringen underkändes: {len(report.violations)} fel{where_sv}",
-                         file=file, code="validation-failed")
+        super().__init__(
+            f"the submission does not conform: {len(report.violations)} violations{where}",
+            f"inrapporteringen underkändes: {len(report.violations)} fel{where_sv}",
+            file=file,
+            code="validation-failed",
+        )
         self.report = report
 
     def text(self) -> str:
@@ -174,8 +199,14 @@ def class_hierarchy(settings: Settings) -> Graph:
 def referenced_types(graph: Graph, store: Store) -> Graph:
     """The rdf:type triples of the nodes the submission points at but does not describe, fetched from the store."""
     described = set(graph.subjects(RDF.type, None))
-    wanted = sorted({o for p in REFERENCE_PROPERTIES for o in graph.objects(None, p)
-                     if isinstance(o, URIRef) and o not in described and " " not in str(o)})
+    wanted = sorted(
+        {
+            o
+            for p in REFERENCE_PROPERTIES
+            for o in graph.objects(None, p)
+            if isinstance(o, URIRef) and o not in described and " " not in str(o)
+        }
+    )
     context = Graph()
     if not wanted:
         return context
@@ -196,25 +227,41 @@ def scope_results(graph: Graph, org: str, settings: Settings) -> list[Result]:
     org_iri = URIRef(iris.organisation(org, base))
     results: list[Result] = []
     for subject in sorted({s for s in graph.subjects() if not str(s).startswith(own)}, key=str):
-        results.append(Result(
-            "Violation", f"Filen innehåller uppgifter om {_short(subject, base)}, som inte hör till organisation {org}s "
-            "inrapportering: en organisation kan bara rapportera sina egna erbjudanden.",
-            f"The file carries statements about {_short(subject, base)}, which is not part of organisation {org}'s "
-            "submission: an organisation can only submit its own offerings.", focus=str(subject), shape=SCOPE,
-            component="scope", row=_row(graph, subject)))
+        results.append(
+            Result(
+                "Violation",
+                f"Filen innehåller uppgifter om {_short(subject, base)}, som inte hör till organisation {org}s "
+                "inrapportering: en organisation kan bara rapportera sina egna erbjudanden.",
+                f"The file carries statements about {_short(subject, base)}, which is not part of organisation {org}'s "
+                "submission: an organisation can only submit its own offerings.",
+                focus=str(subject),
+                shape=SCOPE,
+                component="scope",
+                row=_row(graph, subject),
+            )
+        )
     for prop in (IG.offeredBy, PROV.wasAttributedTo):
         for subject, other in graph.subject_objects(prop):
             if other != org_iri:
-                results.append(Result(
-                    "Violation", f"{_short(subject, base)} anges tillhöra {_short(other, base)}, men filen lämnas in för {org}.",
-                    f"{_short(subject, base)} is said to belong to {_short(other, base)}, but the file is submitted for {org}.",
-                    focus=str(subject), path=str(prop), value=_short(other, base), shape=SCOPE, component="scope",
-                    row=_row(graph, subject)))
+                results.append(
+                    Result(
+                        "Violation",
+                        f"{_short(subject, base)} anges tillhöra {_short(other, base)}, men filen lämnas in för {org}.",
+                        f"{_short(subject, base)} is said to belong to {_short(other, base)}, but the file is submitted for {org}.",
+                        focus=str(subject),
+                        path=str(prop),
+                        value=_short(other, base),
+                        shape=SCOPE,
+                        component="scope",
+                        row=_row(graph, subject),
+                    )
+                )
     return results
 
 
-def validate_graph(graph: Graph, store: Store, settings: Settings, *, org: str | None = None,
-                   file: str | None = None) -> ValidationReport:
+def validate_graph(
+    graph: Graph, store: Store, settings: Settings, *, org: str | None = None, file: str | None = None
+) -> ValidationReport:
     """Validate a submission graph with ``shapes/``; with ``org``, also check it is only about that organisation."""
     context = [t for t in (*referenced_types(graph, store), *class_hierarchy(settings)) if t not in graph]
     # The context is added to the submission graph for the run and taken out again, rather than copying
@@ -223,8 +270,14 @@ def validate_graph(graph: Graph, store: Store, settings: Settings, *, org: str |
         graph.add(triple)
     try:
         _conforms, report_graph, _text = pyshacl.validate(
-            graph, shacl_graph=shapes_graph(settings), inference="none", advanced=False, meta_shacl=False,
-            do_owl_imports=False, allow_warnings=True)
+            graph,
+            shacl_graph=shapes_graph(settings),
+            inference="none",
+            advanced=False,
+            meta_shacl=False,
+            do_owl_imports=False,
+            allow_warnings=True,
+        )
     finally:
         for triple in context:
             graph.remove(triple)
@@ -232,21 +285,25 @@ def validate_graph(graph: Graph, store: Store, settings: Settings, *, org: str |
     seen: set[tuple[object, ...]] = set()
     # top-level results only: sh:detail results of nested shapes are typed sh:ValidationResult too
     found = [_result(report_graph, node, graph, settings) for node in report_graph.objects(None, SH.result)]
-    for result in sorted(found, key=lambda r: r.component or ""):  # deterministic: Datatype before MaxInclusive
+    for result in sorted(
+        found, key=lambda r: r.component or ""
+    ):  # deterministic: Datatype before MaxInclusive
         key = (result.focus, result.path, result.value, result.shape)  # one per rule, not per facet
         if key not in seen:
             seen.add(key)
             results.append(result)
     if org is not None:
         results = scope_results(graph, org, settings) + results
-    results.sort(key=lambda r: (r.row or 0, r.column or "", r.severity != "Violation", r.message_en, r.value or ""))
+    results.sort(
+        key=lambda r: (r.row or 0, r.column or "", r.severity != "Violation", r.message_en, r.value or "")
+    )
     conforms = not any(r.severity == "Violation" for r in results)
     return ValidationReport(conforms=conforms, results=results, file=file)
 
 
 def _short(term: object, base: str) -> str:
     text = str(term)
-    return text[len(base) + 3:] if text.startswith(f"{base}id/") else text
+    return text[len(base) + 3 :] if text.startswith(f"{base}id/") else text
 
 
 def _row(graph: Graph, focus: object) -> int | None:
@@ -283,11 +340,22 @@ def _result(report: Graph, node: object, graph: Graph, settings: Settings) -> Re
         column = SHAPE_COLUMNS.get(str(shape).rsplit("#", 1)[-1].split("-")[0])
     row = _row(graph, focus)
     if row is None and isinstance(value, URIRef) and _row(graph, value):
-        row, value = _row(graph, value), None  # a rule targeting a concept reports the row's offering as value
-    result = Result(severity=severity, message_sv=sv, message_en=en, focus=str(focus), path=path_text,
-                    value=_short(value, settings.base) if value is not None else None, row=row,
-                    column=column, shape=str(shape) if shape is not None else None,
-                    component=str(component).rsplit("#", 1)[-1] if component is not None else None)
+        row, value = (
+            _row(graph, value),
+            None,
+        )  # a rule targeting a concept reports the row's offering as value
+    result = Result(
+        severity=severity,
+        message_sv=sv,
+        message_en=en,
+        focus=str(focus),
+        path=path_text,
+        value=_short(value, settings.base) if value is not None else None,
+        row=row,
+        column=column,
+        shape=str(shape) if shape is not None else None,
+        component=str(component).rsplit("#", 1)[-1] if component is not None else None,
+    )
     if path == IG.submittedProgramme:
         written = graph.value(focus, IG.submittedProgramme)
         if written is not None:
@@ -296,8 +364,14 @@ def _result(report: Graph, node: object, graph: Graph, settings: Settings) -> Re
     return result
 
 
-def validate_file(source: str | Path | bytes, store: Store, settings: Settings, *, org: str | None = None,
-                  filename: str | None = None) -> ValidationReport:
+def validate_file(
+    source: str | Path | bytes,
+    store: Store,
+    settings: Settings,
+    *,
+    org: str | None = None,
+    filename: str | None = None,
+) -> ValidationReport:
     """Read a spreadsheet or Turtle file and validate it (``UserError`` when it cannot be read)."""
     from insatsgraf.ingest import ingest_bytes, read_source
 

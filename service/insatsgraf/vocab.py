@@ -61,7 +61,9 @@ class Vocabulary:
         """Catalogue ids whose id or labels are closest to ``text`` (for "did you mean" messages)."""
         choices = {key: str(value).rsplit("/", 1)[-1] for key, value in self.programmes.items()}
         found: list[str] = []
-        for key, _score, _ in process.extract(normalise(text), list(choices), scorer=fuzz.WRatio, limit=limit * 4):
+        for key, _score, _ in process.extract(
+            normalise(text), list(choices), scorer=fuzz.WRatio, limit=limit * 4
+        ):
             pid = choices[key]
             if pid not in found:
                 found.append(pid)
@@ -82,14 +84,18 @@ def build(vocabularies: Path, catalogue: Path, organisations: Path, base: str) -
         for prop in LABEL_PROPERTIES:
             for label in graph.objects(concept, prop):
                 table.setdefault(normalise(str(label)), URIRef(concept))
-        sv = [str(label) for label in graph.objects(concept, SKOS.prefLabel) if getattr(label, "language", None) == "sv"]
+        sv = [
+            str(label)
+            for label in graph.objects(concept, SKOS.prefLabel)
+            if getattr(label, "language", None) == "sv"
+        ]
         vocab.display.setdefault(slug, []).extend(sv)
     cat = read_turtle(catalogue, base)
     prefix = iris.programme("", base)
     for entry in sorted(set(cat.subjects(SKOS.inScheme, None))):
         if not str(entry).startswith(prefix):
             continue
-        pid = str(entry)[len(prefix):]
+        pid = str(entry)[len(prefix) :]
         vocab.programme_ids.append(pid)
         vocab.programmes[normalise(pid)] = URIRef(entry)
     for entry in sorted(set(cat.subjects(SKOS.inScheme, None))):  # labels after ids: an id always wins
@@ -107,13 +113,18 @@ def build(vocabularies: Path, catalogue: Path, organisations: Path, base: str) -
 
 
 @lru_cache(maxsize=8)
-def _cached(vocabularies: Path, catalogue: Path, organisations: Path, base: str, stamp: tuple[float, ...]) -> Vocabulary:
+def _cached(
+    vocabularies: Path, catalogue: Path, organisations: Path, base: str, stamp: tuple[float, ...]
+) -> Vocabulary:
     return build(vocabularies, catalogue, organisations, base)
 
 
 def load(settings: Settings) -> Vocabulary:
     """The vocabulary of the settings' bundled files, rebuilt when one of them changes."""
-    paths = (settings.data_dir / "vocabularies.ttl", settings.data_dir / "catalogue.ttl",
-             settings.data_dir / "organisations.ttl")
+    paths = (
+        settings.data_dir / "vocabularies.ttl",
+        settings.data_dir / "catalogue.ttl",
+        settings.data_dir / "organisations.ttl",
+    )
     stamp = tuple(p.stat().st_mtime if p.exists() else 0.0 for p in paths)
     return _cached(*paths, settings.base, stamp)

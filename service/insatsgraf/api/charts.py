@@ -17,11 +17,15 @@ templates = Jinja2Templates(directory=str(TEMPLATES))
 router = APIRouter(tags=["web"])
 
 
-@router.get("/charts", response_class=HTMLResponse, summary="Charts of one county: prevention levels, coverage")
+@router.get(
+    "/charts", response_class=HTMLResponse, summary="Charts of one county: prevention levels, coverage"
+)
 def charts(
     request: Request,
     store: StoreDep,
-    county: Annotated[str, Query(max_length=200, description="County / län, as in ig:county.")] = DEFAULT_COUNTY,
+    county: Annotated[
+        str, Query(max_length=200, description="County / län, as in ig:county.")
+    ] = DEFAULT_COUNTY,
 ) -> HTMLResponse:
     """A county without data gets the page saying so (200), not an error: it is a fair question."""
     page = build_page(store, request.app.state.catalogue, county)

@@ -195,7 +195,7 @@ class QueryRunner:
                 return
             try:
                 value = work(cancel, deadline)
-            except BaseException as exc:  # handed to the awaiting request, which re-raises it
+            except BaseException as exc:  # noqa: BLE001 - handed to the awaiting request, which re-raises it
                 loop.call_soon_threadsafe(settle, None, exc)
             else:
                 loop.call_soon_threadsafe(settle, value, None)

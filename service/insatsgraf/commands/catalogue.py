@@ -8,9 +8,9 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, Progress, TextColumn
 
+from insatsgraf.commands.common import StoreOption, console, err_console, open_or_exit, settings_for
 from insatsgraf.errors import UserError
 from insatsgraf.store import StoreError
-from insatsgraf.commands.common import StoreOption, console, err_console, open_or_exit, settings_for
 
 
 def register(app: typer.Typer) -> None:
@@ -20,7 +20,9 @@ def register(app: typer.Typer) -> None:
 
 
 def build_catalogue(
-    domain: Annotated[Path | None, typer.Option(help="Folder with programmes.csv and organisations.csv.")] = None,
+    domain: Annotated[
+        Path | None, typer.Option(help="Folder with programmes.csv and organisations.csv.")
+    ] = None,
     out: Annotated[Path | None, typer.Option(help="Output folder (default data/ttl).")] = None,
 ) -> None:
     """Generate data/ttl/catalogue.ttl and organisations.ttl from the shared CSV files."""
@@ -34,9 +36,14 @@ def build_catalogue(
 
 def load(
     store: StoreOption = None,
-    examples: Annotated[bool, typer.Option(
-        "--examples", help="Also submit the fictional example municipalities in data/examples (for demos; "
-        "not real data).")] = False,
+    examples: Annotated[
+        bool,
+        typer.Option(
+            "--examples",
+            help="Also submit the fictional example municipalities in data/examples (for demos; "
+            "not real data).",
+        ),
+    ] = False,
 ) -> None:
     """(Re)load the bundled ontology, vocabularies, catalogue, organisations and submissions into the store."""
     from insatsgraf.loader import bundled_graphs, bundled_submissions, example_submissions, load_bundled
@@ -44,7 +51,9 @@ def load(
     settings, st = open_or_exit(store)
     total = len(bundled_graphs(settings)) + len(bundled_submissions(settings))
     total += len(example_submissions(settings)) if examples else 0
-    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}")) as bar:
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}")
+    ) as bar:
         task = bar.add_task("loading", total=total)
 
         def step(name: str) -> None:
@@ -53,15 +62,19 @@ def load(
         try:
             counts = load_bundled(st, settings, progress=step, examples=examples)
         except (StoreError, UserError) as exc:
-            err_console.print(f"[red]error:[/red] loading stopped: {exc}\n"
-                              "Each graph that was written is complete; run `insatsgraf load` again when fixed.")
+            err_console.print(
+                f"[red]error:[/red] loading stopped: {exc}\n"
+                "Each graph that was written is complete; run `insatsgraf load` again when fixed."
+            )
             raise typer.Exit(2) from exc
     st.close()
     console.print(f"loaded {sum(counts.values())} triples into {len(counts)} graphs at {settings.store}")
 
 
 def reason(
-    data: Annotated[list[Path] | None, typer.Argument(help="Extra Turtle files to reason over with the bundled data.")] = None,
+    data: Annotated[
+        list[Path] | None, typer.Argument(help="Extra Turtle files to reason over with the bundled data.")
+    ] = None,
 ) -> None:
     """Check the ontology and bundled data with the HermiT reasoner (needs Java); list what it inferred."""
     from insatsgraf.loader import bundled_graphs, bundled_submissions

@@ -15,7 +15,11 @@ err_console = Console(stderr=True)
 
 StoreOption = Annotated[
     str | None,
-    typer.Option("--store", envvar="INSATSGRAF_STORE", help="Store: a directory, 'memory:' or sparql+http://host/sparql."),
+    typer.Option(
+        "--store",
+        envvar="INSATSGRAF_STORE",
+        help="Store: a directory, 'memory:' or sparql+http://host/sparql.",
+    ),
 ]
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -18,7 +18,7 @@ from insatsgraf.results import QueryResult
 from insatsgraf.store import StoreError
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     table = "table"
     csv = "csv"
     tsv = "tsv"
@@ -38,8 +38,9 @@ def list_queries() -> None:
     table.add_column("title / titel")
     table.add_column("parameters / parametrar")
     for q in catalogue:
-        params = "\n".join(f"{p.name} ({p.type}) = {p.default}" if p.default else f"{p.name} ({p.type})"
-                           for p in q.params)
+        params = "\n".join(
+            f"{p.name} ({p.type}) = {p.default}" if p.default else f"{p.name} ({p.type})" for p in q.params
+        )
         title = q.summary if q.summary_sv == q.summary else f"{q.summary}\n[dim]{q.summary_sv}[/dim]"
         table.add_row(q.name, title, params or "–")
     console.print(table)
@@ -47,12 +48,22 @@ def list_queries() -> None:
 
 def query(
     name: Annotated[str, typer.Argument(help="A catalogue query name (`insatsgraf queries`) or a .rq file.")],
-    param: Annotated[list[str] | None, typer.Option(
-        "--param", "-p", help="key=value, repeatable; the key is the parameter name (org, county, …).",
-    )] = None,
-    format: Annotated[OutputFormat, typer.Option(
-        "--format", "-f", help="table, csv, tsv or json (SPARQL 1.1 Query Results JSON).",
-    )] = OutputFormat.table,
+    param: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--param",
+            "-p",
+            help="key=value, repeatable; the key is the parameter name (org, county, …).",
+        ),
+    ] = None,
+    format: Annotated[
+        OutputFormat,
+        typer.Option(
+            "--format",
+            "-f",
+            help="table, csv, tsv or json (SPARQL 1.1 Query Results JSON).",
+        ),
+    ] = OutputFormat.table,
     store: StoreOption = None,
 ) -> None:
     """Run one catalogue query (or a .rq file with the same header conventions) and print the result."""
@@ -61,8 +72,11 @@ def query(
         selected = resolve_query(name)
         spec = settings_for(store).store
         if _embedded(spec) and not Path(spec).is_dir():
-            raise UserError(f"no store at {spec}: run `insatsgraf load` first",
-                            f"ingen databas i {spec}: kör `insatsgraf load` först", code="no-store")
+            raise UserError(
+                f"no store at {spec}: run `insatsgraf load` first",
+                f"ingen databas i {spec}: kör `insatsgraf load` först",
+                code="no-store",
+            )
         settings, st = open_or_exit(store, read_only=_embedded(spec))
         try:
             result = run_query(st, selected, params)
@@ -91,8 +105,11 @@ def parse_params(items: list[str]) -> dict[str, str]:
     for item in items:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
-            raise UserError(f"--param {item!r}: write key=value", f"--param {item!r}: skriv nyckel=värde",
-                            code="bad-parameter")
+            raise UserError(
+                f"--param {item!r}: write key=value",
+                f"--param {item!r}: skriv nyckel=värde",
+                code="bad-parameter",
+            )
         params[key.strip()] = value
     return params
 
@@ -115,8 +132,10 @@ def print_table(selected: CatalogueQuery, result: QueryResult, base: str = DEFAU
         assert result.graph is not None
         typer.echo(result.graph.serialize(format="turtle"))
         return
-    table = Table(title=selected.summary_sv if selected.summary_sv != selected.summary else selected.summary,
-                  caption=f"{len(result.rows)} rows / rader")
+    table = Table(
+        title=selected.summary_sv if selected.summary_sv != selected.summary else selected.summary,
+        caption=f"{len(result.rows)} rows / rader",
+    )
     for var in result.vars:
         table.add_column(var)
     for row in result.rows:
@@ -127,7 +146,7 @@ def print_table(selected: CatalogueQuery, result: QueryResult, base: str = DEFAU
 def _short(value: str, base: str) -> str:
     """IRIs under the base as ``id:…`` and ontology terms as ``ig:…``, so tables fit a terminal."""
     if value.startswith(f"{base}id/"):
-        return "id:" + value[len(base) + 3:]
+        return "id:" + value[len(base) + 3 :]
     if value.startswith(str(IG)):
-        return "ig:" + value[len(str(IG)):]
+        return "ig:" + value[len(str(IG)) :]
     return value

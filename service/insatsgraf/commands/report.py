@@ -22,9 +22,14 @@ def register(app: typer.Typer) -> None:
 
 def report(
     county: Annotated[str, typer.Option("--county", help="County / län, as in the data.")] = DEFAULT_COUNTY,
-    out: Annotated[Path, typer.Option(
-        "--out", "-o", help="The HTML file to write; '-' prints it.",
-    )] = Path("insatsgraf-report.html"),
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            "-o",
+            help="The HTML file to write; '-' prints it.",
+        ),
+    ] = Path("insatsgraf-report.html"),
     store: StoreOption = None,
 ) -> None:
     """Write the charts of one county (prevention levels, coverage matrix) as one HTML file."""
@@ -42,8 +47,11 @@ def report(
     try:
         write_atomically(out, html)
     except OSError as exc:
-        err_console.print(f"cannot write {out}: {exc.strerror} / kan inte skriva {out}: {exc.strerror}",
-                          markup=False, highlight=False)
+        err_console.print(
+            f"cannot write {out}: {exc.strerror} / kan inte skriva {out}: {exc.strerror}",
+            markup=False,
+            highlight=False,
+        )
         raise typer.Exit(2) from exc
     console.print(f"wrote / skrev {out}", markup=False, highlight=False)
 
@@ -53,8 +61,11 @@ def run_report(store: str | None, county: str) -> str:
     spec = settings_for(store).store
     embedded = not spec.startswith("sparql+") and spec not in ("memory:", ":memory:")
     if embedded and not Path(spec).is_dir():
-        raise UserError(f"no store at {spec}: run `insatsgraf load` first",
-                        f"ingen databas i {spec}: kör `insatsgraf load` först", code="no-store")
+        raise UserError(
+            f"no store at {spec}: run `insatsgraf load` first",
+            f"ingen databas i {spec}: kör `insatsgraf load` först",
+            code="no-store",
+        )
     settings, st = open_or_exit(store, read_only=embedded)
     try:
         page = build_page(st, Catalogue.load(settings.queries_dir), county)

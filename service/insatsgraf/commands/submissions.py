@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -17,7 +17,7 @@ from insatsgraf.store import Store, StoreError
 from insatsgraf.validate import ValidationFailed
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     text = "text"
     json = "json"
 
@@ -49,13 +49,22 @@ def _open_loaded(store: str | None, *, read_only: bool = False) -> tuple[Setting
     """Open the store and check the bundled reference data is there (validation needs the registers)."""
     settings = settings_for(store)
     spec = settings.store
-    if read_only and not spec.startswith("sparql+") and spec not in ("memory:", ":memory:") and not Path(spec).exists():
-        err_console.print(f"no store at {spec}: run `insatsgraf load` first / ingen databas i {spec}: kör `insatsgraf load` först")
+    if (
+        read_only
+        and not spec.startswith("sparql+")
+        and spec not in ("memory:", ":memory:")
+        and not Path(spec).exists()
+    ):
+        err_console.print(
+            f"no store at {spec}: run `insatsgraf load` first / ingen databas i {spec}: kör `insatsgraf load` först"
+        )
         raise typer.Exit(2)
     settings, st = open_or_exit(store, read_only=read_only)
     if iris.graph("organisations", settings.base) not in st.graph_names():
-        err_console.print(f"the store at {spec} has no organisation register: run `insatsgraf load` first / "
-                          f"databasen i {spec} saknar organisationsregistret: kör `insatsgraf load` först")
+        err_console.print(
+            f"the store at {spec} has no organisation register: run `insatsgraf load` first / "
+            f"databasen i {spec} saknar organisationsregistret: kör `insatsgraf load` först"
+        )
         raise typer.Exit(2)
     return settings, st
 
@@ -63,8 +72,12 @@ def _open_loaded(store: str | None, *, read_only: bool = False) -> tuple[Setting
 def ingest(
     file: FileArg,
     org: OrgOption = None,
-    out: Annotated[Path | None, typer.Option("--out", help="Write the Turtle here (default: print it).")] = None,
-    date: Annotated[str | None, typer.Option("--date", help="Record this submission date (YYYY-MM-DD) in the file.")] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write the Turtle here (default: print it).")
+    ] = None,
+    date: Annotated[
+        str | None, typer.Option("--date", help="Record this submission date (YYYY-MM-DD) in the file.")
+    ] = None,
     store: StoreOption = None,
 ) -> None:
     """Turn a spreadsheet into Turtle (no validation, nothing written to the store)."""
@@ -83,7 +96,9 @@ def ingest(
     err_console.print(f"wrote {out} ({len(graph)} triples)")
 
 
-def validate(file: FileArg, org: OrgOption = None, format: FormatOption = Format.text, store: StoreOption = None) -> None:
+def validate(
+    file: FileArg, org: OrgOption = None, format: FormatOption = Format.text, store: StoreOption = None
+) -> None:
     """Validate a spreadsheet or Turtle file with the SHACL shapes: exit 0 conforms, 1 does not, 2 unreadable."""
     from insatsgraf.validate import validate_file
 
@@ -104,8 +119,12 @@ def validate(file: FileArg, org: OrgOption = None, format: FormatOption = Format
 def submit(
     file: FileArg,
     org: OrgOption = None,
-    date: Annotated[str | None, typer.Option("--date", help="Submission date YYYY-MM-DD (default today).")] = None,
-    by: Annotated[str | None, typer.Option("--by", help="Who submits (a name), recorded in the provenance.")] = None,
+    date: Annotated[
+        str | None, typer.Option("--date", help="Submission date YYYY-MM-DD (default today).")
+    ] = None,
+    by: Annotated[
+        str | None, typer.Option("--by", help="Who submits (a name), recorded in the provenance.")
+    ] = None,
     format: FormatOption = Format.text,
     store: StoreOption = None,
 ) -> None:
@@ -125,14 +144,19 @@ def submit(
     if format is Format.json:
         console.print_json(json.dumps(result.to_json(), ensure_ascii=False))
         return
-    console.print(f"accepted / godkänd: {result.submission} ({result.offerings} offerings, {result.triples} triples)",
-                  soft_wrap=True)
+    console.print(
+        f"accepted / godkänd: {result.submission} ({result.offerings} offerings, {result.triples} triples)",
+        soft_wrap=True,
+    )
     if result.report.warnings:
         console.print(result.report.text(), markup=False, highlight=False, soft_wrap=True)
 
 
-def history(org: Annotated[str, typer.Option("--org", help="Organisation id.")], format: FormatOption = Format.text,
-            store: StoreOption = None) -> None:
+def history(
+    org: Annotated[str, typer.Option("--org", help="Organisation id.")],
+    format: FormatOption = Format.text,
+    store: StoreOption = None,
+) -> None:
     """List an organisation's accepted submissions, oldest first."""
     from insatsgraf.submissions import history as run_history
 
@@ -149,15 +173,23 @@ def history(org: Annotated[str, typer.Option("--org", help="Organisation id.")],
         return
     for row in rows:
         mark = "*" if row["current"] else " "
-        console.print(f"{mark} {str(row['submission']).rsplit('/', 1)[-1]}  {row['offerings']} offerings  "
-                      f"{row['file']}  sha256 {str(row['sha256'])[:12]}  {row['by'] or ''}", markup=False, highlight=False,
-                      soft_wrap=True)
+        console.print(
+            f"{mark} {str(row['submission']).rsplit('/', 1)[-1]}  {row['offerings']} offerings  "
+            f"{row['file']}  sha256 {str(row['sha256'])[:12]}  {row['by'] or ''}",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 def diff(
     org: Annotated[str, typer.Option("--org", help="Organisation id.")],
-    from_: Annotated[str | None, typer.Option("--from", help="Date (or date-n) of the older submission.")] = None,
-    to: Annotated[str | None, typer.Option("--to", help="Date (or date-n) of the newer one (default: current).")] = None,
+    from_: Annotated[
+        str | None, typer.Option("--from", help="Date (or date-n) of the older submission.")
+    ] = None,
+    to: Annotated[
+        str | None, typer.Option("--to", help="Date (or date-n) of the newer one (default: current).")
+    ] = None,
     format: FormatOption = Format.text,
     store: StoreOption = None,
 ) -> None:
