@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
 
 from rdflib import Graph
 
 from insatsgraf import iris
 from insatsgraf.config import Settings
-from insatsgraf.ingest import sha256
-from insatsgraf.iris import IG
 from insatsgraf.rdfio import read_turtle
 from insatsgraf.store import Store
-from insatsgraf.submissions import load_bundled_submission, provenance_graph, submit
+from insatsgraf.submissions import load_bundled_submission, replay
 
 Progress = Callable[[str], None]
 
@@ -76,19 +73,5 @@ def load_bundled(
 def _load_example(store: Store, settings: Settings, path: Path) -> dict[str, int]:
     """Submit one example spreadsheet with the organisation and date its file name gives."""
     org, day = path.stem.split("-", 1)[0], path.stem[-10:]
-    data = path.read_bytes()
-    if sha256(data) in {
-        str(o) for o in store.graph(provenance_graph(org, settings.base)).objects(None, IG.sha256)
-    }:
-        return {}
-    result = submit(
-        store,
-        settings,
-        data,
-        path.name,
-        org,
-        day,
-        EXAMPLE_AGENT,
-        now=datetime.fromisoformat(f"{day}T00:00:00+00:00"),
-    )
-    return {result.submission: result.triples}
+    result = replay(store, settings, path, org, day, EXAMPLE_AGENT)
+    return {} if result is None else {result.submission: result.triples}
