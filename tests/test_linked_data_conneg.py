@@ -240,3 +240,21 @@ def test_describe_refuses_an_iri_that_could_end_early() -> None:
     store = gnesta_store()
     with pytest.raises(NotDescribable):
         describe(store, BASE + "id/programme/komet> ?p ?o } #")
+
+
+@pytest.mark.parametrize("path", ["/id/programme/komet", "/doc/programme/komet.ttl", "/def"])
+def test_head_answers_like_get_without_a_body(client: TestClient, path: str) -> None:
+    get = client.get(path, headers={"Accept": "text/turtle"})
+    head = client.head(path, headers={"Accept": "text/turtle"})
+    assert head.status_code == get.status_code == 200
+    assert head.headers["content-type"] == get.headers["content-type"]
+    assert head.content == b""
+
+
+def test_openapi_operation_ids_are_unique(client: TestClient) -> None:
+    """Regression: GET+HEAD routes once shared one operation id (FastAPI warned, tools choke on it)."""
+    spec = client.get("/openapi.json").json()
+    ids = [
+        op["operationId"] for item in spec["paths"].values() for op in item.values() if "operationId" in op
+    ]
+    assert len(ids) == len(set(ids))

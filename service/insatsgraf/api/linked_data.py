@@ -187,7 +187,7 @@ def _not_acceptable(offered: Sequence[RdfFormat]) -> ApiError:
 
 @router.api_route(
     "/id/{path:path}",
-    methods=["GET", "HEAD"],
+    methods=["GET"],
     summary="Dereference an IRI (content negotiation)",
     response_class=Response,
     responses={
@@ -214,7 +214,7 @@ def _prefers_html(request: Request) -> bool:
 
 @router.api_route(
     "/doc/{path:path}",
-    methods=["GET", "HEAD"],
+    methods=["GET"],
     summary="One format's document about an IRI",
     response_class=Response,
     responses={200: {"content": {f.media_type: {} for f in (HTML, *RDF_FORMATS)}}, 404: NOT_FOUND},
@@ -308,7 +308,7 @@ def dump(filename: str, request: Request, store: StoreDep) -> Response:
 
 @router.api_route(
     "/def",
-    methods=["GET", "HEAD"],
+    methods=["GET"],
     summary="The ontology (ig: namespace document)",
     response_class=Response,
     responses={
@@ -359,3 +359,8 @@ def ontology_terms(graph: Graph) -> list[dict[str, str]]:
             }
             out.append({"id": str(term)[len(str(iris.IG)) :], "iri": str(term), "kind": kind_label, **texts})
     return out
+
+
+# HEAD answers like GET; kept out of the OpenAPI description so each operation has one id.
+for _path, _endpoint in (("/id/{path:path}", resource), ("/doc/{path:path}", document), ("/def", ontology)):
+    router.add_api_route(_path, _endpoint, methods=["HEAD"], include_in_schema=False)
