@@ -189,16 +189,24 @@ class QueryRunner:
             if not done.done():
                 done.set_exception(error) if error is not None else done.set_result(value)
 
+        def deliver(value: Any, error: BaseException | None) -> None:
+            """Hand the outcome to the request; after a timeout its event loop may be gone, and so is the asker."""
+            if not loop.is_closed():
+                try:
+                    loop.call_soon_threadsafe(settle, value, error)
+                except RuntimeError:  # closed between the check and the call
+                    pass
+
         def target() -> None:
             if not self._slots.acquire(timeout=max(0.0, deadline - time.monotonic())):
-                loop.call_soon_threadsafe(settle, None, QueryTimeout())
+                deliver(None, QueryTimeout())
                 return
             try:
                 value = work(cancel, deadline)
             except BaseException as exc:  # noqa: BLE001 - handed to the awaiting request, which re-raises it
-                loop.call_soon_threadsafe(settle, None, exc)
+                deliver(None, exc)
             else:
-                loop.call_soon_threadsafe(settle, value, None)
+                deliver(value, None)
             finally:
                 self._slots.release()
 
