@@ -65,6 +65,12 @@ def graph(name: str, base: str = DEFAULT_BASE) -> str:
     return f"{base}graph/{name}"
 
 
+def union_graph(base: str = DEFAULT_BASE) -> str:
+    """A remote store's materialised union of its non-history graphs (docs/design.md, "Remote stores"):
+    derived data, never one of the store's graphs."""
+    return graph("union", base)
+
+
 def current_graph(org: str, base: str = DEFAULT_BASE) -> str:
     return graph(f"current/{org}", base)
 

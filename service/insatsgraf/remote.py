@@ -5,21 +5,27 @@ Spec: ``sparql+http(s)://host:port/path[#update=URL&store=URL&writes=MODE&timeou
 a separate update endpoint (default: the query endpoint, as Virtuoso's ``/sparql``), a SPARQL 1.1 Graph
 Store endpoint, the write mode and the request timeout in seconds.
 
-Reading mirrors ``OxigraphStore``: every query is sent with ``default-graph-uri`` for each non-history graph
-(and, except on Virtuoso, ``named-graph-uri`` for every graph), so the default graph excludes the submission
-history unless ``include_history=True``. The store's graphs are those under its base IRI: a server may hold
-other data (Virtuoso has system graphs), which this store neither lists nor touches.
+Reading mirrors ``OxigraphStore``, whose default graph is the union of every non-history graph: here that
+union is materialised in the named graph ``{base}graph/union`` (``iris.union_graph``), which every write keeps
+equal to the union of the non-history graphs. Queries are sent with ``default-graph-uri`` = that one graph
+(plus each history graph when ``include_history=True``) and, when the query has a ``GRAPH`` pattern and the
+server is not Virtuoso, ``named-graph-uri`` for every graph of the store. One graph instead of a list of ~600 is what makes national-scale queries fast on the
+Oxigraph server (bench/README.md, "Remote stores"). The union graph is derived: ``graph_names``, dumps and
+counts leave it out, and ``replace_graphs`` refuses to write it. The store's graphs are those under its
+base IRI: a server may hold other data (Virtuoso has system graphs), which this store neither lists nor
+touches.
 
 Writing has three modes (docs/design.md, "Remote stores"):
 
-* ``update``: one request ``DROP SILENT GRAPH <g> ; INSERT DATA { GRAPH <g> {…} } ; …``, atomic on
-  servers that run an update request as one transaction (the Oxigraph server does); the default except
-  on Virtuoso;
+* ``update``: one request ``DELETE {union} … ; DROP SILENT GRAPH <g> ; INSERT DATA { GRAPH <g> {…}
+  GRAPH <union> {…} } ; …``, atomic on servers that run an update request as one transaction (the Oxigraph
+  server does), union included; the default except on Virtuoso;
 * ``staged``: each new graph is PUT into a staging graph through the Graph Store protocol, then small updates
-  swap them in with ``DROP``/``MOVE``. Virtuoso refuses update texts of more than about a thousand triples
+  swap them in with ``DROP``/``MOVE`` (the union is updated in the same swap requests). Virtuoso refuses update texts of more than about a thousand triples
   and does not roll back a failed request, so this keeps every failure before the swap from touching the
   named graphs; the default on Virtuoso (told by its ``Server`` header) or when ``store=`` is given;
-* ``direct``: each graph is PUT in place, for bulk loads: fast, not atomic across graphs.
+* ``direct``: each graph is PUT in place, for bulk loads: fast, not atomic across graphs (the union is
+  updated by a request before and one after each PUT).
 """
 
 from __future__ import annotations
@@ -45,7 +51,7 @@ from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 from insatsgraf import iris
 from insatsgraf.config import Settings
 from insatsgraf.results import QueryResult, Term
-from insatsgraf.sparqltext import code_only, is_update, names_dataset
+from insatsgraf.sparqltext import code_only, has_keyword, is_update, names_dataset
 from insatsgraf.store import MEDIA_TYPES_RESULTS, QuerySyntaxError, StoreError, graph_to_ntriples
 
 RDFLIB_FORMATS = {
@@ -62,9 +68,20 @@ STAGING_PREFIX = "urn:insatsgraf:staging:"
 """Staging graphs live outside the base IRI, so no reader of this store ever lists or queries them."""
 
 DEFAULT_TIMEOUT = 120
-SWAP_BATCH = 20
+SWAP_BATCH = 10
 """Graphs swapped per update request in staged mode: Virtuoso compiles a request into one code vector of
-at most 32 KiB, which about 60 DROP/MOVE pairs already fill."""
+at most 32 KiB, which about 60 DROP/MOVE pairs already fill (and each graph also has two union updates)."""
+
+_UNMERGE = """DELETE {{ GRAPH <{union}> {{ ?s ?p ?o }} }} WHERE {{
+  GRAPH <{name}> {{ ?s ?p ?o }}
+  FILTER NOT EXISTS {{ GRAPH ?other {{ ?s ?p ?o }} FILTER(?other != <{name}> && ?other != <{union}>
+    && STRSTARTS(STR(?other), {base}) && !STRSTARTS(STR(?other), {history})) }}
+}}"""
+"""Take a graph's triples out of the union graph unless another current graph of this store has them
+(``store._UNMERGE`` on the embedded store's default graph)."""
+
+_MERGE = "INSERT {{ GRAPH <{union}> {{ ?s ?p ?o }} }} WHERE {{ GRAPH <{name}> {{ ?s ?p ?o }} }}"
+"""Copy a graph into the union graph (blank nodes stay the same nodes: they come bound from the WHERE)."""
 
 
 WRITE_MODES = ("update", "staged", "direct")
@@ -117,6 +134,9 @@ class SparqlStore:
         self.endpoints = endpoints
         self._server: str | None = None
         self._write_lock = threading.Lock()
+        self.union = iris.union_graph(self.base)
+        self._history = f"{self.base}id/submission/"
+        self._union_ready = False
 
     @classmethod
     def from_spec(cls, spec: str, *, base: str | None = None, probe: bool = True) -> SparqlStore:
@@ -231,15 +251,22 @@ class SparqlStore:
         names its own dataset with FROM (protocol parameters would override it)."""
         if names_dataset(sparql):
             return None
+        self.ensure_union()
+        has_graph = has_keyword(sparql, "GRAPH")
+        if not include_history and not has_graph:
+            # Only GRAPH patterns see the named graphs: skip listing them (~40 ms for 900 graphs).
+            return [self.union], []
         names = self.graph_names()
-        default = [g for g in names if include_history or not iris.is_history_graph(g, self.base)]
-        # An empty list would mean "the server's default dataset" (all graphs on Virtuoso): name none instead.
-        default = default or [f"{STAGING_PREFIX}none"]
-        if self._is_virtuoso():
-            # Virtuoso 7.2's cost model overflows ("SQ200") on GRAPH ?g patterns once named-graph-uri names
-            # even two graphs; without the list GRAPH ?g ranges over all of the server's graphs.
-            return default, []
-        return default, names or [f"{STAGING_PREFIX}none"]
+        history = [g for g in names if include_history and iris.is_history_graph(g, self.base)]
+        if has_graph and self._is_virtuoso():
+            # Virtuoso 7.2's GRAPH <iri> sees only the request's graphs, and its cost model overflows ("SQ200")
+            # on GRAPH ?g patterns in a large UNION once named-graph-uri names even two graphs. So a query with
+            # GRAPH gets the list of graphs as its default graph, as before the union graph, and no named
+            # list: GRAPH ?g then ranges over all of the server's graphs (the union graph too).
+            current = [g for g in names if not iris.is_history_graph(g, self.base)]
+            return [*current, *history] or [f"{STAGING_PREFIX}none"], []
+        default = [self.union, *history]  # a graph that does not exist yet is an empty one: no special case
+        return default, ([] if self._is_virtuoso() else names or [f"{STAGING_PREFIX}none"])
 
     def _kind(self, sparql: str) -> str:
         if is_update(sparql):
@@ -288,7 +315,7 @@ class SparqlStore:
             query = "SELECT DISTINCT ?g WHERE { GRAPH ?g {} }"  # every named graph, from the graph index
         doc = self._select(query, None)
         names = (row["g"]["value"] for row in doc["results"]["bindings"] if row["g"]["type"] == "uri")
-        return sorted(name for name in names if name.startswith(self.base))
+        return sorted(name for name in names if name.startswith(self.base) and name != self.union)
 
     def graph(self, name: str) -> Graph:
         doc = self._select(f"SELECT ?s ?p ?o WHERE {{ GRAPH <{_iri(name)}> {{ ?s ?p ?o }} }}", None)
@@ -298,8 +325,9 @@ class SparqlStore:
         return graph
 
     def _own_graphs_pattern(self) -> str:
-        """``GRAPH ?g { ?s ?p ?o }`` over this store's graphs only (no dataset parameters needed)."""
-        return f"GRAPH ?g {{ ?s ?p ?o }} FILTER(STRSTARTS(STR(?g), {_string(self.base)}))"
+        """``GRAPH ?g { ?s ?p ?o }`` over this store's graphs only (no dataset parameters needed), without
+        the union graph (derived from the others)."""
+        return f"GRAPH ?g {{ ?s ?p ?o }} FILTER(STRSTARTS(STR(?g), {_string(self.base)}) && ?g != <{self.union}>)"
 
     def dump_nquads(self) -> bytes:
         """Every quad of this store's graphs, sorted. Blank nodes keep the server's labels, which stay the
@@ -316,6 +344,49 @@ class SparqlStore:
         doc = self._select(f"SELECT (COUNT(*) AS ?n) WHERE {{ {self._own_graphs_pattern()} }}", None)
         return int(doc["results"]["bindings"][0]["n"]["value"])
 
+    # -- the union graph ---------------------------------------------------------------------------
+
+    def ensure_union(self) -> None:
+        """A server loaded before the union graph existed (or by other tools) gets it now: once per store
+        object, before its first query or write. Needs the update endpoint."""
+        if self._union_ready:
+            return
+        with self._write_lock:
+            if self._union_ready:
+                return
+            if not self._ask(f"ASK {{ GRAPH <{self.union}> {{ ?s ?p ?o }} }}") and self._ask(
+                f"ASK {{ GRAPH ?g {{ ?s ?p ?o }} FILTER({self._current_filter('?g')}) }}"
+            ):
+                self._update(
+                    f"INSERT {{ GRAPH <{self.union}> {{ ?s ?p ?o }} }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} "
+                    f"FILTER({self._current_filter('?g')}) }}"
+                )
+            self._union_ready = True
+
+    def _ask(self, sparql: str) -> bool:
+        return bool(self._select(sparql, None).get("boolean"))
+
+    def _current_filter(self, var: str) -> str:
+        """A graph of this store that is neither history nor the union itself."""
+        return (
+            f"STRSTARTS(STR({var}), {_string(self.base)}) && !STRSTARTS(STR({var}), {_string(self._history)})"
+            f" && {var} != <{self.union}>"
+        )
+
+    def _is_current(self, name: str) -> bool:
+        """Whether a graph's triples belong in the union graph."""
+        name = str(name)
+        return (
+            name.startswith(self.base) and not iris.is_history_graph(name, self.base) and name != self.union
+        )
+
+    def _unmerge(self, name: str) -> str:
+        history = _string(self._history)
+        return _UNMERGE.format(union=self.union, name=name, base=_string(self.base), history=history)
+
+    def _merge(self, name: str) -> str:
+        return _MERGE.format(union=self.union, name=name)
+
     # -- writing -----------------------------------------------------------------------------------
 
     def replace_graphs(self, graphs: Mapping[str, Graph | None]) -> None:
@@ -325,6 +396,11 @@ class SparqlStore:
         for name in graphs:
             if not _valid_iri(name):
                 raise StoreError(f"not a graph IRI: {name!r}; nothing was changed")
+            if str(name) == self.union:  # str(): rdflib's URIRef is never equal to a str
+                raise StoreError(
+                    f"<{name}> is derived from the other graphs and not written; nothing was changed"
+                )
+        self.ensure_union()
         with self._write_lock:
             mode = self.write_mode()
             if mode == "staged":
@@ -342,9 +418,15 @@ class SparqlStore:
     def _replace_in_one_update(self, graphs: Mapping[str, Graph | None]) -> None:
         parts: list[str] = []
         for name, graph in graphs.items():
+            current = self._is_current(name)
+            if current:
+                parts.append(self._unmerge(name))
             parts.append(f"DROP SILENT GRAPH <{name}>")
             if graph is not None and len(graph):
-                parts.append(f"INSERT DATA {{ GRAPH <{name}> {{\n{graph_to_ntriples(graph)}\n}} }}")
+                triples = graph_to_ntriples(graph)
+                # one INSERT DATA for the graph and its union copy, so blank nodes are the same nodes
+                union = f" GRAPH <{self.union}> {{\n{triples}\n}}" if current else ""
+                parts.append(f"INSERT DATA {{ GRAPH <{name}> {{\n{triples}\n}}{union} }}")
         self._update(" ;\n".join(parts))
 
     def _graph_store_url(self) -> str:
@@ -388,9 +470,14 @@ class SparqlStore:
         for start in range(0, len(names), SWAP_BATCH):
             ops: list[str] = []
             for name in names[start : start + SWAP_BATCH]:
+                current = self._is_current(name)
+                if current:
+                    ops.append(self._unmerge(name))
                 ops.append(f"DROP SILENT GRAPH <{name}>")
                 if name in staging:
                     ops.append(f"MOVE SILENT GRAPH <{staging[name]}> TO GRAPH <{name}>")
+                    if current:
+                        ops.append(self._merge(name))
             try:
                 self._update(" ;\n".join(ops))
             except StoreError as exc:
@@ -406,21 +493,35 @@ class SparqlStore:
         names = list(graphs)
         for index, name in enumerate(names):
             graph = graphs[name]
+            current = self._is_current(name)
+            unmerge = [self._unmerge(name)] if current else []
             try:
                 if graph is not None and len(graph):
-                    self._put(name, graph)
+                    if current:
+                        self._update(unmerge[0])
+                    try:
+                        self._put(name, graph)
+                    except StoreError:
+                        if current:  # a failed PUT changed nothing: put the old triples back in the union
+                            self._quietly(self._merge(name))
+                        raise
+                    if current:
+                        self._update(self._merge(name))
                 else:
-                    self._update(f"DROP SILENT GRAPH <{name}>")
+                    self._update(" ;\n".join([*unmerge, f"DROP SILENT GRAPH <{name}>"]))
             except StoreError as exc:
                 done = "nothing was changed" if index == 0 else f"the first {index} graphs were replaced"
                 raise StoreError(f"{exc}; {done} (writes=direct is not atomic)") from exc
 
     def _drop_quietly(self, names: list[str]) -> None:
         """Best-effort cleanup of staging graphs after a failure (the failure is what gets reported)."""
-        if not names:
-            return
+        if names:
+            self._quietly(" ;\n".join(f"DROP SILENT GRAPH <{n}>" for n in names))
+
+    def _quietly(self, update: str) -> None:
+        """A best-effort repair after a failure: the failure is what gets reported."""
         try:
-            self._update(" ;\n".join(f"DROP SILENT GRAPH <{n}>" for n in names))
+            self._update(update)
         except StoreError:
             pass
 
