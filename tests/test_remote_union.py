@@ -158,3 +158,20 @@ def test_a_failed_put_in_direct_mode_keeps_the_union(oxigraph_server: servers.Ru
         broken.replace_graphs({A: triples("x")})
     assert isomorphic(store.graph(A), triples("a")) and isomorphic(store.graph(UNION), triples("a"))
     assert count(store) == 1
+
+
+@pytest.mark.remote
+def test_a_union_graph_that_cannot_be_built_is_a_clear_error(oxigraph_server: servers.RunningServer) -> None:
+    store = open_store(oxigraph_server)
+    store.replace_graphs({A: triples("a")})
+    store._update(f"DROP SILENT GRAPH <{UNION}>")
+    no_updates = SparqlStore.from_spec(
+        f"sparql+{oxigraph_server.query_url}#update={oxigraph_server.query_url.rsplit('/', 1)[0]}/nowhere",
+        base=BASE,
+    )
+    with pytest.raises(StoreError, match="no union graph") as raised:
+        no_updates.query(COUNT)
+    assert "#update=URL" in str(raised.value)
+    assert (
+        count(SparqlStore.from_spec(oxigraph_server.spec, base=BASE)) == 1
+    )  # a store that may update builds it

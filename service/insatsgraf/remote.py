@@ -9,11 +9,12 @@ Reading mirrors ``OxigraphStore``, whose default graph is the union of every non
 union is materialised in the named graph ``{base}graph/union`` (``iris.union_graph``), which every write keeps
 equal to the union of the non-history graphs. Queries are sent with ``default-graph-uri`` = that one graph
 (plus each history graph when ``include_history=True``) and, when the query has a ``GRAPH`` pattern and the
-server is not Virtuoso, ``named-graph-uri`` for every graph of the store. One graph instead of a list of ~600 is what makes national-scale queries fast on the
-Oxigraph server (bench/README.md, "Remote stores"). The union graph is derived: ``graph_names``, dumps and
-counts leave it out, and ``replace_graphs`` refuses to write it. The store's graphs are those under its
-base IRI: a server may hold other data (Virtuoso has system graphs), which this store neither lists nor
-touches.
+server is not Virtuoso, ``named-graph-uri`` for every graph of the store. One graph instead of a list of
+~600 is what makes national-scale queries fast on the Oxigraph server (bench/README.md, "Remote stores");
+Virtuoso still gets the list for queries with ``GRAPH`` (see ``_dataset``). The union graph is derived:
+``graph_names``, dumps and counts leave it out, and ``replace_graphs`` refuses to write it. The store's
+graphs are those under its base IRI: a server may hold other data (Virtuoso has system graphs), which this
+store neither lists nor touches.
 
 Writing has three modes (docs/design.md, "Remote stores"):
 
@@ -21,7 +22,8 @@ Writing has three modes (docs/design.md, "Remote stores"):
   GRAPH <union> {…} } ; …``, atomic on servers that run an update request as one transaction (the Oxigraph
   server does), union included; the default except on Virtuoso;
 * ``staged``: each new graph is PUT into a staging graph through the Graph Store protocol, then small updates
-  swap them in with ``DROP``/``MOVE`` (the union is updated in the same swap requests). Virtuoso refuses update texts of more than about a thousand triples
+  swap them in with ``DROP``/``MOVE``, the union updated in the same requests. Virtuoso refuses update
+  texts of more than about a thousand triples
   and does not roll back a failed request, so this keeps every failure before the swap from touching the
   named graphs; the default on Virtuoso (told by its ``Server`` header) or when ``store=`` is given;
 * ``direct``: each graph is PUT in place, for bulk loads: fast, not atomic across graphs (the union is
@@ -247,8 +249,8 @@ class SparqlStore:
     # -- reading -----------------------------------------------------------------------------------
 
     def _dataset(self, sparql: str, include_history: bool) -> tuple[list[str], list[str]] | None:
-        """(default-graph-uri, named-graph-uri) lists as ``OxigraphStore._dataset``; none when the query
-        names its own dataset with FROM (protocol parameters would override it)."""
+        """(default-graph-uri, named-graph-uri) lists: the union graph as ``OxigraphStore._dataset``'s default
+        graph; none when the query names its own dataset with FROM (protocol parameters would override it)."""
         if names_dataset(sparql):
             return None
         self.ensure_union()
@@ -357,10 +359,17 @@ class SparqlStore:
             if not self._ask(f"ASK {{ GRAPH <{self.union}> {{ ?s ?p ?o }} }}") and self._ask(
                 f"ASK {{ GRAPH ?g {{ ?s ?p ?o }} FILTER({self._current_filter('?g')}) }}"
             ):
-                self._update(
-                    f"INSERT {{ GRAPH <{self.union}> {{ ?s ?p ?o }} }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} "
-                    f"FILTER({self._current_filter('?g')}) }}"
-                )
+                try:
+                    self._update(
+                        f"INSERT {{ GRAPH <{self.union}> {{ ?s ?p ?o }} }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} "
+                        f"FILTER({self._current_filter('?g')}) }}"
+                    )
+                except StoreError as exc:
+                    raise StoreError(
+                        f"the store has no union graph <{self.union}> yet (loaded by another tool or an "
+                        f"older insatsgraf) and building it failed: {exc}. Give an update endpoint that "
+                        "accepts this store's updates (#update=URL)."
+                    ) from exc
             self._union_ready = True
 
     def _ask(self, sparql: str) -> bool:
