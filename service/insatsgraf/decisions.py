@@ -20,6 +20,7 @@ from pathlib import Path
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, OWL, PROV, RDF, SKOS, XSD
+from rdflib.term import Node
 
 from insatsgraf import __version__, iris
 from insatsgraf.config import DEFAULT_BASE, Settings
@@ -156,8 +157,8 @@ def from_graph(graph: Graph, base: str) -> list[Decision]:
     out: list[Decision] = []
     for node in graph.subjects(RDF.type, IG.Decision):
 
-        def one(p: URIRef, node: object = node) -> str | None:
-            value = graph.value(node, p)  # type: ignore[arg-type]
+        def one(p: URIRef, node: Node = node) -> str | None:
+            value = graph.value(node, p)
             return str(value) if value is not None else None
 
         agent = graph.value(node, PROV.wasAssociatedWith)

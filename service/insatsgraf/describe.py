@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS, SKOS
+from rdflib.term import Identifier
 
 from insatsgraf import rq
 from insatsgraf.iris import IG
@@ -158,7 +159,7 @@ def page_model(store: Store, iri: str, graph: Graph) -> Page:
     _labels_from_graph(graph, labels)
     own = labels.get(iri, {})
     rows: list[Row] = []
-    for predicate in sorted(set(graph.predicates(subject, None)), key=compact):
+    for predicate in sorted(set(graph.predicates(subject, None)), key=lambda p: compact(str(p))):
         if predicate == RDF.type:
             continue
         objects = sorted(
@@ -178,7 +179,8 @@ def page_model(store: Store, iri: str, graph: Graph) -> Page:
     for s, p in sorted(graph.subject_predicates(subject), key=lambda sp: (compact(str(sp[1])), str(sp[0]))):
         if isinstance(s, URIRef) and p not in shown:
             incoming.append((_value(s, labels, store.base), _row(p, [], labels)))
-    types = [_value(t, labels, store.base) for t in sorted(graph.objects(subject, RDF.type))]
+    classes = (t for t in graph.objects(subject, RDF.type) if isinstance(t, Identifier))
+    types = [_value(t, labels, store.base) for t in sorted(classes)]
     page = Page(
         iri=iri,
         labels=own,

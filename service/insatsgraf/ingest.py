@@ -376,13 +376,13 @@ class RowMapper:
             if column.scheme and column.name != "variant" and row.get(column.name):
                 cells = split(row[column.name]) if column.multi else [row[column.name]]
                 self.concepts(graph, subject, column.paths[0], column.scheme, cells)
-        for column, prop in (
+        for key, prop in (
             ("alder_fran", IG.minAge),
             ("alder_till", IG.maxAge),
             ("antal_tillfallen", IG.numberOfSessions),
         ):
-            if row.get(column):
-                add((subject, prop, integer(row[column])))
+            if row.get(key):
+                add((subject, prop, integer(row[key])))
         for instrument in split(row.get("uppfoljning", "")):
             add((subject, IG.followUpInstrument, Literal(instrument)))
         if row.get("kommentar"):

@@ -218,7 +218,7 @@ def _name_map(value: object) -> dict[str, Any]:
     if isinstance(value, dict):
         return dict(value)
     out: dict[str, Any] = {}
-    for item in value or []:
+    for item in value if isinstance(value, list) else []:
         if isinstance(item, dict):
             out.update(item)
     return out

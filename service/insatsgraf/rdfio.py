@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from rdflib import Graph, Namespace
-from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SKOS, XSD
+from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SKOS, XSD, DefinedNamespace
 
 from insatsgraf.iris import IG, ORG, rebase
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
 
-PREFIXES: dict[str, Namespace] = {
+PREFIXES: dict[str, Namespace | type[DefinedNamespace]] = {
     "ig": IG,
     "org": ORG,
     "skos": SKOS,

@@ -375,7 +375,7 @@ def _organisation_candidates(
         ]
     entity = parse_entity(text, data.base)
     keys = _org_keys(text) if text.strip() else set()
-    out = []
+    out: list[dict[str, Any]] = []
     for org in orgs:
         if entity and entity[0] == "organisation":
             score = 100.0 if entity[1] == org.id else 0.0
@@ -570,10 +570,10 @@ def extend(data: ReconData, query: Any) -> dict[str, Any]:
             "the extension query needs 'ids' and 'properties' lists.",
             "utökningsfrågan behöver listorna 'ids' och 'properties'.",
         )
-    pids = []
+    pids: list[str] = []
     for prop in query["properties"]:
         pid = prop.get("id") if isinstance(prop, dict) else None
-        if not any(pid in table for table in EXTEND_PROPERTIES.values()):
+        if not isinstance(pid, str) or not any(pid in table for table in EXTEND_PROPERTIES.values()):
             raise _bad(f"unknown property '{pid}'.", f"okänd egenskap '{pid}'.")
         pids.append(pid)
     names = {pid: name for table in EXTEND_PROPERTIES.values() for pid, name in table.items()}

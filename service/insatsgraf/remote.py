@@ -323,7 +323,7 @@ class SparqlStore:
         doc = self._select(f"SELECT ?s ?p ?o WHERE {{ GRAPH <{_iri(name)}> {{ ?s ?p ?o }} }}", None)
         graph = Graph()
         for row in doc["results"]["bindings"]:
-            graph.add((_term(row["s"]), _term(row["p"]), _term(row["o"])))  # type: ignore[arg-type]
+            graph.add((_term(row["s"]), _term(row["p"]), _term(row["o"])))
         return graph
 
     def _own_graphs_pattern(self) -> str:

@@ -10,7 +10,7 @@ import json
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypedDict
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
@@ -35,6 +35,16 @@ MEDIA_TYPES_RDF = {
     "application/trig": ox.RdfFormat.TRIG,
     "application/rdf+xml": ox.RdfFormat.RDF_XML,
 }
+
+
+GraphName = ox.NamedNode | ox.BlankNode | ox.DefaultGraph
+"""What pyoxigraph accepts as a graph of a query's dataset."""
+
+
+class DatasetArgs(TypedDict, total=False):
+    """The dataset keywords of pyoxigraph's ``Store.query`` (none: the query's own FROM clauses)."""
+
+    default_graph: list[GraphName]
 
 
 class StoreError(Exception):
@@ -92,6 +102,12 @@ def from_ox(term: object) -> URIRef | BNode | Literal:
     raise TypeError(f"not an RDF term: {term!r}")
 
 
+def _written(data: bytes | None) -> bytes:
+    """pyoxigraph's ``serialize`` without an output returns the bytes (its stubs say ``bytes | None``)."""
+    assert data is not None
+    return data
+
+
 def graph_to_ntriples(graph: Graph) -> str:
     return graph.serialize(format="nt")
 
@@ -129,7 +145,7 @@ class OxigraphStore:
 
     # -- reading ---------------------------------------------------------------------------------
 
-    def _dataset(self, include_history: bool) -> list[ox.NamedNode | ox.DefaultGraph]:
+    def _dataset(self, include_history: bool) -> list[GraphName]:
         """The default graph for queries: every named graph except the history (with it: plus the history).
 
         The store's own default graph *is* that union: ``replace_graphs`` and ``bulk_load`` keep it equal to
@@ -146,13 +162,15 @@ class OxigraphStore:
         ]
         return [ox.DefaultGraph(), *history]
 
-    def dataset_kwargs(self, sparql: str, *, include_history: bool = False) -> dict[str, object]:
+    def dataset_kwargs(self, sparql: str, *, include_history: bool = False) -> DatasetArgs:
         """pyoxigraph's dataset arguments: our default graph, unless the query names its own with FROM."""
         if names_dataset(sparql):
             return {}
         return {"default_graph": self._dataset(include_history)}
 
-    def _run(self, sparql: str, include_history: bool) -> object:
+    def _run(
+        self, sparql: str, include_history: bool
+    ) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
         try:
             return self._store.query(sparql, **self.dataset_kwargs(sparql, include_history=include_history))
         except SyntaxError as exc:
@@ -163,10 +181,10 @@ class OxigraphStore:
         if isinstance(result, ox.QueryBoolean):
             return QueryResult(kind="ask", boolean=bool(result))
         if isinstance(result, ox.QuerySolutions):
-            doc = json.loads(result.serialize(format=ox.QueryResultsFormat.JSON))
+            doc = json.loads(_written(result.serialize(format=ox.QueryResultsFormat.JSON)))
             return QueryResult.from_sparql_json(doc)
         graph = Graph()
-        for triple in result:  # type: ignore[attr-defined]
+        for triple in result:
             graph.add((from_ox(triple.subject), from_ox(triple.predicate), from_ox(triple.object)))
         return QueryResult(kind="graph", graph=graph)
 
@@ -174,9 +192,9 @@ class OxigraphStore:
         """The result serialised by Oxigraph itself (no Python round trip), for the HTTP endpoint."""
         result = self._run(sparql, include_history)
         if isinstance(result, (ox.QuerySolutions, ox.QueryBoolean)):
-            return result.serialize(format=MEDIA_TYPES_RESULTS[media_type])
+            return _written(result.serialize(format=MEDIA_TYPES_RESULTS[media_type]))
         if media_type in MEDIA_TYPES_RDF:
-            return result.serialize(format=MEDIA_TYPES_RDF[media_type])  # type: ignore[attr-defined]
+            return _written(result.serialize(format=MEDIA_TYPES_RDF[media_type]))
         graph = self.query(sparql, include_history=include_history).graph
         assert graph is not None
         return graph.serialize(format="json-ld" if "json" in media_type else "turtle", encoding="utf-8")
@@ -200,13 +218,14 @@ class OxigraphStore:
             for q in self._store.quads_for_pattern(None, None, None, None)
             if not isinstance(q.graph_name, ox.DefaultGraph)
         )
-        text = ox.serialize(named, format=ox.RdfFormat.N_QUADS).decode("utf-8")
+        text = _written(ox.serialize(named, format=ox.RdfFormat.N_QUADS)).decode("utf-8")
         return "\n".join(sorted(line for line in text.splitlines() if line)).encode("utf-8")
 
     def __len__(self) -> int:
         """Quads in the named graphs (the default graph is their derived union, not counted)."""
         union = self._store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
-        return len(self._store) - int(next(iter(union))["n"].value)  # type: ignore[index]
+        assert isinstance(union, ox.QuerySolutions)
+        return len(self._store) - int(next(union)["n"].value)
 
     # -- writing ---------------------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import pyshacl
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, PROV, RDF, RDFS, SH
+from rdflib.term import Node
 
 from insatsgraf import iris, vocab
 from insatsgraf.columns import PATH_COLUMN
@@ -306,7 +307,7 @@ def _short(term: object, base: str) -> str:
     return text[len(base) + 3 :] if text.startswith(f"{base}id/") else text
 
 
-def _row(graph: Graph, focus: object) -> int | None:
+def _row(graph: Graph, focus: Node | None) -> int | None:
     """The spreadsheet row of an offering, or of the offering a collaboration or evidence source belongs to."""
     rows = [graph.value(focus, IG.sourceRow)]
     rows += [graph.value(o, IG.sourceRow) for o in graph.objects(focus, IG.about)]
@@ -315,7 +316,7 @@ def _row(graph: Graph, focus: object) -> int | None:
     return min(numbers) if numbers else None
 
 
-def _messages(report: Graph, node: object) -> tuple[str, str]:
+def _messages(report: Graph, node: Node) -> tuple[str, str]:
     sv = en = ""
     for message in report.objects(node, SH.resultMessage):
         lang = getattr(message, "language", None)
@@ -326,7 +327,7 @@ def _messages(report: Graph, node: object) -> tuple[str, str]:
     return sv or en, en or sv
 
 
-def _result(report: Graph, node: object, graph: Graph, settings: Settings) -> Result:
+def _result(report: Graph, node: Node, graph: Graph, settings: Settings) -> Result:
     severity = str(report.value(node, SH.resultSeverity)).rsplit("#", 1)[-1]
     focus = report.value(node, SH.focusNode)
     path = report.value(node, SH.resultPath)

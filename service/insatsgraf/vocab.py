@@ -15,6 +15,7 @@ from pathlib import Path
 from rapidfuzz import fuzz, process
 from rdflib import URIRef
 from rdflib.namespace import DCTERMS, RDF, SKOS
+from rdflib.term import IdentifiedNode
 
 from insatsgraf import iris
 from insatsgraf.config import Settings
@@ -79,6 +80,7 @@ def build(vocabularies: Path, catalogue: Path, organisations: Path, base: str) -
     vocab = Vocabulary()
     graph = read_turtle(vocabularies, base)
     for concept, scheme in graph.subject_objects(SKOS.inScheme):
+        assert isinstance(concept, IdentifiedNode)  # a Turtle subject: an IRI or a blank node
         slug = _scheme_slug(str(scheme))
         table = vocab.concepts.setdefault(slug, {})
         for prop in LABEL_PROPERTIES:
@@ -92,13 +94,14 @@ def build(vocabularies: Path, catalogue: Path, organisations: Path, base: str) -
         vocab.display.setdefault(slug, []).extend(sv)
     cat = read_turtle(catalogue, base)
     prefix = iris.programme("", base)
-    for entry in sorted(set(cat.subjects(SKOS.inScheme, None))):
+    entries = sorted({e for e in cat.subjects(SKOS.inScheme, None) if isinstance(e, IdentifiedNode)})
+    for entry in entries:
         if not str(entry).startswith(prefix):
             continue
         pid = str(entry)[len(prefix) :]
         vocab.programme_ids.append(pid)
         vocab.programmes[normalise(pid)] = URIRef(entry)
-    for entry in sorted(set(cat.subjects(SKOS.inScheme, None))):  # labels after ids: an id always wins
+    for entry in entries:  # labels after ids: an id always wins
         for prop in LABEL_PROPERTIES[:3]:
             for label in cat.objects(entry, prop):
                 vocab.programmes.setdefault(normalise(str(label)), URIRef(entry))

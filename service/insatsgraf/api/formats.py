@@ -161,6 +161,13 @@ def _nt_string(value: str) -> str:
     )
 
 
+def _triple_parts(term: Term) -> dict[str, Term]:
+    """An RDF-star triple term's subject, predicate and object: its ``value`` is a map, not the str of ``Term``."""
+    parts: object = term["value"]
+    assert isinstance(parts, dict)
+    return parts
+
+
 def term_nt(term: Term) -> str:
     """A SPARQL-JSON term in N-Triples syntax (the TSV format's cell)."""
     kind, value = term["type"], term["value"]
@@ -169,7 +176,7 @@ def term_nt(term: Term) -> str:
     if kind == "bnode":
         return f"_:{value}"
     if kind == "triple":
-        inner = term["value"]  # type: ignore[index]
+        inner = _triple_parts(term)
         return f"<< {term_nt(inner['subject'])} {term_nt(inner['predicate'])} {term_nt(inner['object'])} >>"
     text = f'"{_nt_string(value)}"'
     if "xml:lang" in term:
@@ -186,7 +193,7 @@ def _term_xml(term: Term) -> str:
     if kind == "bnode":
         return f"<bnode>{escape(value)}</bnode>"
     if kind == "triple":
-        inner = term["value"]  # type: ignore[index]
+        inner = _triple_parts(term)
         return (
             "<triple>"
             + "".join(f"<{k}>{_term_xml(inner[k])}</{k}>" for k in ("subject", "predicate", "object"))

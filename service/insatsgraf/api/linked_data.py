@@ -350,7 +350,12 @@ def ontology_terms(graph: Graph) -> list[dict[str, str]]:
     ]
     out = []
     for kind, kind_label in kinds:
-        for term in sorted(t for t in graph.subjects(RDF.type, kind) if str(t).startswith(str(iris.IG))):
+        ig_terms = (
+            t
+            for t in graph.subjects(RDF.type, kind)
+            if isinstance(t, URIRef) and str(t).startswith(str(iris.IG))
+        )
+        for term in sorted(ig_terms):
             texts = {
                 f"{p}_{o.language}": str(o)
                 for p, prop in (("label", RDFS.label), ("comment", RDFS.comment))

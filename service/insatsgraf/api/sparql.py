@@ -22,7 +22,7 @@ import asyncio
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any, TypeVar
 from urllib.parse import parse_qs
@@ -102,7 +102,7 @@ def evaluate_embedded(
 ) -> Answer:
     """Run one query on the embedded store, stopping at ``max_rows`` or when cancelled."""
     ox_store = store.oxigraph
-    kwargs: dict[str, Any] = {}
+    kwargs: Mapping[str, Any] = {}
     if dataset.default or dataset.named:
         kwargs = {
             "default_graph": _named_nodes(dataset.default, "default-graph-uri"),
