@@ -294,6 +294,11 @@ class OxigraphStore:
         return self._store
 
 
+def is_directory_spec(spec: str) -> bool:
+    """Is this store spec an on-disk embedded store (neither ``memory:`` nor a SPARQL endpoint)?"""
+    return not spec.startswith("sparql+") and spec not in ("memory:", ":memory:")
+
+
 def open_store(
     settings: Settings | None = None, spec: str | None = None, *, read_only: bool = False
 ) -> Store:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 
 from insatsgraf.config import Settings
-from insatsgraf.store import Store, StoreError, open_store
+from insatsgraf.errors import UserError
+from insatsgraf.store import Store, StoreError, is_directory_spec, open_store
 
 console = Console()
 err_console = Console(stderr=True)
@@ -36,3 +38,19 @@ def open_or_exit(store: str | None, *, read_only: bool = False) -> tuple[Setting
     except StoreError as exc:
         err_console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc
+
+
+def open_existing(store: str | None) -> tuple[Settings, Store]:
+    """Open a store that must already hold data; an on-disk one read-only, so it never blocks a writer.
+
+    Raises ``UserError`` when the directory is not there (rather than creating an empty store).
+    """
+    settings = settings_for(store)
+    on_disk = is_directory_spec(settings.store)
+    if on_disk and not Path(settings.store).is_dir():
+        raise UserError(
+            f"no store at {settings.store}: run `insatsgraf load` first",
+            f"ingen databas i {settings.store}: kör `insatsgraf load` först",
+            code="no-store",
+        )
+    return open_or_exit(store, read_only=on_disk)

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from insatsgraf.commands.common import StoreOption, console, err_console, open_or_exit, settings_for
+from insatsgraf.commands.common import StoreOption, console, err_console, open_existing, settings_for
 from insatsgraf.config import DEFAULT_BASE
 from insatsgraf.errors import UserError
 from insatsgraf.iris import IG
@@ -70,14 +70,7 @@ def query(
     try:
         params = parse_params(param or [])
         selected = resolve_query(name)
-        spec = settings_for(store).store
-        if _embedded(spec) and not Path(spec).is_dir():
-            raise UserError(
-                f"no store at {spec}: run `insatsgraf load` first",
-                f"ingen databas i {spec}: kör `insatsgraf load` först",
-                code="no-store",
-            )
-        settings, st = open_or_exit(store, read_only=_embedded(spec))
+        settings, st = open_existing(store)
         try:
             result = run_query(st, selected, params)
         finally:
@@ -92,11 +85,6 @@ def query(
         print_table(selected, result, settings.base)
     else:
         typer.echo(format_result(result, format.value), nl=False)
-
-
-def _embedded(spec: str) -> bool:
-    """An on-disk embedded store: queries open it read-only, so they never block (or wait for) a writer."""
-    return not spec.startswith("sparql+") and spec not in ("memory:", ":memory:")
 
 
 def parse_params(items: list[str]) -> dict[str, str]:

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from insatsgraf.charts import DEFAULT_COUNTY, build_page, render_html
-from insatsgraf.commands.common import StoreOption, console, err_console, open_or_exit, settings_for
+from insatsgraf.commands.common import StoreOption, console, err_console, open_existing
 from insatsgraf.errors import UserError
 from insatsgraf.queries import Catalogue
 from insatsgraf.store import StoreError
@@ -58,15 +58,7 @@ def report(
 
 def run_report(store: str | None, county: str) -> str:
     """The standalone page; an on-disk store is opened read-only, like ``insatsgraf query`` does."""
-    spec = settings_for(store).store
-    embedded = not spec.startswith("sparql+") and spec not in ("memory:", ":memory:")
-    if embedded and not Path(spec).is_dir():
-        raise UserError(
-            f"no store at {spec}: run `insatsgraf load` first",
-            f"ingen databas i {spec}: kör `insatsgraf load` först",
-            code="no-store",
-        )
-    settings, st = open_or_exit(store, read_only=embedded)
+    settings, st = open_existing(store)
     try:
         page = build_page(st, Catalogue.load(settings.queries_dir), county)
     finally:

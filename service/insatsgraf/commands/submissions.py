@@ -45,21 +45,10 @@ def _fail(exc: UserError, fmt: Format = Format.text) -> typer.Exit:
     return typer.Exit(1 if isinstance(exc, ValidationFailed) else 2)
 
 
-def _open_loaded(store: str | None, *, read_only: bool = False) -> tuple[Settings, Store]:
+def _open_loaded(store: str | None) -> tuple[Settings, Store]:
     """Open the store and check the bundled reference data is there (validation needs the registers)."""
-    settings = settings_for(store)
+    settings, st = open_or_exit(store)
     spec = settings.store
-    if (
-        read_only
-        and not spec.startswith("sparql+")
-        and spec not in ("memory:", ":memory:")
-        and not Path(spec).exists()
-    ):
-        err_console.print(
-            f"no store at {spec}: run `insatsgraf load` first / ingen databas i {spec}: kör `insatsgraf load` först"
-        )
-        raise typer.Exit(2)
-    settings, st = open_or_exit(store, read_only=read_only)
     if iris.graph("organisations", settings.base) not in st.graph_names():
         err_console.print(
             f"the store at {spec} has no organisation register: run `insatsgraf load` first / "
