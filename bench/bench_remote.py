@@ -17,9 +17,9 @@ import argparse
 import statistics
 import time
 
+from insatsgraf.catalogue.queries import Catalogue
 from insatsgraf.config import Settings
-from insatsgraf.queries import Catalogue
-from insatsgraf.remote import SparqlStore
+from insatsgraf.sparql.remote import SparqlStore
 
 DEFAULT_QUERIES = ("collaborations-and-one-sided-claims", "coverage-matrix", "municipality-profile")
 

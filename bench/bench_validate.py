@@ -21,12 +21,12 @@ import pyoxigraph as ox
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "service"))
 
-from insatsgraf import iris
 from insatsgraf.config import Settings
-from insatsgraf.ingest import ingest_bytes
-from insatsgraf.loader import load_bundled
-from insatsgraf.store import OxigraphStore
-from insatsgraf.validate import validate_graph
+from insatsgraf.model import iris
+from insatsgraf.sparql.store import OxigraphStore
+from insatsgraf.submission.bundled import load_bundled
+from insatsgraf.submission.ingest import ingest_bytes
+from insatsgraf.submission.validate import validate_graph
 
 IG = "https://w3id.org/insatsgraf/def#"
 XSD_INT = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")

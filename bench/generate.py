@@ -30,11 +30,11 @@ from pathlib import Path
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, SKOS
 
-from insatsgraf import iris
 from insatsgraf.config import DEFAULT_BASE, Settings
-from insatsgraf.iris import IG
-from insatsgraf.loader import bundled_graphs
-from insatsgraf.rdfio import read_turtle
+from insatsgraf.model import iris
+from insatsgraf.model.iris import IG
+from insatsgraf.model.rdf import read_turtle
+from insatsgraf.submission.bundled import bundled_graphs
 
 BASE = DEFAULT_BASE
 ID = f"{BASE}id/"

@@ -25,8 +25,8 @@ from pathlib import Path
 from rapidfuzz import fuzz, process, utils
 
 from insatsgraf.config import Settings
-from insatsgraf.harmonise import Catalogue, Proposal, Thresholds, match
-from insatsgraf.rdfio import read_turtle
+from insatsgraf.harmonisation.matcher import Catalogue, Proposal, Thresholds, match
+from insatsgraf.model.rdf import read_turtle
 
 ROOT = Path(__file__).resolve().parents[1]
 LABELLED = ROOT / "tests" / "fixtures" / "harmonise" / "labelled-names.csv"

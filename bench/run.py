@@ -40,9 +40,9 @@ from rdflib import Dataset
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from generate import generate  # noqa: E402  (bench/ is not a package)
+from insatsgraf.catalogue.queries import Catalogue, CatalogueQuery, run_query  # noqa: E402
 from insatsgraf.config import Settings  # noqa: E402
-from insatsgraf.queries import Catalogue, CatalogueQuery, run_query  # noqa: E402
-from insatsgraf.store import OxigraphStore  # noqa: E402
+from insatsgraf.sparql.store import OxigraphStore  # noqa: E402
 
 FILES = ("reference-current.nq", "provenance.nq", "history.nq")
 GOAL_MS = 100.0

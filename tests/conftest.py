@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from insatsgraf.config import Settings
-from insatsgraf.loader import load_bundled
-from insatsgraf.remote import SparqlStore
-from insatsgraf.store import OxigraphStore, Store
+from insatsgraf.sparql.remote import SparqlStore
+from insatsgraf.sparql.store import OxigraphStore, Store
+from insatsgraf.submission.bundled import load_bundled
 from tests import servers
 
 TESTS = Path(__file__).parent

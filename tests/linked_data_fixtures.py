@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from insatsgraf import iris
 from insatsgraf.config import Settings
-from insatsgraf.loader import load_bundled
-from insatsgraf.rdfio import read_turtle
-from insatsgraf.store import OxigraphStore
+from insatsgraf.model import iris
+from insatsgraf.model.rdf import read_turtle
+from insatsgraf.sparql.store import OxigraphStore
+from insatsgraf.submission.bundled import load_bundled
 
 HERE = Path(__file__).parent / "fixtures" / "linked_data"
 ORG = "0461"

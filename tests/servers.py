@@ -24,9 +24,9 @@ from pathlib import Path
 from rdflib import Dataset, Graph
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
-from insatsgraf import iris
-from insatsgraf.iris import rebase
-from insatsgraf.store import Store
+from insatsgraf.model import iris
+from insatsgraf.model.iris import rebase
+from insatsgraf.sparql.store import Store
 
 OXIGRAPH_START_TIMEOUT = 30.0
 VIRTUOSO_START_TIMEOUT = 120.0

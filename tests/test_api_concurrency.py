@@ -16,12 +16,12 @@ from pathlib import Path
 
 import httpx
 
-from insatsgraf import iris
 from insatsgraf.api import create_app
+from insatsgraf.api.tokens import TokenRegistry
 from insatsgraf.config import Settings
-from insatsgraf.loader import load_bundled
-from insatsgraf.store import OxigraphStore
-from insatsgraf.tokens import TokenRegistry
+from insatsgraf.model import iris
+from insatsgraf.sparql.store import OxigraphStore
+from insatsgraf.submission.bundled import load_bundled
 from tests.api_live import live_server
 
 SUBMISSION = Settings().domain / "submissions" / "0580-linkoping-2021.csv"

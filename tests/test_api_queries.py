@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from insatsgraf import iris
 from insatsgraf.api import create_app
+from insatsgraf.catalogue.queries import Catalogue
 from insatsgraf.config import Settings
-from insatsgraf.queries import Catalogue
-from insatsgraf.store import OxigraphStore
+from insatsgraf.model import iris
+from insatsgraf.sparql.store import OxigraphStore
 
 CATALOGUE = Catalogue.load(Settings().queries_dir)
 

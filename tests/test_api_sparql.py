@@ -20,13 +20,13 @@ from fastapi.testclient import TestClient
 from rdflib import Graph, URIRef
 from rdflib.compare import isomorphic
 
-from insatsgraf import iris
 from insatsgraf.api import create_app
 from insatsgraf.api.deps import ServiceLimits
-from insatsgraf.api.formats import negotiate
 from insatsgraf.config import Settings
-from insatsgraf.sparqltext import is_update
-from insatsgraf.store import OxigraphStore
+from insatsgraf.model import iris
+from insatsgraf.sparql.media import negotiate
+from insatsgraf.sparql.store import OxigraphStore
+from insatsgraf.sparql.text import is_update
 
 SRX = "{http://www.w3.org/2005/sparql-results#}"
 PREFIXES = (

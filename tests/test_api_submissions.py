@@ -17,13 +17,13 @@ import pytest
 from fastapi.testclient import TestClient
 from rdflib import Graph
 
-from insatsgraf import iris
 from insatsgraf.api import create_app
 from insatsgraf.api.deps import ServiceLimits
+from insatsgraf.api.tokens import TokenRegistry
 from insatsgraf.config import Settings
-from insatsgraf.store import OxigraphStore
-from insatsgraf.submissions import ingest_to_turtle
-from insatsgraf.tokens import TokenRegistry
+from insatsgraf.model import iris
+from insatsgraf.sparql.store import OxigraphStore
+from insatsgraf.submission.lists import ingest_to_turtle
 
 SUBMISSION = Settings().domain / "submissions" / "0580-linkoping-2021.csv"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

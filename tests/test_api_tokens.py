@@ -13,11 +13,11 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from insatsgraf.api import create_app
+from insatsgraf.api.tokens import TokenRegistry, tokens_path
 from insatsgraf.cli import app as cli
 from insatsgraf.config import Settings
 from insatsgraf.errors import UserError
-from insatsgraf.store import OxigraphStore
-from insatsgraf.tokens import TokenRegistry, tokens_path
+from insatsgraf.sparql.store import OxigraphStore
 
 SUBMISSION = Settings().domain / "submissions" / "0580-linkoping-2021.csv"
 

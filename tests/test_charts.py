@@ -14,7 +14,10 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from insatsgraf.api import create_app
-from insatsgraf.charts import (
+from insatsgraf.catalogue.queries import Catalogue
+from insatsgraf.cli import app as cli_app
+from insatsgraf.config import Settings
+from insatsgraf.publication.charts import (
     DEFAULT_COUNTY,
     build_page,
     coverage_matrix,
@@ -22,11 +25,8 @@ from insatsgraf.charts import (
     level_svg,
     render_html,
 )
-from insatsgraf.cli import app as cli_app
-from insatsgraf.config import Settings
-from insatsgraf.queries import Catalogue
-from insatsgraf.results import QueryResult
-from insatsgraf.store import OxigraphStore
+from insatsgraf.sparql.results import QueryResult
+from insatsgraf.sparql.store import OxigraphStore
 from tests.conftest import require, require_binary
 
 SVG = "{http://www.w3.org/2000/svg}"

@@ -11,13 +11,19 @@ from pyshacl import validate
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, RDF, VOID, XSD
 
-from insatsgraf import iris
 from insatsgraf.api import create_app
 from insatsgraf.config import ROOT, Settings
-from insatsgraf.dcat import build_dcat, build_void, dataset_iri, dcat_ap_shapes_dir, load_dcat_ap_shapes
-from insatsgraf.export import FORMATS, build_dataset, union_graph
-from insatsgraf.rdfio import SH
-from insatsgraf.store import OxigraphStore
+from insatsgraf.model import iris
+from insatsgraf.model.rdf import SH
+from insatsgraf.publication.dcat import (
+    build_dcat,
+    build_void,
+    dataset_iri,
+    dcat_ap_shapes_dir,
+    load_dcat_ap_shapes,
+)
+from insatsgraf.publication.dumps import FORMATS, build_dataset, union_graph
+from insatsgraf.sparql.store import OxigraphStore
 from tests.conftest import require
 from tests.linked_data_fixtures import SUBMISSION_DATE, gnesta_store
 

@@ -14,16 +14,16 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import FOAF, PROV, RDF, SKOS
 from typer.testing import CliRunner
 
-from insatsgraf import iris
 from insatsgraf.cli import app
 from insatsgraf.config import Settings
-from insatsgraf.decisions import Decision, read_file, record_decision, sync_store
 from insatsgraf.errors import UserError
-from insatsgraf.harmonise import CSV_COLUMNS, propose
-from insatsgraf.iris import IG
-from insatsgraf.loader import load_bundled
-from insatsgraf.store import OxigraphStore
-from insatsgraf.submissions import submit_file
+from insatsgraf.harmonisation.decisions import Decision, read_file, record_decision, sync_store
+from insatsgraf.harmonisation.matcher import CSV_COLUMNS, propose
+from insatsgraf.model import iris
+from insatsgraf.model.iris import IG
+from insatsgraf.sparql.store import OxigraphStore
+from insatsgraf.submission.bundled import load_bundled
+from insatsgraf.submission.lists import submit_file
 
 FIXTURES = Path(__file__).parent / "fixtures" / "harmonise"
 GNESTA = FIXTURES / "0461-gnesta.csv"

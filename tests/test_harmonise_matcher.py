@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from insatsgraf.config import Settings
-from insatsgraf.harmonise import Catalogue, Rule, Thresholds, fold, match, strip_age
-from insatsgraf.rdfio import read_turtle
+from insatsgraf.harmonisation.matcher import Catalogue, Rule, Thresholds, fold, match, strip_age
+from insatsgraf.model.rdf import read_turtle
 
 
 @pytest.fixture(scope="module")

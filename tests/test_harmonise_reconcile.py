@@ -16,13 +16,13 @@ import pytest
 from fastapi.testclient import TestClient
 
 from insatsgraf.api import create_app
+from insatsgraf.api.tokens import TokenRegistry
 from insatsgraf.config import Settings
-from insatsgraf.decisions import Decision, record_decision
-from insatsgraf.loader import load_bundled
-from insatsgraf.reconcile import TYPE_ORGANISATION, TYPE_PROGRAMME
-from insatsgraf.store import OxigraphStore
-from insatsgraf.submissions import submit_file
-from insatsgraf.tokens import TokenRegistry
+from insatsgraf.harmonisation.decisions import Decision, record_decision
+from insatsgraf.harmonisation.reconcile import TYPE_ORGANISATION, TYPE_PROGRAMME
+from insatsgraf.sparql.store import OxigraphStore
+from insatsgraf.submission.bundled import load_bundled
+from insatsgraf.submission.lists import submit_file
 
 FIXTURES = Path(__file__).parent / "fixtures" / "harmonise"
 LINKOPING = Settings().domain / "submissions" / "0580-linkoping-2021.csv"

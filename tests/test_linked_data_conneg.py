@@ -11,11 +11,11 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import SKOS
 
-from insatsgraf import iris
 from insatsgraf.api import create_app
 from insatsgraf.api.linked_data import HTML, RDF_FORMATS, RESOURCE_FORMATS, negotiate
 from insatsgraf.config import Settings
-from insatsgraf.describe import NotDescribable, resource_iri
+from insatsgraf.model import iris
+from insatsgraf.publication.describe import NotDescribable, resource_iri
 from tests.linked_data_fixtures import gnesta_store
 
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
@@ -235,7 +235,7 @@ def test_ontology_namespace_document_is_served_at_def(client: TestClient) -> Non
 
 
 def test_describe_refuses_an_iri_that_could_end_early() -> None:
-    from insatsgraf.describe import describe
+    from insatsgraf.publication.describe import describe
 
     store = gnesta_store()
     with pytest.raises(NotDescribable):

@@ -13,13 +13,13 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import DCAT, RDF, VOID
 from typer.testing import CliRunner
 
-from insatsgraf import iris
 from insatsgraf.api import create_app
 from insatsgraf.cli import app as cli_app
 from insatsgraf.config import Settings
 from insatsgraf.errors import UserError
-from insatsgraf.export import FORMATS, published_graph_names, serialise
-from insatsgraf.store import OxigraphStore
+from insatsgraf.model import iris
+from insatsgraf.publication.dumps import FORMATS, published_graph_names, serialise
+from insatsgraf.sparql.store import OxigraphStore
 from tests.linked_data_fixtures import ORG, SUBMISSION_DATE, gnesta_store
 
 BASE = Settings().base

@@ -11,10 +11,10 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
-from insatsgraf import iris
-from insatsgraf.catalogue_build import catalogue_graph, organisations_graph, write_all
 from insatsgraf.config import ROOT, Settings
-from insatsgraf.iris import IG, ORG
+from insatsgraf.model import iris
+from insatsgraf.model.iris import IG, ORG
+from insatsgraf.model.reference import catalogue_graph, organisations_graph, write_all
 
 SETTINGS = Settings()
 ONTOLOGY = ROOT / "ontology" / "insatsgraf.ttl"

@@ -8,9 +8,9 @@ import pytest
 from rdflib import Graph
 
 from insatsgraf.config import ROOT, Settings
-from insatsgraf.loader import bundled_graphs, bundled_submissions
-from insatsgraf.rdfio import read_turtle
-from insatsgraf.reasoning import reason
+from insatsgraf.model.rdf import read_turtle
+from insatsgraf.model.reasoning import reason
+from insatsgraf.submission.bundled import bundled_graphs, bundled_submissions
 from tests.conftest import FIXTURES, require_binary
 
 pytestmark = pytest.mark.slow

@@ -7,12 +7,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from insatsgraf import iris
 from insatsgraf.cli import app
 from insatsgraf.config import Settings
-from insatsgraf.loader import load_bundled
-from insatsgraf.rdfio import read_turtle, sparql_prefixes
-from insatsgraf.store import OxigraphStore, StoreError
+from insatsgraf.model import iris
+from insatsgraf.model.rdf import read_turtle, sparql_prefixes
+from insatsgraf.sparql.store import OxigraphStore, StoreError
+from insatsgraf.submission.bundled import load_bundled
 from tests.conftest import FIXTURES
 
 BASE = Settings().base
@@ -108,7 +108,7 @@ def test_a_query_naming_its_own_dataset_is_honoured(fresh_store: OxigraphStore) 
 
 
 def test_examples_load_once_and_say_they_are_fictional() -> None:
-    from insatsgraf.loader import EXAMPLE_AGENT, example_submissions
+    from insatsgraf.submission.bundled import EXAMPLE_AGENT, example_submissions
 
     settings = Settings()
     store = OxigraphStore(None, base=BASE)

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from rdflib import Graph, Literal, URIRef
 
+from insatsgraf.catalogue.queries import Catalogue, CatalogueQuery, bind, parse_query, term_for
 from insatsgraf.errors import UserError
-from insatsgraf.queries import Catalogue, CatalogueQuery, bind, parse_query, term_for
-from insatsgraf.store import OxigraphStore
+from insatsgraf.sparql.store import OxigraphStore
 
 QUERY = """# Why: a test query.
 #+ summary: Test

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from insatsgraf.catalogue.queries import Catalogue, CatalogueQuery
 from insatsgraf.config import DEFAULT_BASE, Settings
-from insatsgraf.iris import IG
-from insatsgraf.queries import Catalogue, CatalogueQuery
-from insatsgraf.store import OxigraphStore, Store
+from insatsgraf.model.iris import IG
+from insatsgraf.sparql.store import OxigraphStore, Store
 
 FIXTURES = Path(__file__).parent / "fixtures" / "queries"
 DATASET = FIXTURES / "dataset.trig"

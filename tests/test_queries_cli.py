@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from insatsgraf.catalogue.queries import Catalogue
 from insatsgraf.cli import app
 from insatsgraf.config import Settings
-from insatsgraf.loader import load_bundled
-from insatsgraf.queries import Catalogue
-from insatsgraf.store import OxigraphStore
+from insatsgraf.sparql.store import OxigraphStore
+from insatsgraf.submission.bundled import load_bundled
 
 runner = CliRunner()
 

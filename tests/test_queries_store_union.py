@@ -12,7 +12,7 @@ import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 
 from insatsgraf.config import DEFAULT_BASE
-from insatsgraf.store import OxigraphStore
+from insatsgraf.sparql.store import OxigraphStore
 
 B = DEFAULT_BASE
 CURRENT = f"{B}graph/current/0580"

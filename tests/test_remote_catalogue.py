@@ -11,11 +11,11 @@ from collections import Counter
 
 import pytest
 
+from insatsgraf.catalogue.queries import Catalogue
 from insatsgraf.config import Settings
-from insatsgraf.loader import load_bundled
-from insatsgraf.queries import Catalogue
-from insatsgraf.remote import SparqlStore
-from insatsgraf.store import OxigraphStore
+from insatsgraf.sparql.remote import SparqlStore
+from insatsgraf.sparql.store import OxigraphStore
+from insatsgraf.submission.bundled import load_bundled
 from tests import servers
 
 CATALOGUE = Catalogue.load(Settings().queries_dir)

@@ -9,9 +9,9 @@ from typer.testing import CliRunner
 
 from insatsgraf.cli import app
 from insatsgraf.config import Settings
-from insatsgraf.loader import load_bundled
-from insatsgraf.remote import SparqlStore
-from insatsgraf.store import OxigraphStore
+from insatsgraf.sparql.remote import SparqlStore
+from insatsgraf.sparql.store import OxigraphStore
+from insatsgraf.submission.bundled import load_bundled
 from tests import servers
 
 

@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from rdflib import Graph, Literal, URIRef
 
-from insatsgraf import iris
 from insatsgraf.config import Settings
-from insatsgraf.remote import DEFAULT_TIMEOUT, Endpoints, SparqlStore
-from insatsgraf.store import QuerySyntaxError, StoreError, open_store
+from insatsgraf.model import iris
+from insatsgraf.sparql.remote import DEFAULT_TIMEOUT, Endpoints, SparqlStore
+from insatsgraf.sparql.store import QuerySyntaxError, StoreError, open_store
 from tests import servers
 from tests.conftest import require_binary
 

@@ -17,10 +17,10 @@ import pytest
 from rdflib import RDF, BNode, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.compare import isomorphic
 
-from insatsgraf import iris
 from insatsgraf.config import Settings
-from insatsgraf.rdfio import sparql_prefixes
-from insatsgraf.store import QuerySyntaxError, Store, StoreError
+from insatsgraf.model import iris
+from insatsgraf.model.rdf import sparql_prefixes
+from insatsgraf.sparql.store import QuerySyntaxError, Store, StoreError
 from tests import servers
 from tests.conftest import FIXTURES
 

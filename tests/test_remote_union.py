@@ -10,10 +10,10 @@ import pytest
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.compare import isomorphic
 
-from insatsgraf import iris
 from insatsgraf.config import Settings
-from insatsgraf.remote import SparqlStore
-from insatsgraf.store import StoreError
+from insatsgraf.model import iris
+from insatsgraf.sparql.remote import SparqlStore
+from insatsgraf.sparql.store import StoreError
 from tests import servers
 
 BASE = Settings().base

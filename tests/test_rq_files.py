@@ -9,7 +9,8 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from insatsgraf import describe, queries, rq
+from insatsgraf.catalogue import queries, rq
+from insatsgraf.publication import describe
 
 RQ_FILES = sorted(rq.RQ_DIR.glob("*.rq"))
 EXAMPLE_IRI = "https://w3id.org/insatsgraf/id/programme/komet"
@@ -49,7 +50,7 @@ def _run(text: str) -> None:
 def test_the_folder_holds_the_queries_the_code_reads() -> None:
     names = {p.stem for p in RQ_FILES}
     used = set()
-    for module in Path(rq.__file__).parent.rglob("*.py"):
+    for module in Path(rq.__file__).parents[1].rglob("*.py"):
         used |= set(re.findall(r'rq\.read\("([^"]+)"\)', module.read_text(encoding="utf-8")))
         used |= set(re.findall(r'_bound\("([^"]+)"', module.read_text(encoding="utf-8")))
     assert used, "no module reads an rq file"

@@ -9,9 +9,9 @@ import pytest
 
 from insatsgraf.config import Settings
 from insatsgraf.errors import UserError
-from insatsgraf.store import OxigraphStore
-from insatsgraf.submissions import submit
-from insatsgraf.validate import ValidationFailed
+from insatsgraf.sparql.store import OxigraphStore
+from insatsgraf.submission.lists import submit
+from insatsgraf.submission.validate import ValidationFailed
 
 CORPUS = Path(__file__).parent / "bad_input"
 EXPECTED = list(csv.DictReader((CORPUS / "expected.csv").open(encoding="utf-8")))
@@ -73,7 +73,7 @@ def test_fifty_megabyte_file_is_refused_before_parsing(
         while out.tell() < 50 * 1024 * 1024:
             out.write(row * 1000)
     before = submitted_store.dump_nquads()
-    from insatsgraf.submissions import submit_file
+    from insatsgraf.submission.lists import submit_file
 
     with pytest.raises(UserError) as caught:
         submit_file(submitted_store, Settings(), big, "0580", "2022-01-01")

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from insatsgraf.cli import app
 from insatsgraf.config import Settings
-from insatsgraf.template import safe_cell
+from insatsgraf.submission.template import safe_cell
 
 EXAMPLE = Settings().domain / "submissions" / "0580-linkoping-2021.csv"
 BAD = Path(__file__).parent / "bad_input"

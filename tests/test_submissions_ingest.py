@@ -10,11 +10,11 @@ from rdflib import Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS
 
-from insatsgraf import iris
 from insatsgraf.config import Settings
-from insatsgraf.ingest import ingest_bytes, ingest_file
-from insatsgraf.iris import IG
-from insatsgraf.submissions import ingest_to_turtle
+from insatsgraf.model import iris
+from insatsgraf.model.iris import IG
+from insatsgraf.submission.ingest import ingest_bytes, ingest_file
+from insatsgraf.submission.lists import ingest_to_turtle
 
 FIXTURES = Path(__file__).parent / "fixtures" / "submissions"
 SETTINGS = Settings()

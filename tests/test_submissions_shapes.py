@@ -19,9 +19,9 @@ from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SH, SKOS
 
 from insatsgraf.config import Settings
-from insatsgraf.rdfio import read_turtle
-from insatsgraf.store import OxigraphStore
-from insatsgraf.validate import authored_shapes, flatten, validate_graph
+from insatsgraf.model.rdf import read_turtle
+from insatsgraf.sparql.store import OxigraphStore
+from insatsgraf.submission.validate import authored_shapes, flatten, validate_graph
 
 SETTINGS = Settings()
 FIXTURES = Path(__file__).parent / "fixtures" / "shapes"
@@ -164,7 +164,7 @@ def test_flattening_keeps_the_results(bundled_store: OxigraphStore) -> None:
 
 
 def _types(store: OxigraphStore, data: Graph) -> str:
-    from insatsgraf.validate import referenced_types
+    from insatsgraf.submission.validate import referenced_types
 
     return referenced_types(data, store).serialize(format="nt")
 

@@ -9,14 +9,14 @@ from rdflib import Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS, FOAF, PROV, RDF
 
-from insatsgraf import iris
 from insatsgraf.config import Settings
 from insatsgraf.errors import UserError
-from insatsgraf.iris import IG
-from insatsgraf.loader import load_bundled
-from insatsgraf.store import OxigraphStore
-from insatsgraf.submissions import diff, history, provenance_graph, submit
-from insatsgraf.validate import ValidationFailed
+from insatsgraf.model import iris
+from insatsgraf.model.iris import IG
+from insatsgraf.sparql.store import OxigraphStore
+from insatsgraf.submission.bundled import load_bundled
+from insatsgraf.submission.lists import diff, history, provenance_graph, submit
+from insatsgraf.submission.validate import ValidationFailed
 
 SETTINGS = Settings()
 BASE = SETTINGS.base

@@ -10,9 +10,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from insatsgraf.api import create_app
+from insatsgraf.catalogue.queries import CatalogueQuery
 from insatsgraf.config import Settings
 from insatsgraf.errors import UserError
-from insatsgraf.queries import CatalogueQuery
 from tests.linked_data_fixtures import gnesta_store
 
 SETTINGS = Settings().with_(store="memory:")

@@ -13,10 +13,10 @@ from fastapi.responses import JSONResponse
 
 from insatsgraf import __version__
 from insatsgraf.api.deps import ApiError, ServiceLimits
+from insatsgraf.api.tokens import TokenRegistry, tokens_path
 from insatsgraf.config import Settings
 from insatsgraf.errors import UserError
-from insatsgraf.store import Store, open_store
-from insatsgraf.tokens import TokenRegistry, tokens_path
+from insatsgraf.sparql.store import Store, open_store
 
 TAGS = [
     {"name": "sparql", "description": "SPARQL 1.1 Protocol endpoint (read-only)."},
@@ -44,7 +44,7 @@ def create_app(
     settings = settings or Settings()
     store = store if store is not None else open_store(settings)
     if load_bundled:
-        from insatsgraf.loader import load_bundled as _load
+        from insatsgraf.submission.bundled import load_bundled as _load
 
         _load(store, settings)
     limits = limits or ServiceLimits()
@@ -78,7 +78,7 @@ def create_app(
     app.add_exception_handler(RequestValidationError, _invalid_request)  # type: ignore[arg-type]
 
     from insatsgraf.api import charts, harmonise, linked_data, queries, sparql, submissions, web
-    from insatsgraf.queries import Catalogue
+    from insatsgraf.catalogue.queries import Catalogue
 
     app.state.catalogue = Catalogue.load(settings.queries_dir)
     for module in (sparql, queries, submissions, harmonise, linked_data, web, charts):

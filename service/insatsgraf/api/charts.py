@@ -9,8 +9,8 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from insatsgraf.api.deps import StoreDep
-from insatsgraf.charts import DEFAULT_COUNTY, TEMPLATES, build_page, page_context
-from insatsgraf.describe import local_href
+from insatsgraf.publication.charts import DEFAULT_COUNTY, TEMPLATES, build_page, page_context
+from insatsgraf.publication.describe import local_href
 
 templates = Jinja2Templates(directory=str(TEMPLATES))
 

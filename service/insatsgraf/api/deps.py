@@ -15,9 +15,9 @@ from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict
 
+from insatsgraf.api.tokens import TokenInfo, TokenRegistry
 from insatsgraf.config import Settings
-from insatsgraf.store import Store
-from insatsgraf.tokens import TokenInfo, TokenRegistry
+from insatsgraf.sparql.store import Store
 
 
 @dataclass(frozen=True)

@@ -18,14 +18,14 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, Field
 
-from insatsgraf import reconcile as rc
 from insatsgraf.api.deps import AUTH_RESPONSES, ApiError, SettingsDep, StoreDep, get_write_lock, require_token
+from insatsgraf.api.tokens import TokenInfo
 from insatsgraf.config import Settings
-from insatsgraf.decisions import Decision, default_path, record_decision
 from insatsgraf.errors import UserError
-from insatsgraf.harmonise import CSV_COLUMNS, VARIANT_KINDS, propose
-from insatsgraf.store import Store
-from insatsgraf.tokens import TokenInfo
+from insatsgraf.harmonisation import reconcile as rc
+from insatsgraf.harmonisation.decisions import Decision, default_path, record_decision
+from insatsgraf.harmonisation.matcher import CSV_COLUMNS, VARIANT_KINDS, propose
+from insatsgraf.sparql.store import Store
 
 router = APIRouter(tags=["harmonisation"])
 

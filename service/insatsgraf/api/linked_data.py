@@ -18,11 +18,13 @@ from fastapi.responses import HTMLResponse, Response
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, OWL, RDF, RDFS, SKOS
 
-from insatsgraf import dcat, export, iris
 from insatsgraf.api.deps import ApiError, StoreDep, error_response
 from insatsgraf.api.web import templates
-from insatsgraf.describe import NotDescribable, describe, page_model, resource_iri
-from insatsgraf.store import Store
+from insatsgraf.model import iris
+from insatsgraf.publication import dcat
+from insatsgraf.publication import dumps as export
+from insatsgraf.publication.describe import NotDescribable, describe, page_model, resource_iri
+from insatsgraf.sparql.store import Store
 
 router = APIRouter(tags=["linked data"])
 

@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 
 from insatsgraf.api.deps import ApiError, error_response, get_store
 from insatsgraf.api.sparql import RESPONSES, Dataset, respond, run_query
-from insatsgraf.queries import Catalogue, CatalogueQuery
+from insatsgraf.catalogue.queries import Catalogue, CatalogueQuery
 
 router = APIRouter(tags=["queries"])
 """Only the generic routes; ``build_router`` adds one route per catalogue query."""

@@ -30,11 +30,11 @@ from urllib.parse import parse_qs
 import pyoxigraph as ox
 from fastapi import APIRouter, Query, Request, Response
 
-from insatsgraf.api import formats
 from insatsgraf.api.deps import ApiError, ServiceLimits, error_response, get_limits, get_store, read_body
-from insatsgraf.results import QueryResult
-from insatsgraf.sparqltext import has_keyword, is_update
-from insatsgraf.store import OxigraphStore, QuerySyntaxError, Store
+from insatsgraf.sparql import media as formats
+from insatsgraf.sparql.results import QueryResult
+from insatsgraf.sparql.store import OxigraphStore, QuerySyntaxError, Store
+from insatsgraf.sparql.text import has_keyword, is_update
 
 router = APIRouter(tags=["sparql"])
 

@@ -18,8 +18,6 @@ from pydantic import BaseModel, Field
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from insatsgraf import iris
-from insatsgraf.api import formats
 from insatsgraf.api.deps import (
     AUTH_RESPONSES,
     ApiError,
@@ -31,10 +29,12 @@ from insatsgraf.api.deps import (
     read_body,
     require_org_writer,
 )
+from insatsgraf.api.tokens import TokenInfo
 from insatsgraf.errors import UserError
-from insatsgraf.submissions import check_org, diff, history, submit
-from insatsgraf.tokens import TokenInfo
-from insatsgraf.validate import ValidationFailed
+from insatsgraf.model import iris
+from insatsgraf.sparql import media as formats
+from insatsgraf.submission.lists import check_org, diff, history, submit
+from insatsgraf.submission.validate import ValidationFailed
 
 router = APIRouter(tags=["submissions"])
 

@@ -12,12 +12,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from insatsgraf import rq
 from insatsgraf.api.deps import ApiError, StoreDep
+from insatsgraf.catalogue import rq
 from insatsgraf.config import Settings
-from insatsgraf.describe import local_href
 from insatsgraf.errors import UserError
-from insatsgraf.store import Store
+from insatsgraf.publication.describe import local_href
+from insatsgraf.sparql.store import Store
 
 PACKAGE = Path(__file__).resolve().parents[1]
 STATIC_DIR = PACKAGE / "static"
@@ -38,7 +38,7 @@ def catalogue_tabs(store: Store, settings: Settings) -> tuple[list[dict[str, str
     """One editor tab per catalogue query (its title, its text with the example values bound), and the
     names of query files whose header does not parse (the catalogue tests report those; the page still works).
     """
-    from insatsgraf.queries import CatalogueQuery
+    from insatsgraf.catalogue.queries import CatalogueQuery
 
     tabs, broken = [], []
     for path in sorted(settings.queries_dir.glob("*.rq")):

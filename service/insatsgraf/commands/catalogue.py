@@ -10,7 +10,7 @@ from rich.progress import BarColumn, Progress, TextColumn
 
 from insatsgraf.commands.common import StoreOption, console, err_console, open_or_exit, settings_for
 from insatsgraf.errors import UserError
-from insatsgraf.store import StoreError
+from insatsgraf.sparql.store import StoreError
 
 
 def register(app: typer.Typer) -> None:
@@ -26,7 +26,7 @@ def build_catalogue(
     out: Annotated[Path | None, typer.Option(help="Output folder (default data/ttl).")] = None,
 ) -> None:
     """Generate data/ttl/catalogue.ttl and organisations.ttl from the shared CSV files."""
-    from insatsgraf.catalogue_build import write_all
+    from insatsgraf.model.reference import write_all
 
     settings = settings_for(None)
     written = write_all(domain or settings.domain, out or settings.data_dir)
@@ -46,7 +46,12 @@ def load(
     ] = False,
 ) -> None:
     """(Re)load the bundled ontology, vocabularies, catalogue, organisations and submissions into the store."""
-    from insatsgraf.loader import bundled_graphs, bundled_submissions, example_submissions, load_bundled
+    from insatsgraf.submission.bundled import (
+        bundled_graphs,
+        bundled_submissions,
+        example_submissions,
+        load_bundled,
+    )
 
     settings, st = open_or_exit(store)
     total = len(bundled_graphs(settings)) + len(bundled_submissions(settings))
@@ -77,8 +82,8 @@ def reason(
     ] = None,
 ) -> None:
     """Check the ontology and bundled data with the HermiT reasoner (needs Java); list what it inferred."""
-    from insatsgraf.loader import bundled_graphs, bundled_submissions
-    from insatsgraf.reasoning import ReasoningError, check_consistency
+    from insatsgraf.model.reasoning import ReasoningError, check_consistency
+    from insatsgraf.submission.bundled import bundled_graphs, bundled_submissions
 
     settings = settings_for(None)
     files = [path for _, path in bundled_graphs(settings)] + bundled_submissions(settings) + list(data or [])

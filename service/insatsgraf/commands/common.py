@@ -10,7 +10,7 @@ from rich.console import Console
 
 from insatsgraf.config import Settings
 from insatsgraf.errors import UserError
-from insatsgraf.store import Store, StoreError, is_directory_spec, open_store
+from insatsgraf.sparql.store import Store, StoreError, is_directory_spec, open_store
 
 console = Console()
 err_console = Console(stderr=True)

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from insatsgraf.commands.common import StoreOption, console, err_console, open_or_exit
-from insatsgraf.export import unknown_format
+from insatsgraf.publication.dumps import unknown_format
 
 FORMAT_HELP = "ttl | nt | jsonld | trig (data, trig keeps graph names) | dcat (DCAT-AP-SE) | void (VoID)."
 
@@ -29,7 +29,7 @@ def export(
     store: StoreOption = None,
 ) -> None:
     """Export the published graphs (no history, decisions or provenance unless asked for)."""
-    from insatsgraf.export import EXPORT_FORMATS, serialise
+    from insatsgraf.publication.dumps import EXPORT_FORMATS, serialise
 
     if format not in EXPORT_FORMATS:
         err_console.print(f"[red]error:[/red] {unknown_format(format)}")

@@ -12,10 +12,10 @@ from typing import Annotated
 import typer
 
 from insatsgraf.commands.common import StoreOption, err_console, open_or_exit
-from insatsgraf.decisions import Decision, default_path, record_decisions
 from insatsgraf.errors import UserError
-from insatsgraf.harmonise import CSV_COLUMNS, VARIANT_KINDS, Catalogue, Proposal, match, propose
-from insatsgraf.store import Store
+from insatsgraf.harmonisation.decisions import Decision, default_path, record_decisions
+from insatsgraf.harmonisation.matcher import CSV_COLUMNS, VARIANT_KINDS, Catalogue, Proposal, match, propose
+from insatsgraf.sparql.store import Store
 
 harmonise_app = typer.Typer(
     help="Map local names to canonical programmes: proposals (this command), decisions (accept/reject/map).",

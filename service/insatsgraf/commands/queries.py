@@ -9,13 +9,13 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from insatsgraf.catalogue.queries import Catalogue, CatalogueQuery, format_result, run_query, term_text
 from insatsgraf.commands.common import StoreOption, console, err_console, open_existing, settings_for
 from insatsgraf.config import DEFAULT_BASE
 from insatsgraf.errors import UserError
-from insatsgraf.iris import IG
-from insatsgraf.queries import Catalogue, CatalogueQuery, format_result, run_query, term_text
-from insatsgraf.results import QueryResult
-from insatsgraf.store import StoreError
+from insatsgraf.model.iris import IG
+from insatsgraf.sparql.results import QueryResult
+from insatsgraf.sparql.store import StoreError
 
 
 class OutputFormat(StrEnum):

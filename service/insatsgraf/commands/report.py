@@ -9,11 +9,11 @@ from typing import Annotated
 
 import typer
 
-from insatsgraf.charts import DEFAULT_COUNTY, build_page, render_html
+from insatsgraf.catalogue.queries import Catalogue
 from insatsgraf.commands.common import StoreOption, console, err_console, open_existing
 from insatsgraf.errors import UserError
-from insatsgraf.queries import Catalogue
-from insatsgraf.store import StoreError
+from insatsgraf.publication.charts import DEFAULT_COUNTY, build_page, render_html
+from insatsgraf.sparql.store import StoreError
 
 
 def register(app: typer.Typer) -> None:

@@ -9,11 +9,11 @@ import typer
 from rich.table import Table
 
 from insatsgraf.api.deps import ServiceLimits
+from insatsgraf.api.tokens import TokenRegistry, tokens_path
 from insatsgraf.commands.common import StoreOption, console, err_console, open_or_exit, settings_for
 from insatsgraf.config import Settings
 from insatsgraf.errors import UserError
-from insatsgraf.store import Store
-from insatsgraf.tokens import TokenRegistry, tokens_path
+from insatsgraf.sparql.store import Store
 
 TokensOption = Annotated[
     Path | None,
@@ -27,7 +27,7 @@ def prepare_store(store: Store, settings: Settings, *, reload: bool = False) -> 
     """Load the bundled data when the store is empty (or ``reload``); returns whether it loaded."""
     if store.graph_names() and not reload:
         return False
-    from insatsgraf.loader import load_bundled
+    from insatsgraf.submission.bundled import load_bundled
 
     load_bundled(store, settings)
     return True
@@ -62,7 +62,7 @@ def known_organisations(settings: Settings) -> set[str]:
     """Organisation ids of the bundled register (``dct:identifier`` in organisations.ttl)."""
     from rdflib.namespace import DCTERMS
 
-    from insatsgraf.rdfio import read_turtle
+    from insatsgraf.model.rdf import read_turtle
 
     path = settings.data_dir / "organisations.ttl"
     if not path.exists():

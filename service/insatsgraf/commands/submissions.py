@@ -9,12 +9,12 @@ from typing import Annotated
 
 import typer
 
-from insatsgraf import iris
 from insatsgraf.commands.common import StoreOption, console, err_console, open_or_exit, settings_for
 from insatsgraf.config import Settings
 from insatsgraf.errors import UserError
-from insatsgraf.store import Store, StoreError
-from insatsgraf.validate import ValidationFailed
+from insatsgraf.model import iris
+from insatsgraf.sparql.store import Store, StoreError
+from insatsgraf.submission.validate import ValidationFailed
 
 
 class Format(StrEnum):
@@ -70,7 +70,7 @@ def ingest(
     store: StoreOption = None,
 ) -> None:
     """Turn a spreadsheet into Turtle (no validation, nothing written to the store)."""
-    from insatsgraf.submissions import ingest_to_turtle
+    from insatsgraf.submission.lists import ingest_to_turtle
 
     settings = settings_for(store)
     try:
@@ -89,7 +89,7 @@ def validate(
     file: FileArg, org: OrgOption = None, format: FormatOption = Format.text, store: StoreOption = None
 ) -> None:
     """Validate a spreadsheet or Turtle file with the SHACL shapes: exit 0 conforms, 1 does not, 2 unreadable."""
-    from insatsgraf.validate import validate_file
+    from insatsgraf.submission.validate import validate_file
 
     settings, st = _open_loaded(store)
     try:
@@ -118,7 +118,7 @@ def submit(
     store: StoreOption = None,
 ) -> None:
     """Validate a file and make it the organisation's current data, keeping the previous one in history."""
-    from insatsgraf.submissions import submit_file
+    from insatsgraf.submission.lists import submit_file
 
     settings, st = _open_loaded(store)
     try:
@@ -147,7 +147,7 @@ def history(
     store: StoreOption = None,
 ) -> None:
     """List an organisation's accepted submissions, oldest first."""
-    from insatsgraf.submissions import history as run_history
+    from insatsgraf.submission.lists import history as run_history
 
     settings, st = _open_loaded(store)
     try:
@@ -183,7 +183,7 @@ def diff(
     store: StoreOption = None,
 ) -> None:
     """Offerings added, removed and changed between two submissions (default: the last two)."""
-    from insatsgraf.submissions import diff as run_diff
+    from insatsgraf.submission.lists import diff as run_diff
 
     settings, st = _open_loaded(store)
     try:
@@ -203,7 +203,7 @@ def template(
     store: StoreOption = None,
 ) -> None:
     """Write the XLSX submission template: headers, an explanation sheet and drop-down lists."""
-    from insatsgraf.template import write_template
+    from insatsgraf.submission.template import write_template
 
     settings = settings_for(store)
     write_template(out, settings)

@@ -17,9 +17,9 @@ from rdflib import URIRef
 from rdflib.namespace import DCTERMS, RDF, SKOS
 from rdflib.term import IdentifiedNode
 
-from insatsgraf import iris
 from insatsgraf.config import Settings
-from insatsgraf.rdfio import read_turtle
+from insatsgraf.model import iris
+from insatsgraf.model.rdf import read_turtle
 
 LABEL_PROPERTIES = (SKOS.prefLabel, SKOS.altLabel, SKOS.hiddenLabel, SKOS.notation)
 

@@ -22,11 +22,11 @@ from typing import Any
 
 import yaml
 
-from insatsgraf import iris
 from insatsgraf.config import DEFAULT_BASE
 from insatsgraf.errors import UserError
-from insatsgraf.results import QueryResult, Term
-from insatsgraf.store import Store
+from insatsgraf.model import iris
+from insatsgraf.sparql.results import QueryResult, Term
+from insatsgraf.sparql.store import Store
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 

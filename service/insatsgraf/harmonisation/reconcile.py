@@ -19,10 +19,12 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
-from insatsgraf import __version__, iris, rq
+from insatsgraf import __version__
+from insatsgraf.catalogue import rq
 from insatsgraf.errors import UserError
-from insatsgraf.harmonise import Catalogue, compact, fold, match, rank
-from insatsgraf.store import Store
+from insatsgraf.harmonisation.matcher import Catalogue, compact, fold, match, rank
+from insatsgraf.model import iris
+from insatsgraf.sparql.store import Store
 
 API_VERSION = "0.2"
 SCHEMA_SPACE = "https://w3id.org/insatsgraf/def#"

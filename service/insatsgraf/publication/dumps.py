@@ -11,11 +11,11 @@ from dataclasses import dataclass
 
 from rdflib import Dataset, Graph, URIRef
 
-from insatsgraf import iris
 from insatsgraf.config import Settings
 from insatsgraf.errors import UserError
-from insatsgraf.rdfio import new_graph
-from insatsgraf.store import Store
+from insatsgraf.model import iris
+from insatsgraf.model.rdf import new_graph
+from insatsgraf.sparql.store import Store
 
 
 @dataclass(frozen=True)
@@ -105,7 +105,7 @@ def serialise(
     ``dcat`` and ``void`` are the dataset's descriptions (``dcat.py``), not its data.
     """
     if fmt in ("dcat", "void"):
-        from insatsgraf import dcat
+        from insatsgraf.publication import dcat
 
         graph = dcat.build_dcat(store, settings) if fmt == "dcat" else dcat.build_void(store, settings)
         return graph.serialize(format="turtle", encoding="utf-8")

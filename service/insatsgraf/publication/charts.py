@@ -15,11 +15,11 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-from insatsgraf.queries import Catalogue
-from insatsgraf.results import QueryResult
-from insatsgraf.store import Store
+from insatsgraf.catalogue.queries import Catalogue
+from insatsgraf.sparql.results import QueryResult
+from insatsgraf.sparql.store import Store
 
-PACKAGE = Path(__file__).resolve().parent
+PACKAGE = Path(__file__).resolve().parents[1]
 TEMPLATES = PACKAGE / "templates"
 STATIC = PACKAGE / "static"
 

@@ -22,13 +22,14 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, OWL, PROV, RDF, SKOS, XSD
 from rdflib.term import Node
 
-from insatsgraf import __version__, iris
+from insatsgraf import __version__
 from insatsgraf.config import DEFAULT_BASE, Settings
 from insatsgraf.errors import UserError
-from insatsgraf.harmonise import ID_RE, VARIANT_KINDS, Rule, fold, known_organisation
-from insatsgraf.iris import IG
-from insatsgraf.rdfio import new_graph
-from insatsgraf.store import Store, StoreError
+from insatsgraf.harmonisation.matcher import ID_RE, VARIANT_KINDS, Rule, fold, known_organisation
+from insatsgraf.model import iris
+from insatsgraf.model.iris import IG
+from insatsgraf.model.rdf import new_graph
+from insatsgraf.sparql.store import Store, StoreError
 
 OUTCOMES = ("accepted", "rejected", "mapped")
 

@@ -13,10 +13,10 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS, SKOS
 from rdflib.term import Identifier
 
-from insatsgraf import rq
-from insatsgraf.iris import IG
-from insatsgraf.rdfio import PREFIXES, new_graph
-from insatsgraf.store import Store
+from insatsgraf.catalogue import rq
+from insatsgraf.model.iris import IG
+from insatsgraf.model.rdf import PREFIXES, new_graph
+from insatsgraf.sparql.store import Store
 
 PATH_RE = re.compile(r"^[a-z][a-z0-9-]*(/[A-Za-z0-9][A-Za-z0-9._~-]*)*$")
 """``{kind}[/{segment}…]`` as the IRI builders in ``iris.py`` produce them: ASCII slugs, no leading dots."""

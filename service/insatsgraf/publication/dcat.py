@@ -14,10 +14,11 @@ from pathlib import Path
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, OWL, RDF, RDFS, VOID, XSD
 
-from insatsgraf import __version__, iris
+from insatsgraf import __version__
 from insatsgraf.config import Settings
-from insatsgraf.rdfio import SH, new_graph, read_turtle, sparql_prefixes
-from insatsgraf.store import Store
+from insatsgraf.model import iris
+from insatsgraf.model.rdf import SH, new_graph, read_turtle, sparql_prefixes
+from insatsgraf.sparql.store import Store
 
 VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
 ADMS = Namespace("http://www.w3.org/ns/adms#")
@@ -44,7 +45,7 @@ def distribution_iri(base: str, name: str) -> URIRef:
 
 
 def dump_url(base: str, fmt: str) -> URIRef:
-    from insatsgraf.export import DUMP_NAME, FORMATS
+    from insatsgraf.publication.dumps import DUMP_NAME, FORMATS
 
     return URIRef(f"{base}dumps/{DUMP_NAME}.{FORMATS[fmt].extension}.gz")
 
@@ -82,7 +83,7 @@ def build_dcat(store: Store, settings: Settings | None = None) -> Graph:
         graph.add((dataset, DCTERMS.issued, Literal(dates[0].isoformat(), datatype=XSD.date)))
         graph.add((dataset, DCTERMS.modified, Literal(dates[-1].isoformat(), datatype=XSD.date)))
 
-    from insatsgraf.export import FORMATS
+    from insatsgraf.publication.dumps import FORMATS
 
     for fmt, spec in FORMATS.items():
         dist = distribution_iri(base, fmt)
@@ -152,7 +153,7 @@ def _typed(graph: Graph, subject: URIRef, predicate: URIRef, obj: URIRef, cls: U
 
 def build_void(store: Store, settings: Settings | None = None) -> Graph:
     """VoID for the published dump: triples, entities, classes, properties, a partition per class."""
-    from insatsgraf.export import build_dataset, union_graph
+    from insatsgraf.publication.dumps import build_dataset, union_graph
 
     base = store.base
     data = union_graph(build_dataset(store), base)
@@ -167,7 +168,7 @@ def build_void(store: Store, settings: Settings | None = None) -> Graph:
     graph.add((dataset, VOID.vocabulary, URIRef(str(iris.IG))))
     graph.add((dataset, VOID.rootResource, URIRef(f"{base}id/scheme/catalogue")))
     graph.add((dataset, VOID.exampleResource, URIRef(iris.programme("komet", base))))
-    from insatsgraf.export import FORMATS
+    from insatsgraf.publication.dumps import FORMATS
 
     for fmt in FORMATS:
         graph.add((dataset, VOID.dataDump, dump_url(base, fmt)))

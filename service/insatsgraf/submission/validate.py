@@ -17,13 +17,13 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, PROV, RDF, RDFS, SH
 from rdflib.term import Node
 
-from insatsgraf import iris, vocab
-from insatsgraf.columns import PATH_COLUMN
 from insatsgraf.config import Settings
 from insatsgraf.errors import UserError
-from insatsgraf.iris import IG
-from insatsgraf.rdfio import new_graph, read_turtle
-from insatsgraf.store import Store
+from insatsgraf.model import iris, vocab
+from insatsgraf.model.iris import IG
+from insatsgraf.model.rdf import new_graph, read_turtle
+from insatsgraf.sparql.store import Store
+from insatsgraf.submission.columns import PATH_COLUMN
 
 REFERENCE_PROPERTIES = (
     IG.offeredBy,
@@ -374,7 +374,7 @@ def validate_file(
     filename: str | None = None,
 ) -> ValidationReport:
     """Read a spreadsheet or Turtle file and validate it (``UserError`` when it cannot be read)."""
-    from insatsgraf.ingest import ingest_bytes, read_source
+    from insatsgraf.submission.ingest import ingest_bytes, read_source
 
     data, name = read_source(source, filename, settings)
     graph, found_org, _header = ingest_bytes(data, name, org, settings)

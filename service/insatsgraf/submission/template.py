@@ -14,9 +14,9 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from insatsgraf import vocab
-from insatsgraf.columns import COLUMNS
 from insatsgraf.config import Settings
+from insatsgraf.model import vocab
+from insatsgraf.submission.columns import COLUMNS
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 DATA_ROWS = 500

@@ -23,11 +23,12 @@ from typing import Any
 from rapidfuzz import fuzz
 from rdflib import Graph
 
-from insatsgraf import iris, rq
+from insatsgraf.catalogue import rq
 from insatsgraf.config import Settings
 from insatsgraf.errors import UserError
-from insatsgraf.results import QueryResult
-from insatsgraf.store import Store
+from insatsgraf.model import iris
+from insatsgraf.sparql.results import QueryResult
+from insatsgraf.sparql.store import Store
 
 _EPOCH = datetime.min.replace(tzinfo=UTC)
 
@@ -291,7 +292,7 @@ class Catalogue:
     @classmethod
     def from_store(cls, store: Store) -> Catalogue:
         """From the store: the catalogue graph, hidden labels from decisions, and the decisions themselves."""
-        from insatsgraf.decisions import rules_from_store
+        from insatsgraf.harmonisation.decisions import rules_from_store
 
         result = store.query(rq.read("harmonise-catalogue-labels"))
         return cls.from_rows(result.table(), rules_from_store(store))

@@ -15,10 +15,10 @@ from typing import Protocol, TypedDict
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 
-from insatsgraf import iris
 from insatsgraf.config import Settings
-from insatsgraf.results import QueryResult
-from insatsgraf.sparqltext import names_dataset
+from insatsgraf.model import iris
+from insatsgraf.sparql.results import QueryResult
+from insatsgraf.sparql.text import names_dataset
 
 MEDIA_TYPES_RESULTS = {
     "application/sparql-results+json": ox.QueryResultsFormat.JSON,
@@ -306,7 +306,7 @@ def open_store(
     settings = settings or Settings()
     spec = spec or settings.store
     if spec.startswith("sparql+"):
-        from insatsgraf.remote import SparqlStore
+        from insatsgraf.sparql.remote import SparqlStore
 
         return SparqlStore.from_spec(spec, base=settings.base)
     if spec in ("memory:", ":memory:"):

@@ -22,12 +22,13 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, OWL, PROV, RDF, RDFS, XSD
 from rdflib.term import _is_valid_uri
 
-from insatsgraf import __version__, iris, vocab
-from insatsgraf.columns import COLUMNS, HEADER_INDEX, header_key
+from insatsgraf import __version__
 from insatsgraf.config import Settings
 from insatsgraf.errors import UserError
-from insatsgraf.iris import IG
-from insatsgraf.rdfio import new_graph
+from insatsgraf.model import iris, vocab
+from insatsgraf.model.iris import IG
+from insatsgraf.model.rdf import new_graph
+from insatsgraf.submission.columns import COLUMNS, HEADER_INDEX, header_key
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 MOJIBAKE = re.compile(r"Ã[\u0080-\u00bf¤¥¶–—]")

@@ -50,11 +50,11 @@ from rdflib.namespace import XSD
 from SPARQLWrapper import POST, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
-from insatsgraf import iris
 from insatsgraf.config import Settings
-from insatsgraf.results import QueryResult, Term
-from insatsgraf.sparqltext import code_only, has_keyword, is_update, names_dataset
-from insatsgraf.store import MEDIA_TYPES_RESULTS, QuerySyntaxError, StoreError, graph_to_ntriples
+from insatsgraf.model import iris
+from insatsgraf.sparql.results import QueryResult, Term
+from insatsgraf.sparql.store import MEDIA_TYPES_RESULTS, QuerySyntaxError, StoreError, graph_to_ntriples
+from insatsgraf.sparql.text import code_only, has_keyword, is_update, names_dataset
 
 RDFLIB_FORMATS = {
     "text/turtle": "turtle",

@@ -12,10 +12,10 @@ from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS, XSD
 
-from insatsgraf import iris
 from insatsgraf.config import DEFAULT_BASE
-from insatsgraf.iris import IG, ORG
-from insatsgraf.rdfio import new_graph
+from insatsgraf.model import iris
+from insatsgraf.model.iris import IG, ORG
+from insatsgraf.model.rdf import new_graph
 
 TARGET_GROUPS = {
     "barn": "children",

@@ -7,7 +7,7 @@ from pathlib import Path
 from rdflib import Graph, Namespace
 from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SKOS, XSD, DefinedNamespace
 
-from insatsgraf.iris import IG, ORG, rebase
+from insatsgraf.model.iris import IG, ORG, rebase
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
 

@@ -16,14 +16,14 @@ from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, PROV, RDF, RDFS, XSD
 
-from insatsgraf import iris
 from insatsgraf.config import Settings
 from insatsgraf.errors import UserError
-from insatsgraf.ingest import describe, ingest_bytes, read_source, sha256
-from insatsgraf.iris import IG
-from insatsgraf.rdfio import new_graph
-from insatsgraf.store import Store
-from insatsgraf.validate import ValidationFailed, ValidationReport, validate_graph
+from insatsgraf.model import iris
+from insatsgraf.model.iris import IG
+from insatsgraf.model.rdf import new_graph
+from insatsgraf.sparql.store import Store
+from insatsgraf.submission.ingest import describe, ingest_bytes, read_source, sha256
+from insatsgraf.submission.validate import ValidationFailed, ValidationReport, validate_graph
 
 BUNDLED_DATE = "2021-06-01"
 """The date a bundled submission is replayed with when its file does not say (Linköping's review, 2021)."""

@@ -15,7 +15,7 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 
 from insatsgraf.config import DEFAULT_BASE
-from insatsgraf.rdfio import read_turtle
+from insatsgraf.model.rdf import read_turtle
 
 
 @dataclass

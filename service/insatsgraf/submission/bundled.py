@@ -7,11 +7,11 @@ from pathlib import Path
 
 from rdflib import Graph
 
-from insatsgraf import iris
 from insatsgraf.config import Settings
-from insatsgraf.rdfio import read_turtle
-from insatsgraf.store import Store
-from insatsgraf.submissions import load_bundled_submission, replay
+from insatsgraf.model import iris
+from insatsgraf.model.rdf import read_turtle
+from insatsgraf.sparql.store import Store
+from insatsgraf.submission.lists import load_bundled_submission, replay
 
 Progress = Callable[[str], None]
 

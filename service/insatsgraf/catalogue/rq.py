@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
-from insatsgraf import queries
+from insatsgraf.catalogue import queries
 from insatsgraf.errors import UserError
 
 RQ_DIR = Path(__file__).parent / "rq"

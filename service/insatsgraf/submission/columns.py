@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from rdflib import URIRef
 from rdflib.namespace import DCTERMS, RDFS
 
-from insatsgraf.iris import IG
+from insatsgraf.model.iris import IG
 
 
 @dataclass(frozen=True)

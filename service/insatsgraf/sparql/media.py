@@ -16,9 +16,9 @@ from xml.sax.saxutils import escape, quoteattr
 import pyoxigraph as ox
 from rdflib import Graph
 
-from insatsgraf.rdfio import PREFIXES
-from insatsgraf.results import QueryResult, Term
-from insatsgraf.store import to_ox
+from insatsgraf.model.rdf import PREFIXES
+from insatsgraf.sparql.results import QueryResult, Term
+from insatsgraf.sparql.store import to_ox
 
 JSON = "application/sparql-results+json"  # https://www.w3.org/TR/sparql11-results-json/
 XML = "application/sparql-results+xml"  # https://www.w3.org/TR/rdf-sparql-XMLres/
