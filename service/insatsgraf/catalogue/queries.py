@@ -91,10 +91,6 @@ class CatalogueQuery:
             code="unknown-parameter",
         )
 
-    def example_params(self) -> dict[str, str]:
-        """The defaults: what the example call uses."""
-        return {p.name: p.default for p in self.params if p.default is not None}
-
     def bind(self, params: Mapping[str, str] | None = None, *, base: str = DEFAULT_BASE) -> str:
         """The query text moved to ``base``, with the given values (or the defaults) bound as RDF terms."""
         values: dict[str, str] = {}

@@ -33,8 +33,6 @@ from insatsgraf.sparql.store import Store
 _EPOCH = datetime.min.replace(tzinfo=UTC)
 
 CSV_COLUMNS = ("org", "insats", "programme", "relation", "score", "status")
-RELATIONS = ("same", "variant", "none")
-STATUSES = ("auto", "review", "none")
 VARIANT_KINDS = ("same", "own-variant", "local-adaptation", "like")
 
 
@@ -693,8 +691,3 @@ def with_statement(found: list[Proposal], item: LocalName, catalogue: Catalogue)
         )
         out = [p for p in out if p.programme] + [extra]
     return out
-
-
-def to_csv_rows(proposals: Iterable[Proposal]) -> list[list[str]]:
-    """The CSV table: header ``org,insats,programme,relation,score,status`` and one row per proposal."""
-    return [list(CSV_COLUMNS), *(p.row() for p in proposals)]

@@ -164,8 +164,6 @@ COLUMNS: tuple[Column, ...] = (
     ),
 )
 
-BY_NAME = {c.name: c for c in COLUMNS}
-
 
 def header_key(text: str) -> str:
     """A header compared loosely: "Ålder från" → "alder_fran", "Target group" → "target_group"."""
