@@ -102,7 +102,7 @@ def test_a_decision_is_recorded_in_file_and_store_with_provenance(
         "Lina Larsson",
     )
     assert "owl:versionInfo" in path.read_text(encoding="utf-8")
-    assert ("Mini Macho", "machofabriken", "variant", "auto") in table(store)
+    assert ("Mini Macho", "machofabriken", "variant", "decided") in table(store)
 
 
 def test_accept_reject_map_change_the_next_run_and_survive_resubmission(
@@ -119,7 +119,7 @@ def test_accept_reject_map_change_the_next_run_and_survive_resubmission(
     decide("Förstärkt Komet", "mapped", "komet", "Lina", "own-variant", org="0461")
     after = table(store)
     assert ("Trygghetscirkel", "", "none", "none") in after
-    assert ("Mini Macho", "machofabriken", "variant", "auto") in after
+    assert ("Mini Macho", "machofabriken", "variant", "decided") in after
     assert ("Familjeterapihund", "", "none", "none") in after
     # resubmission: same names, a new date, rows in another order → new offering IRIs, same decisions
     lines = GNESTA.read_text(encoding="utf-8").splitlines()
@@ -269,9 +269,9 @@ def test_cli_json_and_decisions_round_trip(disk_store: str, tmp_path: Path) -> N
         (r["insats"], r["programme"], r["relation"], r["status"])
         for r in json.loads(cli("harmonise", "--format", "json", "--store", disk_store))
     }
-    assert ("Mini Macho", "machofabriken", "variant", "auto") in rows
+    assert ("Mini Macho", "machofabriken", "variant", "decided") in rows
     assert ("Trygghetscirkel", "", "none", "none") in rows
-    assert ("Familjeterapihund", "familjebehandling", "variant", "auto") in rows
+    assert ("Familjeterapihund", "familjebehandling", "variant", "decided") in rows
     assert len(read_file(Path(dec), Settings().base)) == 3
 
 
@@ -307,8 +307,8 @@ def test_the_submitters_program_and_variant_columns_weigh_in(store: OxigraphStor
     submit_file(store, settings, FIXTURES / "0428-vingaker.csv", "0428", "2023-05-01", "t")
     found = {(p.insats, p.programme, p.relation, p.status, p.basis) for p in propose(store, settings, "0428")}
     assert found == {
-        ("Föräldragrupp enligt manual", "komet", "same", "review", "submission"),  # the name says nothing
-        ("Komett", "komet", "same", "auto", "fuzzy+submission"),  # a typo the submitter confirms
+        ("Föräldragrupp enligt manual", "komet", "same", "stated", "submission"),  # the submitter's word
+        ("Komett", "komet", "same", "confirmed", "fuzzy+submission"),  # a typo the submitter confirms
         ("Komet", "komet", "variant", "review", "label+submission"),  # "egen variant": never merged as Komet
     }
     submit_file(store, settings, LINKOPING, "0580", "2021-06-01", "t")
@@ -317,7 +317,7 @@ def test_the_submitters_program_and_variant_columns_weigh_in(store: OxigraphStor
         "hembesoksprogram",
         "variant",
         "local-adaptation",
-        "review",
+        "stated",  # the matcher only guesses "same" (review): the file's variant stands, never a merge
     )
 
 
@@ -331,4 +331,4 @@ def test_a_decision_outweighs_the_submitters_statement(store: OxigraphStore, tmp
         tmp_path / "decisions.ttl",
     )
     found = {(p.insats, p.programme, p.relation, p.status) for p in propose(store, settings, "0428")}
-    assert ("Komet", "komet", "same", "auto") in found
+    assert ("Komet", "komet", "same", "decided") in found

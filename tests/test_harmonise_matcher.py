@@ -173,7 +173,7 @@ def test_decision_rules_override_and_reject(catalogue: Catalogue) -> None:
         Rule(fold("Stödteam"), "accepted", "ihf", "same", org="0480"),
     ]
     cat = Catalogue(catalogue.entries.values(), rules)
-    assert pairs("Ungdomshälsan", cat) == {("mini-maria", "variant", "auto")}
+    assert pairs("Ungdomshälsan", cat) == {("mini-maria", "variant", "decided")}
     assert pairs("HVB för ensamkommande", cat) == {("", "none", "none")}
-    assert pairs("Stödteam", cat, org="0480") == {("ihf", "same", "auto")}
+    assert pairs("Stödteam", cat, org="0480") == {("ihf", "same", "decided")}
     assert pairs("Stödteam", cat, org="0580") == {("", "none", "none")}  # scoped to Nyköping only

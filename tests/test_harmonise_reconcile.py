@@ -359,7 +359,7 @@ def test_posting_a_decision_needs_a_token_and_changes_the_next_run(env) -> None:
         "insats": "Mini Macho",
         "programme": "machofabriken",
         "relation": "variant",
-        "status": "auto",
+        "status": "decided",
     }.items() <= next(r for r in rows if r["insats"] == "Mini Macho").items()
     bad = client.post("/harmonise/decisions", json={**body, "programme": "nosuch"}, headers=auth)
     assert bad.status_code == 400 and "nosuch" in bad.json()["message"]["en"]

@@ -23,7 +23,13 @@ from insatsgraf.api.tokens import TokenInfo
 from insatsgraf.config import Settings
 from insatsgraf.errors import UserError
 from insatsgraf.harmonisation import reconcile as rc
-from insatsgraf.harmonisation.decisions import Decision, default_path, record_decision
+from insatsgraf.harmonisation.decisions import (
+    Decision,
+    accepted_relation,
+    default_path,
+    proposed,
+    record_decision,
+)
 from insatsgraf.harmonisation.matcher import CSV_COLUMNS, VARIANT_KINDS, propose
 from insatsgraf.sparql.store import Store
 
@@ -167,8 +173,11 @@ class DecisionIn(BaseModel):
     programme: str | None = Field(
         None, description="Catalogue id; null with 'mapped' = on no list.", examples=["machofabriken"]
     )
-    relation: str = Field(
-        "same", description=f"One of {', '.join(VARIANT_KINDS)}.", examples=["local-adaptation"]
+    relation: str | None = Field(
+        None,
+        description=f"One of {', '.join(VARIANT_KINDS)}. Default: for 'accepted' the proposed relation "
+        "(accepting a variant keeps it a variant), else 'same'.",
+        examples=["local-adaptation"],
     )
     by: str = Field(min_length=1, description="Who decides.", examples=["Lina Larsson"])
     reason: str = Field("", examples=["Lokal anpassning för mellanstadiet (FoU-podden 86)."])
@@ -201,21 +210,24 @@ async def post_decision(
             f"This token decides for organisation {token.org}, not {body.org}.",
             f"Den här token beslutar för organisation {token.org}, inte {body.org}.",
         )
-    decision = Decision(
-        body.name,
-        body.outcome,
-        body.programme,
-        body.by,
-        body.relation,
-        body.reason,
-        body.org,
-        on_behalf_of=token.org,
-    )
     path = decisions_file(request, settings)
     lock = get_write_lock(request)
 
     def work() -> Decision:
         with lock:
+            relation = body.relation
+            if relation is None and body.outcome == "accepted" and body.programme:
+                relation = accepted_relation(proposed(store, body.name, body.org), body.programme)
+            decision = Decision(
+                body.name,
+                body.outcome,
+                body.programme,
+                body.by,
+                relation or "same",
+                body.reason,
+                body.org,
+                on_behalf_of=token.org,
+            )
             return record_decision(store, settings, decision, path)
 
     return (await run_in_threadpool(work)).to_json()

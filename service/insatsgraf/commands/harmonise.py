@@ -13,8 +13,14 @@ import typer
 
 from insatsgraf.commands.common import StoreOption, err_console, open_or_exit
 from insatsgraf.errors import UserError
-from insatsgraf.harmonisation.decisions import Decision, default_path, record_decisions
-from insatsgraf.harmonisation.matcher import CSV_COLUMNS, VARIANT_KINDS, Catalogue, Proposal, match, propose
+from insatsgraf.harmonisation.decisions import (
+    Decision,
+    accepted_relation,
+    default_path,
+    proposed,
+    record_decisions,
+)
+from insatsgraf.harmonisation.matcher import CSV_COLUMNS, VARIANT_KINDS, Proposal, propose
 from insatsgraf.sparql.store import Store
 
 harmonise_app = typer.Typer(
@@ -86,20 +92,16 @@ def _fail(exc: UserError) -> None:
 
 
 def current(st: Store, name: str, org: str | None) -> list[Proposal]:
-    """What the matcher proposes for ``name`` now (decisions applied)."""
-    return [p for p in match(name, Catalogue.from_store(st), org or "") if p.programme]
-
-
-def _relation(p: Proposal) -> str:
-    return "same" if p.relation == "same" else (p.variant_kind or "own-variant")
+    """What is proposed for ``name`` now, as ``harmonise`` lists it (statements weighed, decisions applied)."""
+    return proposed(st, name, org)
 
 
 def accept_decisions(
     st: Store, name: str, programme: str | None, by: str, reason: str, org: str | None, relation: str | None
 ) -> list[Decision]:
     """Accept the current proposal(s) for ``name`` (or the one for ``programme``)."""
-    proposed = current(st, name, org)
-    chosen = [p for p in proposed if programme is None or p.programme == programme]
+    found = current(st, name, org)
+    chosen = [p for p in found if programme is None or p.programme == programme]
     if not chosen:
         raise UserError(
             f"nothing is proposed for '{name}'"
@@ -110,8 +112,10 @@ def accept_decisions(
             + ": använd `insatsgraf harmonise map` för att välja program manuellt.",
             code="not-proposed",
         )
+    programmes = sorted({p.programme for p in chosen})
     return [
-        Decision(name, "accepted", p.programme, by, relation or _relation(p), reason, org) for p in chosen
+        Decision(name, "accepted", pid, by, relation or accepted_relation(chosen, pid), reason, org)
+        for pid in programmes
     ]
 
 
@@ -121,14 +125,17 @@ def reject_decisions(
     """Reject one pair, or every current proposal for ``name``."""
     if programme:
         return [Decision(name, "rejected", programme, by, "same", reason, org)]
-    proposed = current(st, name, org)
-    if not proposed:
+    found = current(st, name, org)
+    if not found:
         raise UserError(
             f"nothing is proposed for '{name}', so there is nothing to reject.",
             f"inget förslag finns för '{name}', så det finns inget att avvisa.",
             code="not-proposed",
         )
-    return [Decision(name, "rejected", p.programme, by, _relation(p), reason, org) for p in proposed]
+    return [
+        Decision(name, "rejected", pid, by, accepted_relation(found, pid), reason, org)
+        for pid in sorted({p.programme for p in found})
+    ]
 
 
 def _record(store: str | None, decisions_file: Path | None, build: Callable[[Store], list[Decision]]) -> None:

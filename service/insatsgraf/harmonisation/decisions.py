@@ -7,6 +7,10 @@ The file (``data/ttl/decisions.ttl`` by default) is the source of truth: recordi
 file, adds the decision, rebuilds the whole graph (decisions plus the ``skos:hiddenLabel`` each accepted
 same-programme name gives its programme) and replaces the store's decisions graph with it, then the file.
 If either write fails the other is undone, so the file and the store never disagree.
+
+A decision takes effect at once: the mapping graphs (``mapping.py``) of every organisation holding a name
+the decisions are about (within their scope) are derived again and written in the same ``replace_graphs``
+call as the decisions graph.
 """
 
 from __future__ import annotations
@@ -23,9 +27,22 @@ from rdflib.namespace import DCTERMS, FOAF, OWL, PROV, RDF, SKOS, XSD
 from rdflib.term import Node
 
 from insatsgraf import __version__
+from insatsgraf.catalogue import rq
 from insatsgraf.config import DEFAULT_BASE, Settings
 from insatsgraf.errors import UserError
-from insatsgraf.harmonisation.matcher import ID_RE, VARIANT_KINDS, Rule, fold, known_organisation
+from insatsgraf.harmonisation import mapping
+from insatsgraf.harmonisation.matcher import (
+    ID_RE,
+    VARIANT_KINDS,
+    Catalogue,
+    Proposal,
+    Rule,
+    fold,
+    known_organisation,
+    match,
+    offerings,
+    resolve,
+)
 from insatsgraf.model import iris
 from insatsgraf.model.iris import IG
 from insatsgraf.model.rdf import new_graph
@@ -62,7 +79,7 @@ class Decision:
         return fold(self.name)
 
     def rule(self) -> Rule:
-        return Rule(self.key, self.outcome, self.programme, self.relation, self.org, self.at)
+        return Rule(self.key, self.outcome, self.programme, self.relation, self.org, self.at, self.uid)
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -294,22 +311,63 @@ def check(store: Store, decision: Decision) -> None:
         )
 
 
+def catalogue_after(store: Store, decisions: list[Decision]) -> Catalogue:
+    """The matcher's catalogue as it will be once the decisions graph holds exactly ``decisions``.
+
+    The store's labels, minus the hidden labels the current decisions graph gives and the new one does not,
+    plus the new ones; the rules are the new decisions'.
+    """
+    rows = store.query(rq.read("harmonise-catalogue-labels")).table()
+    old = set(hidden_labels(from_graph(store.graph(iris.graph("decisions", store.base)), store.base)))
+    new = set(hidden_labels(decisions))
+    gone = old - new
+    rows = [r for r in rows if not (r["kind"] == "hidden" and (r["label"], r["id"]) in gone)]
+    for label, programme in sorted(new - old):
+        rows.append(
+            {
+                "entry": iris.programme(programme, store.base),
+                "id": programme,
+                "label": label,
+                "kind": "hidden",
+            }
+        )
+    return Catalogue.from_rows(rows, [d.rule() for d in decisions])
+
+
+def _graphs_after(store: Store, decisions: list[Decision], orgs: set[str] | None) -> dict[str, Graph | None]:
+    """The decisions graph and the mapping graphs of ``orgs`` (``None``: all) once ``decisions`` hold."""
+    graphs: dict[str, Graph | None] = {}
+    if orgs is None or orgs:
+        graphs.update(mapping.derive(store, catalogue_after(store, decisions), orgs))
+    graphs[iris.graph("decisions", store.base)] = to_graph(decisions, store.base)
+    return graphs
+
+
 def record_decisions(
     store: Store, settings: Settings, decisions: list[Decision], path: Path | None = None
 ) -> list[Decision]:
-    """Add decisions to the file and the store's decisions graph, both or neither."""
+    """Add decisions to the file and the store's decisions graph, both or neither.
+
+    In the same transaction as the decisions graph, the mapping graphs of every organisation that holds a
+    decided name (the decision's ``org`` narrows it to that organisation) are derived again.
+    """
     for decision in decisions:
         check(store, decision)
     path = path or default_path(settings)
     everything = read_file(path, store.base) + decisions
-    name = iris.graph("decisions", store.base)
-    before = store.graph(name)
-    store.replace_graphs({name: to_graph(everything, store.base)})
+    # a decision that replaces a global hidden label changes other names' matches too: then derive all
+    labels_change = set(hidden_labels(everything)) != set(hidden_labels(read_file(path, store.base)))
+    orgs = None if labels_change else mapping.affected_orgs(store, [(d.key, d.org) for d in decisions])
+    graphs = _graphs_after(store, everything, orgs)
+    before: dict[str, Graph | None] = {
+        name: (store.graph(name) if name in set(store.graph_names()) else None) for name in graphs
+    }
+    store.replace_graphs(graphs)
     try:
         _write_atomically(path, serialise(everything))
     except OSError as exc:
         try:
-            store.replace_graphs({name: before})
+            store.replace_graphs(before)
         except StoreError:  # pragma: no cover - nothing more can be done; say both
             pass
         raise UserError(
@@ -331,5 +389,32 @@ def record_decision(
 def sync_store(store: Store, settings: Settings, path: Path | None = None) -> int:
     """Replace the store's decisions graph from the file; returns the number of decisions."""
     decisions = read_file(path or default_path(settings), store.base)
-    store.replace_graphs({iris.graph("decisions", store.base): to_graph(decisions, store.base)})
+    store.replace_graphs(_graphs_after(store, decisions, None))
     return len(decisions)
+
+
+# -- what a person accepts -----------------------------------------------------------------------
+
+
+def proposed(store: Store, name: str, org: str | None = None) -> list[Proposal]:
+    """What ``propose`` shows for ``name`` now (statements weighed, decisions applied, rejected left out),
+    over every organisation holding the name (or ``org``'s); the bare matcher's reading if nobody does."""
+    catalogue = Catalogue.from_store(store)
+    key = fold(name)
+    items = [i for i in offerings(store) if fold(i.name) == key and (org is None or i.org == org)]
+    found = [
+        p
+        for i in items
+        for p in resolve(i.name, catalogue, i.org, None, i.stated)
+        if p.programme and p.status != "rejected"
+    ]
+    return found if items else [p for p in match(name, catalogue, org or "") if p.programme]
+
+
+def accepted_relation(found: list[Proposal], programme: str) -> str:
+    """The relation accepting ``programme`` records: the proposed one; a variant wherever anyone proposes
+    one (accepting never turns a variant into the same programme: ``map --relation same`` does)."""
+    variants = [
+        p.variant_kind or "own-variant" for p in found if p.programme == programme and p.relation != "same"
+    ]
+    return variants[0] if variants else "same"

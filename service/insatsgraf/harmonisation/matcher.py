@@ -34,6 +34,10 @@ _EPOCH = datetime.min.replace(tzinfo=UTC)
 
 CSV_COLUMNS = ("org", "insats", "programme", "relation", "score", "status")
 VARIANT_KINDS = ("same", "own-variant", "local-adaptation", "like")
+STATUSES = ("stated", "confirmed", "auto", "decided", "review", "rejected", "none")
+"""A proposal's status (the mapping-status scheme, plus ``none``: the name names nothing)."""
+COUNTED = frozenset(("stated", "confirmed", "auto", "decided"))
+"""Statuses whose mapping is a counted ``ig:implements``/``ig:variantOf`` link in the graph."""
 
 
 # -- configuration and results -------------------------------------------------------------------
@@ -72,7 +76,11 @@ class Proposal:
     label: str = ""
     """The programme's Swedish preferred label."""
     basis: str = ""
-    """Why: label, label+age, label+words, acronym, variant, split, fuzzy, contains, stem, decision."""
+    """Why: label, label+age, label+words, acronym, variant, split, fuzzy, contains, stem, decision;
+    ``+submission`` when the submission's ``program`` column agrees or disagrees, ``submission`` alone when
+    only the column names the programme."""
+    decision: str = ""
+    """The uid of the decision behind a ``decided`` or ``rejected`` status."""
 
     def row(self) -> list[str]:
         return [self.org, self.insats, self.programme, self.relation, f"{self.score:.1f}", self.status]
@@ -95,6 +103,7 @@ class Rule:
     """A variant-kind notation: same, own-variant, local-adaptation, like."""
     org: str | None = None
     at: datetime | None = None
+    uid: str = ""
 
 
 @dataclass
@@ -115,6 +124,7 @@ class _Cand:
     status: str
     kind: str
     basis: str
+    decision: str = ""
 
 
 # -- normalisation -------------------------------------------------------------------------------
@@ -320,21 +330,53 @@ class Catalogue:
 # -- the matcher ---------------------------------------------------------------------------------
 
 
+Stated = tuple[str, str, str]
+"""What a submission's ``program``/``variant`` columns said: (programme id, same|variant, variant kind)."""
+
+
 def match(
     name: str, catalogue: Catalogue, org: str = "", thresholds: Thresholds | None = None
 ) -> list[Proposal]:
     """The proposals for one local name: one per programme it names, or one ``none`` row."""
+    return [p for p in resolve(name, catalogue, org, thresholds) if p.status != "rejected"] or [
+        Proposal(org, name, "", "none", 0.0, "none")
+    ]
+
+
+def resolve(
+    name: str,
+    catalogue: Catalogue,
+    org: str = "",
+    thresholds: Thresholds | None = None,
+    stated: Stated | None = None,
+) -> list[Proposal]:
+    """Everything known about one name of one organisation: decisions, the submission's statement, the matcher.
+
+    A person's decision outweighs both (``decided``; a rejected pair comes back as ``rejected``, never linked).
+    Otherwise the matcher's reading is weighed against what the submission stated (``with_stated``).
+    ``none`` when nothing is left; rejected pairs are listed too, so callers can show them.
+    """
     th = thresholds or Thresholds()
     rules = catalogue.effective_rules(name, org or None)
+    rejected = {r.programme: r for r in rules if r.outcome == "rejected" and r.programme}
     decided = _from_rules(rules)
     if decided is not None:
         cands = decided
     else:
-        rejected = {r.programme for r in rules if r.outcome == "rejected"}
-        reading = catalogue.readings.get((name, th))
+        key = (name, th)
+        reading = catalogue.readings.get(key)
         if reading is None:
-            reading = catalogue.readings[(name, th)] = _interpret(name, catalogue, th, 0)
+            reading = catalogue.readings[key] = _interpret(name, catalogue, th, 0)
         cands = [c for c in reading if c.programme not in rejected]
+        if stated is not None and stated[0] in catalogue.entries and stated[0] not in rejected:
+            cands = with_stated(cands, stated)
+    cands += [
+        _Cand(
+            p, "same" if r.relation == "same" else "variant", 0.0, "rejected", r.relation, "decision", r.uid
+        )
+        for p, r in sorted(rejected.items())
+        if not any(c.programme == p for c in cands)
+    ]
     if not cands:
         return [Proposal(org, name, "", "none", 0.0, "none", basis="decision" if decided is not None else "")]
     return [
@@ -348,8 +390,52 @@ def match(
             c.kind,
             catalogue.label(c.programme),
             c.basis,
+            c.decision,
         )
         for c in cands
+    ]
+
+
+def with_stated(cands: list[_Cand], stated: Stated) -> list[_Cand]:
+    """Weigh what the submitter said in the ``program``/``variant`` columns against the matcher's reading.
+
+    - the matcher found nothing: the submitter's word counts (``stated``);
+    - the matcher proposes the stated programme with the stated relation: ``confirmed`` (the file's variant
+      kind is kept), whatever the matcher's own certainty;
+    - same programme, other relation (the file says variant and the matcher same, or the other way round):
+      ``review`` as a variant, so nothing is merged against anyone's word; except when the matcher only
+      guesses ``same`` (its own status review) and the file says variant: the file's variant is ``stated``
+      (the cautious reading, no merge);
+    - the matcher proposes other programmes only: all of them and the stated one go to ``review``.
+    Other programmes of a split cell keep their status when the stated one is among the matcher's.
+    """
+    programme, relation, kind = stated
+    if not cands:
+        return [_Cand(programme, relation, 0.0, "stated", kind, "submission")]
+    out: list[_Cand] = []
+    agreed = False
+    for c in cands:
+        if c.programme != programme:
+            out.append(c)
+            continue
+        agreed = True
+        if c.relation == relation:
+            kind_ = kind if relation == "variant" else c.kind
+            out.append(replace(c, status="confirmed", kind=kind_, basis=f"{c.basis}+submission"))
+        elif relation == "variant" and c.status == "review":
+            # the matcher only guesses "same" and the file says variant: the cautious reading stands
+            out.append(
+                replace(c, relation="variant", kind=kind, status="stated", basis=f"{c.basis}+submission")
+            )
+        else:
+            kind_ = kind if relation == "variant" else c.kind
+            out.append(
+                replace(c, relation="variant", kind=kind_, status="review", basis=f"{c.basis}+submission")
+            )
+    if agreed:
+        return out
+    return [replace(c, status="review") for c in out] + [
+        _Cand(programme, relation, 0.0, "review", kind, "submission")
     ]
 
 
@@ -367,9 +453,10 @@ def _from_rules(rules: list[Rule]) -> list[_Cand] | None:
             r.programme or "",
             "same" if r.relation == "same" else "variant",
             100.0,
-            "auto",
+            "decided",
             r.relation,
             "decision",
+            r.uid,
         )
         for r in mapped
         if not nothing or (r.at or _EPOCH) > (nothing[0].at or _EPOCH)
@@ -604,27 +691,42 @@ class LocalName:
     org: str
     name: str
     parent: str | None = None
-    stated: tuple[str, str, str] | None = None
-    """What the submission's ``program``/``variant`` columns said: (programme, same|variant, variant kind)."""
+    stated: Stated | None = None
+    """What the submission's ``program``/``variant`` columns said (``ig:statedProgramme``/``ig:statedVariantKind``)."""
+    offering: str = ""
+    submission: str = ""
+    """The organisation's current submission (``dct:source`` of its mappings)."""
 
 
-def local_names(store: Store, org: str | None = None) -> list[LocalName]:
-    """The distinct (organisation, local name) pairs in the store; ``org`` also takes its district units."""
+def stated_link(programme: str | None, kind: str | None) -> Stated | None:
+    """(programme, relation, kind) from the notations of a statement."""
+    if not programme:
+        return None
+    kind = kind or "same"
+    return (programme, "same" if kind == "same" else "variant", kind)
+
+
+def offerings(store: Store, org: str | None = None) -> list[LocalName]:
+    """Every offering in the store (or of ``org`` and its district units) with its name and statement."""
     base = store.base
     result: QueryResult = store.query(rq.read("harmonise-offerings"))
-    seen: dict[tuple[str, str], LocalName] = {}
+    out: list[LocalName] = []
     for row in result.table():
         org_id = iris.org_id(row["org"], base)
         parent = iris.org_id(row["parent"], base) if "parent" in row else None
         if org and org not in (org_id, parent):
             continue
-        stated = None
-        if "implements" in row:
-            stated = (row["implements"], "same", "same")
-        elif "variantOf" in row:
-            stated = (row["variantOf"], "variant", row.get("variantKind", "own-variant"))
-        seen.setdefault((org_id, row["name"]), LocalName(org_id, row["name"], parent, stated))
-    return sorted(seen.values(), key=lambda n: (n.org, fold(n.name), n.name))
+        stated = stated_link(row.get("statedProgramme"), row.get("statedKind"))
+        out.append(LocalName(org_id, row["name"], parent, stated, row["offering"], row.get("submission", "")))
+    return sorted(out, key=lambda n: (n.org, fold(n.name), n.name, n.offering))
+
+
+def local_names(store: Store, org: str | None = None) -> list[LocalName]:
+    """The distinct (organisation, local name) pairs in the store; ``org`` also takes its district units."""
+    seen: dict[tuple[str, str], LocalName] = {}
+    for item in offerings(store, org):
+        seen.setdefault((item.org, item.name), item)
+    return list(seen.values())
 
 
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
@@ -643,7 +745,11 @@ def propose(
     org: str | None = None,
     thresholds: Thresholds | None = None,
 ) -> list[Proposal]:
-    """Proposals for every local name in the store (or one organisation's), decisions applied."""
+    """Proposals for every local name in the store (or one organisation's): decisions and statements applied.
+
+    The same reading as the organisation's mapping graph (``harmonisation/mapping.py``): statuses
+    stated/confirmed/auto/decided are the counted links, review the candidates; rejected pairs are left out.
+    """
     if org and not known_organisation(store, org):
         raise UserError(
             f"unknown organisation '{org}': use an id from organisations.csv (e.g. 0580, 0180-bromma).",
@@ -653,41 +759,9 @@ def propose(
     catalogue = Catalogue.from_store(store)
     out: list[Proposal] = []
     for item in local_names(store, org):
-        out.extend(with_statement(match(item.name, catalogue, item.org, thresholds), item, catalogue))
-    return out
-
-
-def with_statement(found: list[Proposal], item: LocalName, catalogue: Catalogue) -> list[Proposal]:
-    """Weigh in what the submitter said in the ``program``/``variant`` columns (never over a decision).
-
-    The submitter saying "variant of P" turns a ``same`` P into a variant for review (no false merge against
-    their own word); agreeing with a proposal under review makes it ``auto``; a programme the name did not
-    reveal is added for review.
-    """
-    if item.stated is None or any(p.basis == "decision" for p in found):
-        return found
-    programme, relation, kind = item.stated
-    if programme not in catalogue.entries:
-        return found
-    out = []
-    for p in found:
-        if p.programme == programme and relation == "variant" and p.relation == "same":
-            p = replace(p, relation="variant", variant_kind=kind, status="review")
-            p = replace(p, basis=f"{p.basis}+submission")
-        elif p.programme == programme and relation == p.relation and p.status == "review":
-            p = replace(p, status="auto", basis=f"{p.basis}+submission")
-        out.append(p)
-    if not any(p.programme == programme for p in out):
-        extra = Proposal(
-            item.org,
-            item.name,
-            programme,
-            relation,
-            75.0,
-            "review",
-            kind,
-            catalogue.label(programme),
-            "submission",
+        found = resolve(item.name, catalogue, item.org, thresholds, item.stated)
+        out.extend(
+            [p for p in found if p.status != "rejected"]
+            or [Proposal(item.org, item.name, "", "none", 0.0, "none")]
         )
-        out = [p for p in out if p.programme] + [extra]
     return out

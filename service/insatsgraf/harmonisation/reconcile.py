@@ -300,7 +300,7 @@ def _programme_candidates(
     elif text.strip():
         for p in match(text, data.catalogue, scope):
             if p.programme and p.programme not in seen:
-                exact = p.status == "auto" and p.relation == "same"
+                exact = p.status in ("auto", "decided") and p.relation == "same"
                 seen[p.programme] = _programme_candidate(
                     data, p.programme, p.score, exact, p.relation, p.variant_kind, orgs
                 )

@@ -60,6 +60,16 @@ def decision(uid: str, base: str = DEFAULT_BASE) -> str:
     return f"{base}id/decision/{uid}"
 
 
+def mapping(offering_iri: str, programme_id: str, base: str = DEFAULT_BASE) -> str:
+    """The mapping of one offering to one programme: ``{base}id/mapping/{org}/{slug}/{programme}``."""
+    return f"{base}id/mapping/{offering_iri[len(f'{base}id/offering/') :]}/{programme_id}"
+
+
+def matcher_agent(version: str, base: str = DEFAULT_BASE) -> str:
+    """The matcher as a PROV-O software agent, one per version: ``{base}id/agent/matcher/{version}``."""
+    return f"{base}id/agent/matcher/{version}"
+
+
 def graph(name: str, base: str = DEFAULT_BASE) -> str:
     """Named graph IRI: ``graph("catalogue")``, ``graph("current/0580")``."""
     return f"{base}graph/{name}"
@@ -73,6 +83,11 @@ def union_graph(base: str = DEFAULT_BASE) -> str:
 
 def current_graph(org: str, base: str = DEFAULT_BASE) -> str:
     return graph(f"current/{org}", base)
+
+
+def mapping_graph(org: str, base: str = DEFAULT_BASE) -> str:
+    """The organisation's derived links to programmes (harmonisation/mapping.py)."""
+    return graph(f"mapping/{org}", base)
 
 
 def is_history_graph(name: str, base: str = DEFAULT_BASE) -> bool:

@@ -8,6 +8,7 @@ from pathlib import Path
 from rdflib import Graph
 
 from insatsgraf.config import Settings
+from insatsgraf.harmonisation import mapping
 from insatsgraf.model import iris
 from insatsgraf.model.rdf import read_turtle
 from insatsgraf.sparql.store import Store
@@ -49,7 +50,8 @@ def load_bundled(
     """(Re)load the reference graphs, replay the bundled submissions and, if asked, the fictional examples.
 
     Returns triples per graph written. Each step is one transaction; replaying a file already submitted
-    is skipped, so loading twice changes nothing.
+    is skipped, so loading twice changes nothing. Last, every organisation's mapping graph is derived again
+    (the catalogue or the decisions file may have changed while the submissions did not).
     """
     counts: dict[str, int] = {}
     graphs: dict[str, Graph | None] = {}
@@ -67,6 +69,11 @@ def load_bundled(
         if progress:
             progress(path.name)
         counts.update(_load_example(store, settings, path))
+    if progress:
+        progress("mappings")
+    graphs = mapping.derive(store)
+    store.replace_graphs(graphs)
+    counts.update({name: len(g) for name, g in graphs.items() if g is not None})
     return counts
 
 

@@ -1,8 +1,11 @@
 """Submit, history and diff: an organisation's list replaces its current data in one transaction.
 
-``submit`` reads, validates and then writes three graphs in ONE ``store.replace_graphs`` call: the
-current data, a copy named by the submission IRI (history) and the provenance graph with the new
-PROV-O record. Any failure before that call leaves the store as it was; the call itself is atomic.
+``submit`` reads, validates and then writes four graphs in ONE ``store.replace_graphs`` call: the
+current data, a copy named by the submission IRI (history, the file verbatim), the provenance graph with
+the new PROV-O record and the organisation's mapping graph (``harmonisation/mapping.py``: the counted
+links to programmes). The current graph states the file's ``program``/``variant`` columns
+(``ig:statedProgramme``/``ig:statedVariantKind``) instead of linking. Any failure before that call leaves
+the store as it was; the call itself is atomic.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from rdflib.namespace import DCTERMS, FOAF, PROV, RDF, RDFS, XSD
 
 from insatsgraf.config import Settings
 from insatsgraf.errors import UserError
+from insatsgraf.harmonisation import mapping
+from insatsgraf.harmonisation.matcher import Catalogue
 from insatsgraf.model import iris
 from insatsgraf.model.iris import IG
 from insatsgraf.model.rdf import new_graph
@@ -184,11 +189,15 @@ def submit(
         base=base,
         now=now,
     )
+    current = mapping.move_statements(graph, base)
+    items = mapping.items_from_graph(current, org_id, base, submission)
+    links = mapping.build(org_id, items, Catalogue.from_store(store), base)
     store.replace_graphs(
         {
-            iris.current_graph(org_id, base): graph,
+            iris.current_graph(org_id, base): current,
             submission: graph,
             provenance_graph(org_id, base): record,
+            iris.mapping_graph(org_id, base): links,
         }
     )
     return SubmitResult(
