@@ -6,6 +6,9 @@ Metrics (per name of the labelled set; a name's *answer* is the set of (programm
 matcher proposes with status auto or review):
 - accuracy: the answer equals the expected set exactly (expected none ↔ no proposal);
 - auto accuracy: the same, counting only `auto` proposals (what happens without a person);
+- automation rate: the share of names that need no person and end right: every proposal `auto` (or
+  `confirmed`), none left for review, and the answer is the expected one (a name expected to match nothing
+  counts when nothing is proposed) — the acceptance of issue 11 is >= 90 % with zero false merges;
 - split-cell recall: of the programmes expected in cells naming several, the share proposed;
 - variant precision / recall: proposals with relation `variant` that are right / expected variants found;
 - false merges: an `auto` proposal that is not expected, or `same` proposed for a programme the name is
@@ -93,6 +96,8 @@ class Report:
     total: int = 0
     correct: int = 0
     auto_correct: int = 0
+    automated: int = 0
+    review: list[str] = field(default_factory=list)
     split_expected: int = 0
     split_found: int = 0
     split_cells: int = 0
@@ -111,6 +116,10 @@ class Report:
     @property
     def auto_accuracy(self) -> float:
         return self.auto_correct / self.total if self.total else 0.0
+
+    @property
+    def automation_rate(self) -> float:
+        return self.automated / self.total if self.total else 0.0
 
     @property
     def split_recall(self) -> float:
@@ -140,6 +149,12 @@ def evaluate(name: str, run: Matcher, labelled: Iterable[Labelled]) -> Report:
                 f"{sorted((p.programme, p.relation, p.status) for p in proposals)}"
             )
         report.auto_correct += auto == item.expected
+        pending = [p for p in proposals if p.status not in ("auto", "confirmed")]
+        report.automated += not pending and auto == item.expected
+        if pending:
+            report.review.append(
+                f"{item.name!r}: " + ", ".join(f"{p.programme} ({p.basis})" for p in pending)
+            )
         if item.split:
             found = {pid for pid, _ in answer}
             expected = {pid for pid, _ in item.expected}
@@ -175,6 +190,7 @@ def table(reports: Iterable[Report]) -> str:
         ("names", lambda r: str(r.total)),
         ("accuracy", lambda r: f"{r.accuracy:.3f} ({r.correct})"),
         ("auto accuracy", lambda r: f"{r.auto_accuracy:.3f} ({r.auto_correct})"),
+        ("automation rate", lambda r: f"{r.automation_rate:.3f} ({r.automated})"),
         ("split-cell recall", lambda r: f"{r.split_recall:.3f} ({r.split_found}/{r.split_expected})"),
         ("split cells fully recovered", lambda r: f"{r.split_cells_full}/{r.split_cells}"),
         (
@@ -220,6 +236,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  wrong: {line}")
             for line in report.false_merges:
                 print(f"  FALSE MERGE: {line}")
+            for line in report.review:
+                print(f"  left for review: {line}")
     return 0
 
 

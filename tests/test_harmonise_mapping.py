@@ -324,3 +324,16 @@ def test_accepting_a_variant_over_http_keeps_it_a_variant(tmp_path: Path) -> Non
         assert r.json()["relation"] == "local-adaptation"
     graph = st.graph(iris.graph("decisions", BASE))
     assert not set(graph.objects(None, SKOS.hiddenLabel))
+
+
+def test_programme_and_organisation_pages_show_the_links_with_their_status(store: OxigraphStore) -> None:
+    application = create_app(SETTINGS, store)
+    with TestClient(application) as client:
+        page = client.get("/id/programme/komet", headers={"Accept": "text/html"})
+        assert page.status_code == 200
+        assert "Förstärkt Komet" in page.text and "Komet 3-11 år" in page.text
+        assert 'class="status status-auto"' in page.text
+        org = client.get("/id/organisation/0461", headers={"Accept": "text/html"})
+        assert org.status_code == 200
+        assert "Mini Macho" in org.text and "Läsfrämjande hundstund" in org.text
+        assert 'class="status status-auto"' in org.text

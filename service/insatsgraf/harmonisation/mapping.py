@@ -21,10 +21,12 @@ Who writes the graphs: ``submission.lists.submit`` (the submitting organisation'
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, XSD
+from rdflib.store import Store as RdflibStore
 
 from insatsgraf import __version__
 from insatsgraf.harmonisation.matcher import (
@@ -39,10 +41,42 @@ from insatsgraf.harmonisation.matcher import (
 )
 from insatsgraf.model import iris
 from insatsgraf.model.iris import IG
-from insatsgraf.model.rdf import new_graph
 from insatsgraf.sparql.store import Store
 
 LINKS = (IG.implements, IG.variantOf)
+
+
+class _Triples(RdflibStore):
+    """A minimal rdflib store for graphs that are built, then written: a set of triples in insertion order.
+
+    rdflib's ``Memory`` store keeps three indexes per triple, which made adding the ~570,000 triples of the
+    national mapping graphs take several seconds; pattern lookups here are a scan (fine for tests and writes).
+    """
+
+    context_aware = False
+    formula_aware = False
+    graph_aware = False
+    transaction_aware = False
+
+    def __init__(self, configuration: Any = None, identifier: Any = None) -> None:
+        super().__init__(configuration)
+        self._triples: dict[tuple[Any, Any, Any], None] = {}
+
+    def add(self, triple: Any, context: Any = None, quoted: bool = False) -> None:
+        self._triples[triple] = None
+
+    def remove(self, triple: Any, context: Any = None) -> None:
+        for found, _ in list(self.triples(triple)):
+            del self._triples[found]
+
+    def triples(self, triple_pattern: Any, context: Any = None) -> Iterator[Any]:
+        s, p, o = triple_pattern
+        for t in self._triples:
+            if (s is None or t[0] == s) and (p is None or t[1] == p) and (o is None or t[2] == o):
+                yield t, iter(())
+
+    def __len__(self, context: Any = None) -> int:
+        return len(self._triples)
 
 
 def _notation(term: object, prefix: str) -> str | None:
@@ -57,7 +91,7 @@ def move_statements(graph: Graph, base: str) -> Graph:
     ``ig:statedProgramme P`` and ``ig:statedVariantKind K`` (``same`` for implements); everything else is
     kept. The mapping graph then decides whether the link counts.
     """
-    out = new_graph(base)
+    out = Graph(store=_Triples())  # only written: the fast store (see _Triples)
     same = URIRef(iris.concept("variant-kind", "same", base))
     linked = {s for p in LINKS for s in graph.subjects(p, None)}
     for s, p, o in graph:
@@ -77,19 +111,32 @@ def move_statements(graph: Graph, base: str) -> Graph:
 
 
 def items_from_graph(graph: Graph, org: str, base: str, submission: str = "") -> list[LocalName]:
-    """The offerings of a (moved) submission graph, as the derivation reads them."""
+    """The offerings of a submission graph as the derivation reads them: the file's ``ig:implements`` /
+    ``ig:variantOf`` (and ``ig:variantKind``) as written, or a moved graph's ``ig:statedProgramme``."""
     programmes, kinds = iris.programme("", base), iris.concept("variant-kind", "", base)
+    same = URIRef(f"{kinds}same")
     out = []
     for offering in graph.subjects(RDF.type, IG.Offering):
         name = graph.value(offering, IG.localName)
         if name is None:
             continue
-        stated = stated_link(
-            _notation(graph.value(offering, IG.statedProgramme), programmes),
-            _notation(graph.value(offering, IG.statedVariantKind), kinds),
+        implements = graph.value(offering, IG.implements)
+        target = (
+            graph.value(offering, IG.statedProgramme) or implements or graph.value(offering, IG.variantOf)
         )
+        kind = graph.value(offering, IG.statedVariantKind)
+        if kind is None and target is not None:
+            kind = graph.value(offering, IG.variantKind)
+            kind = kind if isinstance(kind, URIRef) else (same if implements is not None else None)
+        stated = stated_link(_notation(target, programmes), _notation(kind, kinds))
         out.append(LocalName(org, str(name), None, stated, str(offering), submission))
     return sorted(out, key=lambda n: n.offering)
+
+
+_TYPE, _MAPPING, _OFFERING, _PROGRAMME = RDF.type, IG.Mapping, IG.mappedOffering, IG.mappedProgramme
+_RELATION, _STATUS, _BASIS, _SCORE = IG.mappingRelation, IG.mappingStatus, IG.matchBasis, IG.matchScore
+_GENERATED, _DERIVED, _SOURCE = PROV.wasGeneratedBy, PROV.wasDerivedFrom, DCTERMS.source
+_IMPLEMENTS, _VARIANT_OF, _VARIANT_KIND = IG.implements, IG.variantOf, IG.variantKind
 
 
 def build(
@@ -99,47 +146,68 @@ def build(
     base: str,
     thresholds: Thresholds | None = None,
 ) -> Graph | None:
-    """The mapping graph of one organisation's offerings; ``None`` when no name maps to anything."""
-    graph = new_graph(base)
+    """The mapping graph of one organisation's offerings; ``None`` when no name maps to anything.
+
+    Per (offering, programme) one ``ig:Mapping``; the counted link on the offering for the statuses that count.
+    The graph uses a minimal store (``_Triples``): it is built once and written, and that is what takes the time.
+    """
+    graph = Graph(store=_Triples())
     name = iris.mapping_graph(org, base)
     activity = URIRef(f"{name}#derivation")
     agent = URIRef(iris.matcher_agent(__version__, base))
     kinds, statuses = iris.concept("variant-kind", "", base), iris.concept("mapping-status", "", base)
-    same = URIRef(f"{kinds}same")
+    terms: dict[str, URIRef] = {}
+    literals: dict[object, Literal] = {}
+
+    def literal(value: str | int) -> Literal:
+        found = literals.get(value)
+        if found is None:
+            kind = XSD.integer if isinstance(value, int) else None
+            found = literals[value] = Literal(value, datatype=kind)
+        return found
+
+    def term(iri: str) -> URIRef:
+        found = terms.get(iri)
+        if found is None:
+            found = terms[iri] = URIRef(iri)
+        return found
+
+    same = term(f"{kinds}same")
     add = graph.add
     any_mapping = False
     used: set[str] = set()
     for item in items:
         offering = URIRef(item.offering)
+        source = term(item.submission) if item.submission else None
         for p in resolve(item.name, catalogue, org, thresholds, item.stated):
             if not p.programme:
                 continue
             any_mapping = True
-            programme = URIRef(iris.programme(p.programme, base))
-            kind = URIRef(f"{kinds}{p.variant_kind or ('same' if p.relation == 'same' else 'own-variant')}")
+            programme = term(iris.programme(p.programme, base))
+            kind = term(f"{kinds}{p.variant_kind or ('same' if p.relation == 'same' else 'own-variant')}")
             node = URIRef(iris.mapping(item.offering, p.programme, base))
-            add((node, RDF.type, IG.Mapping))
-            add((node, IG.mappedOffering, offering))
-            add((node, IG.mappedProgramme, programme))
-            add((node, IG.mappingRelation, same if p.relation == "same" else kind))
-            add((node, IG.mappingStatus, URIRef(f"{statuses}{p.status}")))
+            add((node, _TYPE, _MAPPING))
+            add((node, _OFFERING, offering))
+            add((node, _PROGRAMME, programme))
+            add((node, _RELATION, same if p.relation == "same" else kind))
+            add((node, _STATUS, term(f"{statuses}{p.status}")))
             if p.basis:
-                add((node, IG.matchBasis, Literal(p.basis)))
+                add((node, _BASIS, literal(p.basis)))
             if p.score:
-                add((node, IG.matchScore, Literal(round(p.score), datatype=XSD.integer)))
-            add((node, PROV.wasGeneratedBy, activity))
+                add((node, _SCORE, literal(round(p.score))))
+            add((node, _GENERATED, activity))
             if p.decision:
-                add((node, PROV.wasDerivedFrom, URIRef(iris.decision(p.decision, base))))
-            if item.submission:
-                add((node, DCTERMS.source, URIRef(item.submission)))
+                add((node, _DERIVED, term(iris.decision(p.decision, base))))
+            if source is not None:
+                add((node, _SOURCE, source))
                 used.add(item.submission)
             if p.status in COUNTED:
                 if p.relation == "same":
-                    add((offering, IG.implements, programme))
-                    add((offering, IG.variantKind, same))
+                    add((offering, _IMPLEMENTS, programme))
+                    add((offering, _VARIANT_KIND, same))
                 else:
-                    add((offering, IG.variantOf, programme))
-                    add((offering, IG.variantKind, kind))
+                    add((offering, _VARIANT_OF, programme))
+                    add((offering, _VARIANT_KIND, kind))
     if not any_mapping:
         return None
     add((activity, RDF.type, PROV.Activity))

@@ -18,9 +18,10 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 from rdflib import Graph
 
 from insatsgraf.catalogue import rq
@@ -135,6 +136,7 @@ _DASH_RE = re.compile(f"[{_DASHES}]")
 _SPACE_RE = re.compile(r"\s+")
 
 
+@lru_cache(maxsize=1 << 16)
 def fold(text: str) -> str:
     """The comparison key: case, diacritics, dashes, punctuation and spacing do not count.
 
@@ -252,8 +254,11 @@ class Catalogue:
         self.tokens: dict[str, set[str]] = {}
         """each non-generic word of a folded label → ids, for truncated names ("Macho")."""
         self.rules: dict[str, list[Rule]] = {}
-        self.readings: dict[tuple[str, Thresholds], list[_Cand]] = {}
-        """Memo of name readings: the same name recurs across many organisations' lists."""
+        self.readings: dict[tuple[str, Thresholds], list[_Cand]] = _shared_readings(self.entries)
+        """Memo of name readings: the same name recurs across many organisations' lists. A reading depends on
+        the labels only (not on decisions), so catalogues with the same labels share one memo (``_READINGS``):
+        a long-running service reads each name once, not once per submission."""
+        self._choices: dict[int, tuple[list[str], list[str], list[str]]] = {}
         for entry in self.entries.values():
             for text, _kind in entry.labels:
                 self._index(text, entry.id)
@@ -270,6 +275,18 @@ class Catalogue:
         for token in key.split():
             if token not in GENERIC_WORDS:
                 self.tokens.setdefault(token, set()).add(id_)
+
+    def fuzzy_choices(self, min_length: int) -> tuple[list[str], list[str], list[str]]:
+        """(folded labels, the same without spaces, ids) of the labels long enough to compare fuzzily."""
+        found = self._choices.get(min_length)
+        if found is None:
+            kept = [(k, compact(k), i) for k, i in self.fuzzy if len(compact(k)) >= min_length]
+            found = self._choices[min_length] = (
+                [k for k, _, _ in kept],
+                [c for _, c, _ in kept],
+                [i for _, _, i in kept],
+            )
+        return found
 
     # -- construction --------------------------------------------------------------------------
 
@@ -320,11 +337,30 @@ class Catalogue:
 
     def effective_rules(self, name: str, org: str | None) -> list[Rule]:
         """The latest decision per programme for this name (organisation-scoped decisions win over global)."""
+        if not self.rules:
+            return []
+        found = self.rules.get(fold(name))
+        if not found:
+            return []
         latest: dict[str | None, Rule] = {}
-        candidates = [r for r in self.rules.get(fold(name), []) if r.org is None or r.org == org]
+        candidates = [r for r in found if r.org is None or r.org == org]
         for rule in sorted(candidates, key=lambda r: (r.org is not None, r.at or _EPOCH)):
             latest[rule.programme] = rule
         return list(latest.values())
+
+
+_READINGS: dict[int, dict[tuple[str, Thresholds], list[_Cand]]] = {}
+"""Reading memos by the fingerprint of a catalogue's labels (the last few catalogues only)."""
+
+
+def _shared_readings(entries: Mapping[str, Entry]) -> dict[tuple[str, Thresholds], list[_Cand]]:
+    fingerprint = hash(tuple(sorted((e.id, tuple(sorted(e.labels))) for e in entries.values())))
+    memo = _READINGS.get(fingerprint)
+    if memo is None:
+        while len(_READINGS) >= 4:
+            _READINGS.pop(next(iter(_READINGS)))
+        memo = _READINGS[fingerprint] = {}
+    return memo
 
 
 # -- the matcher ---------------------------------------------------------------------------------
@@ -612,21 +648,30 @@ def _split_cell(parts: list[str], cat: Catalogue, th: Thresholds, depth: int) ->
 
 
 def _scores(text: str, cat: Catalogue, th: Thresholds) -> dict[str, float]:
-    """Best fuzzy score per entry: plain, word-order-free and space-free comparisons of folded strings."""
+    """Best fuzzy score per entry: plain, word-order-free and space-free comparisons of folded strings.
+
+    Scores below ``review - margin`` are left out (rapidfuzz's ``score_cutoff``): ``_fuzzy`` never looks at
+    them (a top score must reach ``review``, and only runners-up within ``margin`` of it matter).
+    """
     key = fold(text)
-    if len(compact(key)) < th.min_fuzzy_length:
+    squeezed = compact(key)
+    if len(squeezed) < th.min_fuzzy_length:
         return {}
+    keys, compacts, ids = cat.fuzzy_choices(th.min_fuzzy_length)
+    cutoff = max(0.0, th.review - th.margin)
     best: dict[str, float] = {}
-    for label, id_ in cat.fuzzy:
-        if len(compact(label)) < th.min_fuzzy_length:
-            continue
-        score = max(
-            fuzz.ratio(key, label),
-            fuzz.token_sort_ratio(key, label),
-            fuzz.ratio(compact(key), compact(label)),
-        )
-        if score > best.get(id_, 0.0):
-            best[id_] = score
+    comparisons = (
+        (key, keys, fuzz.ratio),
+        (key, keys, fuzz.token_sort_ratio),
+        (squeezed, compacts, fuzz.ratio),
+    )
+    for query, choices, scorer in comparisons:
+        for _choice, score, index in process.extract(
+            query, choices, scorer=scorer, limit=None, score_cutoff=cutoff
+        ):
+            id_ = ids[index]
+            if score > best.get(id_, 0.0):
+                best[id_] = score
     return best
 
 
@@ -709,15 +754,28 @@ def stated_link(programme: str | None, kind: str | None) -> Stated | None:
 def offerings(store: Store, org: str | None = None) -> list[LocalName]:
     """Every offering in the store (or of ``org`` and its district units) with its name and statement."""
     base = store.base
+    parents: dict[str, str] = {}
+    submissions: dict[str, str] = {}
+    for row in store.query(rq.read("harmonise-organisation-context")).table():
+        if "parent" in row:
+            parents[row["org"]] = row["parent"]
+        if "submission" in row:
+            submissions[row["org"]] = row["submission"]
     result: QueryResult = store.query(rq.read("harmonise-offerings"))
+    ids: dict[str, str] = {}
     out: list[LocalName] = []
     for row in result.table():
-        org_id = iris.org_id(row["org"], base)
-        parent = iris.org_id(row["parent"], base) if "parent" in row else None
+        org_iri = row["org"]
+        org_id = ids.get(org_iri)
+        if org_id is None:
+            org_id = ids[org_iri] = iris.org_id(org_iri, base)
+        parent = iris.org_id(parents[org_iri], base) if org_iri in parents else None
         if org and org not in (org_id, parent):
             continue
         stated = stated_link(row.get("statedProgramme"), row.get("statedKind"))
-        out.append(LocalName(org_id, row["name"], parent, stated, row["offering"], row.get("submission", "")))
+        out.append(
+            LocalName(org_id, row["name"], parent, stated, row["offering"], submissions.get(org_iri, ""))
+        )
     return sorted(out, key=lambda n: (n.org, fold(n.name), n.name, n.offering))
 
 

@@ -241,12 +241,16 @@ def _rows_to_values(
 def offerings_of_programme(store: Store, iri: str) -> list[dict[str, Value | None]]:
     """Offerings that implement the programme or are variants of it, with their organisation."""
     rows = store.query(_bound("describe-programme-offerings", programme=iri)).rows
-    return _rows_to_values(store, rows, {"offering": "name", "org": "orgName", "relation": "relationName"})
+    return _rows_to_values(
+        store, rows, {"offering": "name", "org": "orgName", "relation": "relationName", "status": "status"}
+    )
 
 
 def offerings_of_organisation(store: Store, iri: str) -> list[dict[str, Value | None]]:
     """The organisation's offerings, with the programme each implements or varies (if any)."""
     rows = store.query(_bound("describe-organisation-offerings", organisation=iri)).rows
     return _rows_to_values(
-        store, rows, {"offering": "name", "programme": "programmeName", "relation": "relationName"}
+        store,
+        rows,
+        {"offering": "name", "programme": "programmeName", "relation": "relationName", "status": "status"},
     )

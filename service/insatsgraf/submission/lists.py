@@ -190,7 +190,7 @@ def submit(
         now=now,
     )
     current = mapping.move_statements(graph, base)
-    items = mapping.items_from_graph(current, org_id, base, submission)
+    items = mapping.items_from_graph(graph, org_id, base, submission)
     links = mapping.build(org_id, items, Catalogue.from_store(store), base)
     store.replace_graphs(
         {
