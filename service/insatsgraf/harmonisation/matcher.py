@@ -28,8 +28,7 @@ from insatsgraf.catalogue import rq
 from insatsgraf.config import Settings
 from insatsgraf.errors import UserError
 from insatsgraf.model import iris
-from insatsgraf.sparql.results import QueryResult
-from insatsgraf.sparql.store import Store
+from insatsgraf.sparql.store import OxigraphStore, Store
 
 _EPOCH = datetime.min.replace(tzinfo=UTC)
 
@@ -259,6 +258,8 @@ class Catalogue:
         the labels only (not on decisions), so catalogues with the same labels share one memo (``_READINGS``):
         a long-running service reads each name once, not once per submission."""
         self._choices: dict[int, tuple[list[str], list[str], list[str]]] = {}
+        self.resolved: dict[tuple[str, Stated | None, Thresholds], list[_Cand]] = {}
+        """Memo of ``resolve_candidates`` for names no decision is about (per catalogue: rules differ)."""
         for entry in self.entries.values():
             for text, _kind in entry.labels:
                 self._index(text, entry.id)
@@ -392,29 +393,9 @@ def resolve(
     Otherwise the matcher's reading is weighed against what the submission stated (``with_stated``).
     ``none`` when nothing is left; rejected pairs are listed too, so callers can show them.
     """
-    th = thresholds or Thresholds()
-    rules = catalogue.effective_rules(name, org or None)
-    rejected = {r.programme: r for r in rules if r.outcome == "rejected" and r.programme}
-    decided = _from_rules(rules)
-    if decided is not None:
-        cands = decided
-    else:
-        key = (name, th)
-        reading = catalogue.readings.get(key)
-        if reading is None:
-            reading = catalogue.readings[key] = _interpret(name, catalogue, th, 0)
-        cands = [c for c in reading if c.programme not in rejected]
-        if stated is not None and stated[0] in catalogue.entries and stated[0] not in rejected:
-            cands = with_stated(cands, stated)
-    cands += [
-        _Cand(
-            p, "same" if r.relation == "same" else "variant", 0.0, "rejected", r.relation, "decision", r.uid
-        )
-        for p, r in sorted(rejected.items())
-        if not any(c.programme == p for c in cands)
-    ]
+    cands, decided = resolve_candidates(name, catalogue, org, thresholds, stated)
     if not cands:
-        return [Proposal(org, name, "", "none", 0.0, "none", basis="decision" if decided is not None else "")]
+        return [Proposal(org, name, "", "none", 0.0, "none", basis="decision" if decided else "")]
     return [
         Proposal(
             org,
@@ -430,6 +411,53 @@ def resolve(
         )
         for c in cands
     ]
+
+
+def resolve_candidates(
+    name: str,
+    catalogue: Catalogue,
+    org: str = "",
+    thresholds: Thresholds | None = None,
+    stated: Stated | None = None,
+) -> tuple[list[_Cand], bool]:
+    """``resolve`` without the ``Proposal`` rows: (candidates, whether a positive decision covers the name).
+
+    A name no decision is about gives the same answer in every organisation, so that answer is kept
+    (``Catalogue.resolved``): at national scale 58,000 offerings have about 12,000 distinct names.
+    """
+    th = thresholds or Thresholds()
+    rules = catalogue.effective_rules(name, org or None)
+    if not rules:
+        key = (name, stated, th)
+        found = catalogue.resolved.get(key)
+        if found is None:
+            found = catalogue.resolved[key] = _weigh(name, catalogue, th, stated, {})
+        return list(found), False
+    rejected = {r.programme: r for r in rules if r.outcome == "rejected" and r.programme}
+    decided = _from_rules(rules)
+    cands = decided if decided is not None else _weigh(name, catalogue, th, stated, rejected)
+    cands = cands + [
+        _Cand(
+            p, "same" if r.relation == "same" else "variant", 0.0, "rejected", r.relation, "decision", r.uid
+        )
+        for p, r in sorted(rejected.items())
+        if not any(c.programme == p for c in cands)
+    ]
+    return cands, decided is not None
+
+
+def _weigh(
+    name: str, catalogue: Catalogue, th: Thresholds, stated: Stated | None, rejected: Mapping[str, Rule]
+) -> list[_Cand]:
+    """The matcher's reading (memoised) minus rejected programmes, weighed against the statement."""
+    key = (name, th)
+    reading = catalogue.readings.get(key)
+    if reading is None:
+        reading = catalogue.readings[key] = _interpret(name, catalogue, th, 0)
+    cands = [c for c in reading if c.programme not in rejected]
+    if stated is not None and stated[0] in catalogue.entries and stated[0] not in rejected:
+        cands = with_stated(cands, stated)
+    return cands
 
 
 def with_stated(cands: list[_Cand], stated: Stated) -> list[_Cand]:
@@ -751,20 +779,46 @@ def stated_link(programme: str | None, kind: str | None) -> Stated | None:
     return (programme, "same" if kind == "same" else "variant", kind)
 
 
+def _table(store: Store, sparql: str) -> list[dict[str, str]]:
+    """A SELECT's rows as plain strings; on the embedded store read from pyoxigraph's solutions directly.
+
+    At national scale (58,000 offerings) the JSON round trip of ``Store.query`` took about 2 of the 5 s
+    that deriving every mapping graph takes in Python.
+    """
+    if not isinstance(store, OxigraphStore):
+        return store.query(sparql).table()
+    solutions = store.oxigraph.query(sparql, **store.dataset_kwargs(sparql))
+    names = [v.value for v in solutions.variables]  # type: ignore[union-attr]
+    out = []
+    for solution in solutions:  # type: ignore[union-attr]
+        row = {}
+        for name in names:
+            term = solution[name]
+            if term is not None:
+                row[name] = term.value
+        out.append(row)
+    return out
+
+
+def _tail(iri: str | None, prefix: str) -> str | None:
+    """The id at the end of an IRI minted by ``iris`` (a programme, a concept), or ``None``."""
+    return iri[len(prefix) :] if iri and iri.startswith(prefix) else None
+
+
 def offerings(store: Store, org: str | None = None) -> list[LocalName]:
     """Every offering in the store (or of ``org`` and its district units) with its name and statement."""
     base = store.base
     parents: dict[str, str] = {}
     submissions: dict[str, str] = {}
-    for row in store.query(rq.read("harmonise-organisation-context")).table():
+    for row in _table(store, rq.read("harmonise-organisation-context")):
         if "parent" in row:
             parents[row["org"]] = row["parent"]
         if "submission" in row:
             submissions[row["org"]] = row["submission"]
-    result: QueryResult = store.query(rq.read("harmonise-offerings"))
     ids: dict[str, str] = {}
     out: list[LocalName] = []
-    for row in result.table():
+    programmes, kinds = iris.programme("", base), iris.concept("variant-kind", "", base)
+    for row in _table(store, rq.read("harmonise-offerings")):
         org_iri = row["org"]
         org_id = ids.get(org_iri)
         if org_id is None:
@@ -772,7 +826,9 @@ def offerings(store: Store, org: str | None = None) -> list[LocalName]:
         parent = iris.org_id(parents[org_iri], base) if org_iri in parents else None
         if org and org not in (org_id, parent):
             continue
-        stated = stated_link(row.get("statedProgramme"), row.get("statedKind"))
+        stated = stated_link(
+            _tail(row.get("statedProgramme"), programmes), _tail(row.get("statedKind"), kinds)
+        )
         out.append(
             LocalName(org_id, row["name"], parent, stated, row["offering"], submissions.get(org_iri, ""))
         )
