@@ -21,7 +21,7 @@ from insatsgraf.harmonisation.decisions import Decision, read_file, record_decis
 from insatsgraf.harmonisation.matcher import CSV_COLUMNS, propose
 from insatsgraf.model import iris
 from insatsgraf.model.iris import IG
-from insatsgraf.sparql.store import OxigraphStore
+from insatsgraf.sparql.embedded import OxigraphStore
 from insatsgraf.submission.bundled import load_bundled
 from insatsgraf.submission.lists import submit_file
 

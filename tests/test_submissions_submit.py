@@ -13,7 +13,7 @@ from insatsgraf.config import Settings
 from insatsgraf.errors import UserError
 from insatsgraf.model import iris
 from insatsgraf.model.iris import IG
-from insatsgraf.sparql.store import OxigraphStore
+from insatsgraf.sparql.embedded import OxigraphStore
 from insatsgraf.submission.bundled import load_bundled
 from insatsgraf.submission.lists import diff, history, provenance_graph, submit
 from insatsgraf.submission.validate import ValidationFailed

@@ -16,7 +16,8 @@ from insatsgraf.api.deps import ApiError, ServiceLimits
 from insatsgraf.api.tokens import TokenRegistry, tokens_path
 from insatsgraf.config import Settings
 from insatsgraf.errors import UserError
-from insatsgraf.sparql.store import Store, open_store
+from insatsgraf.sparql.connect import open_store
+from insatsgraf.sparql.store import Store
 
 TAGS = [
     {"name": "sparql", "description": "SPARQL 1.1 Protocol endpoint (read-only)."},

@@ -10,7 +10,8 @@ from rich.console import Console
 
 from insatsgraf.config import Settings
 from insatsgraf.errors import UserError
-from insatsgraf.sparql.store import Store, StoreError, is_directory_spec, open_store
+from insatsgraf.sparql.connect import is_directory_spec, open_store
+from insatsgraf.sparql.store import Store, StoreError
 
 console = Console()
 err_console = Console(stderr=True)

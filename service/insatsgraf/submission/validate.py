@@ -171,14 +171,15 @@ def authored_shapes(settings: Settings) -> Graph:
 
 
 @lru_cache(maxsize=4)
-def _shapes(shapes_dir: Path, base: str, stamp: tuple[float, ...]) -> Graph:
-    return flatten(authored_shapes(Settings().with_(base=base, root=shapes_dir.parent)))
+def _shapes(settings: Settings, stamp: tuple[float, ...]) -> Graph:
+    return flatten(authored_shapes(settings))
 
 
 def shapes_graph(settings: Settings) -> Graph:
     """The shapes used for validation: ``authored_shapes`` flattened, cached until a file changes."""
     files = sorted(settings.shapes_dir.glob("*.ttl"))
-    return _shapes(settings.shapes_dir, settings.base, tuple(p.stat().st_mtime for p in files))
+    shapes_only = settings.with_(store="memory:", max_file_mb=0.0)  # the cache key: what the shapes depend on
+    return _shapes(shapes_only, tuple(p.stat().st_mtime for p in files))
 
 
 @lru_cache(maxsize=4)
