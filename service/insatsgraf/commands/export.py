@@ -39,7 +39,7 @@ def export(
     # so the store is not closed (closing flushes, which a read-only store refuses).
     settings, st = open_or_exit(store, read_only=True)
     if format in DESCRIPTIONS:
-        data = dcat.describe(st, format, settings)
+        data = dcat.description_turtle(st, format, settings)
     else:
         data = serialise(st, format, include_history=include_history, include_internal=include_internal)
     if out is None:

@@ -15,9 +15,10 @@ from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, OWL, RDF, RDFS, VOID, XSD
 
 from insatsgraf import __version__
+from insatsgraf.catalogue import rq
 from insatsgraf.config import Settings
 from insatsgraf.model import iris
-from insatsgraf.model.rdf import SH, new_graph, read_turtle, sparql_prefixes
+from insatsgraf.model.rdf import SH, new_graph, read_turtle
 from insatsgraf.publication.dumps import DUMP_NAME, FORMATS, build_dataset, union_graph
 from insatsgraf.sparql.store import Store
 
@@ -52,10 +53,8 @@ def dump_url(base: str, fmt: str) -> URIRef:
 
 def submission_dates(store: Store) -> list[date]:
     """Dates of the accepted submissions (from the provenance graphs), oldest first."""
-    query = f"""{sparql_prefixes()}
-SELECT DISTINCT ?issued WHERE {{ ?s a ig:Submission ; dct:issued ?issued . }} ORDER BY ?issued"""
     out = []
-    for value in store.query(query).values("issued"):
+    for value in store.query(rq.read("submission-dates")).values("issued"):
         try:
             out.append(date.fromisoformat(str(value)[:10]))
         except ValueError:  # a malformed date in provenance is not the description's business
@@ -203,7 +202,7 @@ def load_dcat_ap_shapes(folder: Path) -> Graph:
     return graph
 
 
-def describe(store: Store, kind: str, settings: Settings) -> bytes:
+def description_turtle(store: Store, kind: str, settings: Settings) -> bytes:
     """The dataset's description as Turtle: ``dcat`` (DCAT-AP-SE) or ``void`` (VoID)."""
     graph = build_dcat(store, settings) if kind == "dcat" else build_void(store, settings)
     return graph.serialize(format="turtle", encoding="utf-8")

@@ -81,7 +81,7 @@ def serialise(
     include_history: bool = False,
     include_internal: bool = False,
 ) -> bytes:
-    """The dump in ``fmt`` (``ttl``, ``nt``, ``jsonld``, ``trig``) as bytes (``dcat.describe`` writes the
+    """The dump in ``fmt`` (``ttl``, ``nt``, ``jsonld``, ``trig``) as bytes (``dcat.description_turtle`` writes the
     dataset's descriptions, ``dcat`` and ``void``)."""
     if fmt not in FORMATS:
         raise unknown_format(fmt)

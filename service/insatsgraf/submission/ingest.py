@@ -484,7 +484,7 @@ def file_header(graph: Graph) -> dict[str, str]:
     return found
 
 
-def describe(
+def self_description(
     graph: Graph, org: str, settings: Settings, source_name: str, digest: str, issued: str | None
 ) -> Graph:
     """Add the file's self-description (a blank ``ig:Submission``) for writing it as Turtle."""

@@ -17,6 +17,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, PROV, RDF, RDFS, SH
 from rdflib.term import Node
 
+from insatsgraf.catalogue import rq
 from insatsgraf.config import Settings
 from insatsgraf.errors import UserError
 from insatsgraf.model import iris, vocab
@@ -212,11 +213,21 @@ def referenced_types(graph: Graph, store: Store) -> Graph:
     context = Graph()
     if not wanted:
         return context
-    values = " ".join(f"<{iri}>" for iri in wanted)
-    result = store.query(f"SELECT ?s ?t WHERE {{ VALUES ?s {{ {values} }} ?s a ?t }}")
+    safe = [str(iri) for iri in wanted if _writable(str(iri))]  # anything else cannot be in the store
+    if not safe:
+        return context
+    result = store.query(rq.values(rq.read("types-of"), "s", safe))
     for row in result.rows:
         context.add((URIRef(row["s"]["value"]), RDF.type, URIRef(row["t"]["value"])))
     return context
+
+
+def _writable(iri: str) -> bool:
+    try:
+        rq.iri_term(iri)
+    except rq.UnsafeIri:
+        return False
+    return True
 
 
 # -- validation ------------------------------------------------------------------------------------
