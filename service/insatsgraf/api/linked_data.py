@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -52,6 +53,11 @@ RDF_FORMATS: tuple[RdfFormat, ...] = tuple(media.FORMATS[m] for m in media.DOCUM
 RESOURCE_FORMATS = (RDF_FORMATS[0], HTML, *RDF_FORMATS[1:])
 """Turtle first: ``*/*`` alone (curl, scripts) gets Turtle; a browser names text/html and gets the page."""
 BY_EXT = {f.ext: f for f in (HTML, *RDF_FORMATS)}
+RDF_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"content": {f.media_type: {} for f in RDF_FORMATS}},
+    406: NOT_ACCEPTABLE,
+}
+"""The OpenAPI answers of a route that serves an RDF graph in any document format."""
 
 
 def _alternates(path: str) -> list[dict[str, str]]:
@@ -189,7 +195,7 @@ def _rdf_response(request: Request, graph: Graph, default_first: Sequence[RdfFor
     "/catalog",
     summary="DCAT-AP-SE 3.0.1 description of the dataset",
     response_class=Response,
-    responses={200: {"content": {f.media_type: {} for f in RDF_FORMATS}}, 406: NOT_ACCEPTABLE},
+    responses=RDF_RESPONSES,
 )
 def catalog(request: Request, store: StoreDep) -> Response:
     """The catalogue, dataset, distributions and SPARQL data service; a browser gets the catalogue's page."""
@@ -202,7 +208,7 @@ def catalog(request: Request, store: StoreDep) -> Response:
     "/.well-known/void",
     summary="VoID description with counts",
     response_class=Response,
-    responses={200: {"content": {f.media_type: {} for f in RDF_FORMATS}}, 406: NOT_ACCEPTABLE},
+    responses=RDF_RESPONSES,
 )
 def void(request: Request, store: StoreDep) -> Response:
     """VoID of the published dump: triples, entities, classes, a partition per class, endpoint and dumps."""
