@@ -15,6 +15,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from rich.markup import escape
+from rich.table import Table
+
 from insatsgraf.config import Settings
 from insatsgraf.harmonisation.matcher import Proposal, Thresholds, fold, propose
 from insatsgraf.sparql.store import Store
@@ -248,8 +251,8 @@ def _why(p: Proposal, score: float, th: Thresholds) -> tuple[Why, ...]:
         out.append(
             Why(
                 "contains-label",
-                f"The name of {label} appears inside a longer name.",
-                f"Namnet {label} förekommer i ett längre namn.",
+                f"A name of {label} appears inside a longer name.",
+                f"Ett namn på {label} förekommer i ett längre namn.",
             )
         )
     elif base == "acronym":
@@ -279,3 +282,29 @@ def _why(p: Proposal, score: float, th: Thresholds) -> tuple[Why, ...]:
             )
         )
     return tuple(out)
+
+
+# -- the command line's table ----------------------------------------------------------------------
+
+
+def rich_table(items: list[QueueItem], limit: int | None = None) -> Table:
+    """The queue as ``insatsgraf harmonise review`` prints it: one row per name, most shared first."""
+    shown = items if limit is None else items[:limit]
+    title = f"Väntar på granskning / Waiting for review: {len(shown)} av/of {len(items)}"
+    table = Table(title=title, show_lines=True, title_justify="left")
+    table.add_column("#", justify="right")
+    table.add_column("Namn / Name")
+    table.add_column("Org.", justify="right")
+    table.add_column("Kandidater / Candidates")
+    table.add_column("Varför / Why")
+    for n, item in enumerate(shown, 1):
+        candidates = "\n".join(
+            f"{c.programme} ({c.label}) {c.relation}"
+            + (f" [{c.variant_kind}]" if c.relation == "variant" else "")
+            + f" {c.score:.0f} {c.status} · {c.basis}"
+            for c in item.candidates
+        )
+        why = "\n".join(f"{escape(w.sv)}\n[dim]{escape(w.en)}[/dim]" for w in item.why)
+        orgs = f"{item.shared_by}: " + ", ".join(item.organisations)
+        table.add_row(str(n), escape("\n".join(item.names)), escape(orgs), escape(candidates), why)
+    return table
