@@ -238,6 +238,8 @@ def test_the_page_is_for_browsers_and_the_proposals_keep_their_route(client: Tes
     assert "http" + "s://" not in html.replace("https://w3id.org", "")  # nothing from another host
     # scripts, curl and an explicit format still get the proposals as before
     assert client.get("/harmonise").json()[0].keys() >= {"org", "insats", "programme", "status"}
+    tie = client.get("/harmonise", headers={"Accept": "text/html, application/json"})
+    assert tie.headers["content-type"].startswith("application/json")
     csv = client.get("/harmonise", params={"format": "csv"}, headers={"Accept": "text/html"})
     assert csv.headers["content-type"].startswith("text/csv")
     filtered = client.get("/harmonise", params={"org": "0483"}, headers={"Accept": "text/html"})

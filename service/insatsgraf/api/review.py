@@ -5,9 +5,10 @@ page lets a person holding a token accept, reject or map each proposal; its scri
 posts to the existing ``POST /harmonise/decisions`` of ``api/harmonise.py`` and then reloads the queue.
 
 ``/harmonise`` also answers the proposals (JSON or CSV, ``api/harmonise.py``). The page's route is a
-:class:`PageRoute`: it matches only requests that name ``text/html`` in ``Accept`` and carry no ``format``
-parameter (a browser's navigation), so every other request falls through to the proposals route, which
-keeps its meaning. This router must therefore be included before the harmonisation router.
+:class:`PageRoute`: it matches only requests that prefer ``text/html`` (over JSON and CSV) in ``Accept``
+and carry no ``format`` parameter (a browser's navigation), so every other request falls through to the
+proposals route, which keeps its meaning. This router must therefore be included before the harmonisation
+router (``create_app`` does).
 """
 
 from __future__ import annotations
@@ -31,13 +32,23 @@ from insatsgraf.harmonisation.matcher import VARIANT_KINDS, Catalogue
 from insatsgraf.harmonisation.review import QueueItem, queue_json, review_queue
 from insatsgraf.sparql.store import Store
 
+_DATA_TYPES = {"application/json", "application/ld+json", "text/csv"}
+"""What the proposals route answers (``parse_accept`` reads application/json as JSON-LD)."""
+
 
 def wants_page(scope: Scope) -> bool:
-    """A browser's navigation: ``Accept`` names ``text/html`` (q > 0) and the query has no ``format``."""
+    """A browser's navigation: ``Accept`` names ``text/html`` above JSON and CSV, and there is no ``format``.
+
+    ``*/*`` alone (curl, scripts, ``fetch``) and a tie with ``application/json`` get the proposals.
+    """
     headers = dict(scope.get("headers") or [])
-    accept = headers.get(b"accept", b"").decode("latin-1")
     query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
-    return "format" not in query and any(m == "text/html" and q > 0 for m, q in parse_accept(accept))
+    if "format" in query:
+        return False
+    ranges = parse_accept(headers.get(b"accept", b"").decode("latin-1"))
+    html = max((q for media, q in ranges if media == "text/html"), default=0.0)
+    data = max((q for media, q in ranges if media in _DATA_TYPES), default=0.0)
+    return html > 0 and html > data
 
 
 class PageRoute(APIRoute):
