@@ -36,7 +36,7 @@ from insatsgraf.harmonisation import mapping, matcher  # noqa: E402
 from insatsgraf.harmonisation.matcher import Catalogue  # noqa: E402
 from insatsgraf.model import iris  # noqa: E402
 from insatsgraf.model.iris import IG  # noqa: E402
-from insatsgraf.sparql.store import OxigraphStore  # noqa: E402
+from insatsgraf.sparql.embedded import OxigraphStore  # noqa: E402
 from insatsgraf.submission import lists  # noqa: E402
 
 FILES = ("reference-current.nq", "provenance.nq", "history.nq")

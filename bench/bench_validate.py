@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "service"))
 
 from insatsgraf.config import Settings
 from insatsgraf.model import iris
-from insatsgraf.sparql.store import OxigraphStore
+from insatsgraf.sparql.embedded import OxigraphStore
 from insatsgraf.submission.bundled import load_bundled
 from insatsgraf.submission.ingest import ingest_bytes
 from insatsgraf.submission.validate import validate_graph

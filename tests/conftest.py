@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 
 from insatsgraf.config import Settings
+from insatsgraf.sparql.embedded import OxigraphStore
 from insatsgraf.sparql.remote import SparqlStore
-from insatsgraf.sparql.store import OxigraphStore, Store
+from insatsgraf.sparql.store import Store
 from insatsgraf.submission.bundled import load_bundled
 from tests import servers
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from insatsgraf.config import Settings
 from insatsgraf.model import iris
 from insatsgraf.model.rdf import read_turtle
-from insatsgraf.sparql.store import OxigraphStore
+from insatsgraf.sparql.embedded import OxigraphStore
 from insatsgraf.submission.bundled import load_bundled
 
 HERE = Path(__file__).parent / "fixtures" / "linked_data"

@@ -20,7 +20,7 @@ from insatsgraf.api import create_app
 from insatsgraf.api.tokens import TokenRegistry
 from insatsgraf.config import Settings
 from insatsgraf.model import iris
-from insatsgraf.sparql.store import OxigraphStore
+from insatsgraf.sparql.embedded import OxigraphStore
 from insatsgraf.submission.bundled import load_bundled
 from tests.api_live import live_server
 

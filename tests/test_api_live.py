@@ -17,7 +17,7 @@ from SPARQLWrapper import CSV, JSON, JSONLD, N3, POST, TSV, TURTLE, XML, SPARQLW
 
 from insatsgraf.api import create_app
 from insatsgraf.config import Settings
-from insatsgraf.sparql.store import OxigraphStore
+from insatsgraf.sparql.embedded import OxigraphStore
 from tests.api_live import live_server
 from tests.conftest import require_binary
 

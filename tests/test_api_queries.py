@@ -14,7 +14,7 @@ from insatsgraf.api import create_app
 from insatsgraf.catalogue.queries import Catalogue
 from insatsgraf.config import Settings
 from insatsgraf.model import iris
-from insatsgraf.sparql.store import OxigraphStore
+from insatsgraf.sparql.embedded import OxigraphStore
 
 CATALOGUE = Catalogue.load(Settings().queries_dir)
 

@@ -14,7 +14,7 @@ from schemathesis.checks import not_a_server_error
 
 from insatsgraf.api import create_app
 from insatsgraf.config import Settings
-from insatsgraf.sparql.store import OxigraphStore
+from insatsgraf.sparql.embedded import OxigraphStore
 
 
 @pytest.fixture

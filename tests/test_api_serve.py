@@ -14,7 +14,7 @@ import httpx
 
 from insatsgraf.commands.serve import prepare_store
 from insatsgraf.config import Settings
-from insatsgraf.sparql.store import OxigraphStore
+from insatsgraf.sparql.embedded import OxigraphStore
 
 SUBMISSION = Settings().domain / "submissions" / "0580-linkoping-2021.csv"
 

@@ -24,8 +24,8 @@ from insatsgraf.api import create_app
 from insatsgraf.api.deps import ServiceLimits
 from insatsgraf.config import Settings
 from insatsgraf.model import iris
+from insatsgraf.sparql.embedded import OxigraphStore
 from insatsgraf.sparql.media import negotiate
-from insatsgraf.sparql.store import OxigraphStore
 from insatsgraf.sparql.text import is_update
 
 SRX = "{http://www.w3.org/2005/sparql-results#}"

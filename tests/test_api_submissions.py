@@ -22,7 +22,7 @@ from insatsgraf.api.deps import ServiceLimits
 from insatsgraf.api.tokens import TokenRegistry
 from insatsgraf.config import Settings
 from insatsgraf.model import iris
-from insatsgraf.sparql.store import OxigraphStore
+from insatsgraf.sparql.embedded import OxigraphStore
 from insatsgraf.submission.lists import ingest_to_turtle
 
 SUBMISSION = Settings().domain / "submissions" / "0580-linkoping-2021.csv"
@@ -233,7 +233,12 @@ def test_one_submission_as_record_and_as_rdf(api: Api) -> None:
     assert api.client.get("/organisations/0580/submissions/not-a-date").status_code == 404
 
 
-def test_the_ingesters_file_limit_is_also_413(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_ingesters_file_limit_is_also_413(
+    api: Api, monkeypatch: pytest.MonkeyPatch, fresh_store: OxigraphStore, tmp_path: Path
+) -> None:
     monkeypatch.setenv("INSATSGRAF_MAX_FILE_MB", "0.001")  # about 1 kB: below the service's body limit
-    r = api.post(content=to_csv(rows()), headers={"content-type": "text/csv"})
+    registry = TokenRegistry(tmp_path / "limited-tokens.json")
+    token, _ = registry.issue("0580")
+    with TestClient(create_app(Settings(), fresh_store, tokens=registry)) as client:  # settings read now
+        r = Api(client, token, fresh_store).post(content=to_csv(rows()), headers={"content-type": "text/csv"})
     assert r.status_code == 413 and r.json()["error"] == "too-large"

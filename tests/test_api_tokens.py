@@ -17,7 +17,7 @@ from insatsgraf.api.tokens import TokenRegistry, tokens_path
 from insatsgraf.cli import app as cli
 from insatsgraf.config import Settings
 from insatsgraf.errors import UserError
-from insatsgraf.sparql.store import OxigraphStore
+from insatsgraf.sparql.embedded import OxigraphStore
 
 SUBMISSION = Settings().domain / "submissions" / "0580-linkoping-2021.csv"
 

@@ -25,8 +25,8 @@ from insatsgraf.publication.charts import (
     level_svg,
     render_html,
 )
+from insatsgraf.sparql.embedded import OxigraphStore
 from insatsgraf.sparql.results import QueryResult
-from insatsgraf.sparql.store import OxigraphStore
 from tests.conftest import require, require_binary
 
 SVG = "{http://www.w3.org/2000/svg}"

@@ -23,7 +23,7 @@ from insatsgraf.publication.dcat import (
     load_dcat_ap_shapes,
 )
 from insatsgraf.publication.dumps import FORMATS, build_dataset, union_graph
-from insatsgraf.sparql.store import OxigraphStore
+from insatsgraf.sparql.embedded import OxigraphStore
 from tests.conftest import require
 from tests.linked_data_fixtures import SUBMISSION_DATE, gnesta_store
 
@@ -38,14 +38,14 @@ def store() -> OxigraphStore:
 
 @pytest.fixture(scope="module")
 def shapes() -> Graph:
-    folder = dcat_ap_shapes_dir()
+    folder = dcat_ap_shapes_dir(Settings())
     require((folder / "dcat-ap-SHACL.ttl").exists(), f"the DCAT-AP 3.0.1 shapes are not at {folder}")
     return load_dcat_ap_shapes(folder)
 
 
 @pytest.fixture(scope="module")
 def description(store: OxigraphStore) -> Graph:
-    return build_dcat(store)
+    return build_dcat(store, Settings())
 
 
 def test_description_conforms_to_the_dcat_ap_shapes_and_ranges(description: Graph, shapes: Graph) -> None:
@@ -76,7 +76,7 @@ def test_the_shapes_catch_a_missing_title_and_an_untyped_location(description: G
 def test_dangling_shape_links_are_the_only_thing_dropped(shapes: Graph) -> None:
     raw = Graph()
     for name in ("dcat-ap-SHACL.ttl", "ranges.ttl"):
-        raw.parse(dcat_ap_shapes_dir() / name)
+        raw.parse(dcat_ap_shapes_dir(Settings()) / name)
     removed = set(raw) - set(shapes)
     assert removed and all(p == SH.property and not any(raw.predicate_objects(o)) for _, p, o in removed)
     assert len(removed) <= 10
@@ -150,7 +150,7 @@ def test_catalog_route_negotiates_rdf_and_shows_a_page_to_browsers(store: Oxigra
 
 
 def test_void_counts_match_the_published_dump(store: OxigraphStore) -> None:
-    void = build_void(store)
+    void = build_void(store, Settings())
     d = dataset_iri(BASE)
     published = union_graph(build_dataset(store), BASE)
     assert void.value(d, VOID.triples).toPython() == len(published)

@@ -21,7 +21,7 @@ from insatsgraf.harmonisation.decisions import Decision, read_file, record_decis
 from insatsgraf.harmonisation.matcher import CSV_COLUMNS, propose
 from insatsgraf.model import iris
 from insatsgraf.model.iris import IG
-from insatsgraf.sparql.store import OxigraphStore
+from insatsgraf.sparql.embedded import OxigraphStore
 from insatsgraf.submission.bundled import load_bundled
 from insatsgraf.submission.lists import submit_file
 
@@ -317,7 +317,7 @@ def test_the_submitters_program_and_variant_columns_weigh_in(store: OxigraphStor
         "hembesoksprogram",
         "variant",
         "local-adaptation",
-        "stated",  # the matcher only guesses "same" (review): the file's variant stands, never a merge
+        "review",  # the file says variant, the matcher same: a person decides
     )
 
 

@@ -25,7 +25,8 @@ from insatsgraf.harmonisation.mapping import derive_all
 from insatsgraf.harmonisation.matcher import propose
 from insatsgraf.model import iris
 from insatsgraf.model.iris import IG
-from insatsgraf.sparql.store import OxigraphStore, Store
+from insatsgraf.sparql.embedded import OxigraphStore
+from insatsgraf.sparql.store import Store
 from insatsgraf.submission.bundled import load_bundled
 from insatsgraf.submission.lists import submit, submit_file
 

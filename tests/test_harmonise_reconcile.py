@@ -20,7 +20,7 @@ from insatsgraf.api.tokens import TokenRegistry
 from insatsgraf.config import Settings
 from insatsgraf.harmonisation.decisions import Decision, record_decision
 from insatsgraf.harmonisation.reconcile import TYPE_ORGANISATION, TYPE_PROGRAMME
-from insatsgraf.sparql.store import OxigraphStore
+from insatsgraf.sparql.embedded import OxigraphStore
 from insatsgraf.submission.bundled import load_bundled
 from insatsgraf.submission.lists import submit_file
 

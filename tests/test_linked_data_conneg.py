@@ -154,6 +154,20 @@ def test_resource_iri_accepts_only_slug_paths() -> None:
             resource_iri(BASE, bad)
 
 
+def test_a_refused_type_is_never_served_even_when_star_accepts_it(client: TestClient) -> None:
+    """Regression (issue 10): ``text/turtle;q=0, */*`` got Turtle from /id/ (the most specific range decides)."""
+    for path in ("/id/programme/komet", "/def", "/catalog"):
+        r = client.get(path, headers={"Accept": "text/turtle;q=0, */*"})
+        assert r.status_code == 200, path
+        assert not r.headers["content-type"].startswith("text/turtle"), path
+    sparql = client.get(
+        "/sparql",
+        params={"query": "CONSTRUCT WHERE { ?s a ?o } LIMIT 1"},
+        headers={"Accept": "text/turtle;q=0, */*"},
+    )
+    assert sparql.headers["content-type"].startswith("application/n-triples")
+
+
 def test_unacceptable_media_type_is_406_with_the_alternatives(client: TestClient) -> None:
     r = client.get("/id/programme/komet", headers={"Accept": "image/png"})
     assert r.status_code == 406
@@ -171,6 +185,7 @@ def test_unacceptable_media_type_is_406_with_the_alternatives(client: TestClient
         ("text/html;q=0, */*", "text/turtle"),
         ("application/json", "application/ld+json"),
         ("text/turtle;q=0", None),
+        ("text/turtle;q=0, */*", "text/html"),
     ],
 )
 def test_negotiate_follows_q_values_then_specificity_then_server_order(

@@ -19,7 +19,7 @@ from insatsgraf.config import Settings
 from insatsgraf.errors import UserError
 from insatsgraf.model import iris
 from insatsgraf.publication.dumps import FORMATS, published_graph_names, serialise
-from insatsgraf.sparql.store import OxigraphStore
+from insatsgraf.sparql.embedded import OxigraphStore
 from tests.linked_data_fixtures import ORG, SUBMISSION_DATE, gnesta_store
 
 BASE = Settings().base
@@ -127,7 +127,7 @@ def client(store: OxigraphStore) -> Iterator[TestClient]:
 
 @pytest.mark.parametrize("fmt", list(FORMATS))
 def test_http_dump_is_the_gzip_of_the_export(client: TestClient, store: OxigraphStore, fmt: str) -> None:
-    name = f"insatsgraf.{FORMATS[fmt].extension}.gz"
+    name = f"insatsgraf.{FORMATS[fmt].ext}.gz"
     r = client.get(f"/dumps/{name}")
     assert r.status_code == 200
     assert r.headers["content-type"] == "application/gzip"
@@ -140,7 +140,7 @@ def test_http_dump_is_the_gzip_of_the_export(client: TestClient, store: Oxigraph
 def test_dump_index_links_every_dump_and_unknown_dump_is_404(client: TestClient) -> None:
     index = client.get("/dumps/")
     for spec in FORMATS.values():
-        assert f'href="/dumps/insatsgraf.{spec.extension}.gz"' in index.text
+        assert f'href="/dumps/insatsgraf.{spec.ext}.gz"' in index.text
     missing = client.get("/dumps/insatsgraf.csv.gz")
     assert missing.status_code == 404 and "insatsgraf.ttl.gz" in missing.json()["message"]["en"]
 

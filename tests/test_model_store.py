@@ -11,7 +11,8 @@ from insatsgraf.cli import app
 from insatsgraf.config import Settings
 from insatsgraf.model import iris
 from insatsgraf.model.rdf import read_turtle, sparql_prefixes
-from insatsgraf.sparql.store import OxigraphStore, StoreError
+from insatsgraf.sparql.embedded import OxigraphStore
+from insatsgraf.sparql.store import StoreError
 from insatsgraf.submission.bundled import load_bundled
 from tests.conftest import FIXTURES
 

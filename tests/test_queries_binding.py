@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 from rdflib import Graph, Literal, URIRef
 
-from insatsgraf.catalogue.queries import Catalogue, CatalogueQuery, bind, parse_query, term_for
+from insatsgraf.catalogue.queries import Catalogue, CatalogueQuery, parse_query
 from insatsgraf.errors import UserError
-from insatsgraf.sparql.store import OxigraphStore
+from insatsgraf.sparql.binding import bind, term_for
+from insatsgraf.sparql.embedded import OxigraphStore
 
 QUERY = """# Why: a test query.
 #+ summary: Test

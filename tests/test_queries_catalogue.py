@@ -17,7 +17,8 @@ import pytest
 from insatsgraf.catalogue.queries import Catalogue, CatalogueQuery
 from insatsgraf.config import DEFAULT_BASE, Settings
 from insatsgraf.model.iris import IG
-from insatsgraf.sparql.store import OxigraphStore, Store
+from insatsgraf.sparql.embedded import OxigraphStore
+from insatsgraf.sparql.store import Store
 
 FIXTURES = Path(__file__).parent / "fixtures" / "queries"
 DATASET = FIXTURES / "dataset.trig"

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from insatsgraf.catalogue.queries import Catalogue
 from insatsgraf.cli import app
 from insatsgraf.config import Settings
-from insatsgraf.sparql.store import OxigraphStore
+from insatsgraf.sparql.embedded import OxigraphStore
 from insatsgraf.submission.bundled import load_bundled
 
 runner = CliRunner()

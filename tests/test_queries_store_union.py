@@ -12,7 +12,7 @@ import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 
 from insatsgraf.config import DEFAULT_BASE
-from insatsgraf.sparql.store import OxigraphStore
+from insatsgraf.sparql.embedded import OxigraphStore
 
 B = DEFAULT_BASE
 CURRENT = f"{B}graph/current/0580"
@@ -29,12 +29,12 @@ def graph(*objects: str, subject: str = "urn:s") -> Graph:
 
 
 def default_graph(store: OxigraphStore) -> set[tuple[str, str, str]]:
-    quads = store.oxigraph.quads_for_pattern(None, None, None, ox.DefaultGraph())
+    quads = store.quads(ox.DefaultGraph())
     return {(str(q.subject), str(q.predicate), str(q.object)) for q in quads}
 
 
 def union_of_named(store: OxigraphStore) -> set[tuple[str, str, str]]:
-    quads = store.oxigraph.quads_for_pattern(None, None, None, None)
+    quads = store.quads()
     history = f"{B}id/submission/"
     return {
         (str(q.subject), str(q.predicate), str(q.object))

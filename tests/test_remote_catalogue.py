@@ -13,8 +13,8 @@ import pytest
 
 from insatsgraf.catalogue.queries import Catalogue
 from insatsgraf.config import Settings
+from insatsgraf.sparql.embedded import OxigraphStore
 from insatsgraf.sparql.remote import SparqlStore
-from insatsgraf.sparql.store import OxigraphStore
 from insatsgraf.submission.bundled import load_bundled
 from tests import servers
 

@@ -9,8 +9,8 @@ from typer.testing import CliRunner
 
 from insatsgraf.cli import app
 from insatsgraf.config import Settings
+from insatsgraf.sparql.embedded import OxigraphStore
 from insatsgraf.sparql.remote import SparqlStore
-from insatsgraf.sparql.store import OxigraphStore
 from insatsgraf.submission.bundled import load_bundled
 from tests import servers
 

@@ -16,8 +16,9 @@ from rdflib import Graph, Literal, URIRef
 
 from insatsgraf.config import Settings
 from insatsgraf.model import iris
+from insatsgraf.sparql.connect import open_store
 from insatsgraf.sparql.remote import DEFAULT_TIMEOUT, Endpoints, SparqlStore
-from insatsgraf.sparql.store import QuerySyntaxError, StoreError, open_store
+from insatsgraf.sparql.store import QuerySyntaxError, StoreError
 from tests import servers
 from tests.conftest import require_binary
 

@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import re
+import time
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -20,7 +21,9 @@ from rdflib.compare import isomorphic
 from insatsgraf.config import Settings
 from insatsgraf.model import iris
 from insatsgraf.model.rdf import sparql_prefixes
-from insatsgraf.sparql.store import QuerySyntaxError, Store, StoreError
+from insatsgraf.sparql import media
+from insatsgraf.sparql.store import Dataset as QueryDataset
+from insatsgraf.sparql.store import Limits, QuerySyntaxError, Store, StoreError, TooManyRows
 from tests import servers
 from tests.conftest import FIXTURES
 
@@ -163,17 +166,23 @@ def test_dump_holds_the_same_quads_as_the_files(backend) -> None:
     assert dump == store.dump_nquads()  # same data, same bytes (blank node labels included)
 
 
-def test_query_raw_formats(backend) -> None:
+def test_evaluate_answers_as_query_does_in_every_format(backend) -> None:
+    """What the HTTP endpoint calls: ``evaluate`` within limits, written by the one set of result writers."""
     store = backend([FIXTURE])
     select = P + "SELECT ?p ?l WHERE { ?p a ig:Programme ; skos:prefLabel ?l }"
     parsed = store.query(select)
-    as_json = json.loads(store.query_raw(select, "application/sparql-results+json"))
+    limits = Limits(max_rows=1000, deadline=time.monotonic() + 60)
+    answer = store.evaluate(select, QueryDataset(), limits)
+    as_json = json.loads(media.write_results(answer, media.JSON))
     assert as_json == parsed.to_sparql_json()
-    as_csv = list(csv.DictReader(io.StringIO(store.query_raw(select, "text/csv").decode("utf-8"))))
+    as_csv = list(csv.DictReader(io.StringIO(media.write_results(answer, media.CSV).decode("utf-8"))))
     assert sorted((r["p"], r["l"]) for r in as_csv) == sorted((r["p"], r["l"]) for r in parsed.table())
     construct = P + "CONSTRUCT { ?p a ig:Programme } WHERE { ?p a ig:Programme }"
-    turtle = Graph().parse(data=store.query_raw(construct, "text/turtle"), format="turtle")
+    triples = store.evaluate(construct, QueryDataset(), limits)
+    turtle = Graph().parse(data=media.write_triples(triples, media.TURTLE, store.base), format="turtle")
     assert isomorphic(turtle, union().query(construct).graph)
+    with pytest.raises(TooManyRows):
+        store.evaluate(select, QueryDataset(), Limits(max_rows=1, deadline=time.monotonic() + 60))
 
 
 # -- writing ---------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
-"""The service's own queries (service/insatsgraf/rq/*.rq): each says why and what it takes, each parses and
-runs as written and with example parameters bound, and binding refuses an IRI that could end early."""
+"""The service's own queries (``catalogue/rq/*.rq``, the stores' ``sparql/rq/*.rq``): each says why and what it
+takes, each parses and runs as written and with example parameters bound, and binding refuses an IRI that
+could end early."""
 
 from __future__ import annotations
 
@@ -11,8 +12,11 @@ import pytest
 
 from insatsgraf.catalogue import queries, rq
 from insatsgraf.publication import describe
+from insatsgraf.sparql import binding, updates
 
-RQ_FILES = sorted(rq.RQ_DIR.glob("*.rq"))
+RQ_FILES = sorted([*rq.RQ_DIR.glob("*.rq"), *updates.RQ_DIR.glob("*.rq")])
+PACKAGE = Path(rq.__file__).parents[1]
+UPDATE = re.compile(r"^\s*(INSERT|DELETE)\b", re.MULTILINE)
 EXAMPLE_IRI = "https://w3id.org/insatsgraf/id/programme/komet"
 EMPTY_VALUES = re.compile(r"VALUES\s+\?(\w+)\s*\{\s*\}")
 
@@ -33,8 +37,9 @@ def _code(text: str) -> str:
 def _bound_example(text: str) -> str:
     """The query with every ``?_name_iri`` bound and every empty ``VALUES ?var {}`` filled (two IRIs)."""
     params = queries.parse_query(text, name="example").params
-    assert all(p.type == "iri" for p in params), "rq files take IRI parameters only"
-    text = rq.bind(text, **{p.name: EXAMPLE_IRI for p in params})
+    assert all(p.type in ("iri", "string") for p in params), "rq files take IRI and string parameters only"
+    example = {"iri": EXAMPLE_IRI, "string": "https://w3id.org/insatsgraf/"}
+    text = binding.bind(text, {p.full_name: example[p.type] for p in params})
     for var in EMPTY_VALUES.findall(_code(text)):
         text = rq.values(text, var, [EXAMPLE_IRI, EXAMPLE_IRI + "-2"])
     return text
@@ -42,6 +47,9 @@ def _bound_example(text: str) -> str:
 
 def _run(text: str) -> None:
     """Parse and evaluate on an empty Oxigraph store (a syntax error raises ``SyntaxError``)."""
+    if UPDATE.search(_code(text)):
+        ox.Store().update(text)
+        return
     result = ox.Store().query(text)
     if not isinstance(result, ox.QueryBoolean):
         list(result)  # type: ignore[call-overload]
@@ -50,9 +58,10 @@ def _run(text: str) -> None:
 def test_the_folder_holds_the_queries_the_code_reads() -> None:
     names = {p.stem for p in RQ_FILES}
     used = set()
-    for module in Path(rq.__file__).parents[1].rglob("*.py"):
-        used |= set(re.findall(r'rq\.read\("([^"]+)"\)', module.read_text(encoding="utf-8")))
-        used |= set(re.findall(r'_bound\("([^"]+)"', module.read_text(encoding="utf-8")))
+    for module in PACKAGE.rglob("*.py"):
+        code = module.read_text(encoding="utf-8")
+        used |= set(re.findall(r'(?:rq|updates)\.read\(\s*"([^"]+)"', code))
+        used |= set(re.findall(r'(?:_bound|_own)\("([^"]+)"', code))
     assert used, "no module reads an rq file"
     assert used <= names, f"read but missing: {used - names}"
     assert names <= used, f"files nobody reads: {names - used}"

@@ -9,7 +9,7 @@ import pytest
 
 from insatsgraf.config import Settings
 from insatsgraf.errors import UserError
-from insatsgraf.sparql.store import OxigraphStore
+from insatsgraf.sparql.embedded import OxigraphStore
 from insatsgraf.submission.lists import submit
 from insatsgraf.submission.validate import ValidationFailed
 

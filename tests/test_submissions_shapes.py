@@ -20,7 +20,7 @@ from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SH, SKOS
 
 from insatsgraf.config import Settings
 from insatsgraf.model.rdf import read_turtle
-from insatsgraf.sparql.store import OxigraphStore
+from insatsgraf.sparql.embedded import OxigraphStore
 from insatsgraf.submission.validate import authored_shapes, flatten, validate_graph
 
 SETTINGS = Settings()

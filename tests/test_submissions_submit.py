@@ -14,7 +14,7 @@ from insatsgraf.errors import UserError
 from insatsgraf.harmonisation.mapping import move_statements
 from insatsgraf.model import iris
 from insatsgraf.model.iris import IG
-from insatsgraf.sparql.store import OxigraphStore
+from insatsgraf.sparql.embedded import OxigraphStore
 from insatsgraf.submission.bundled import load_bundled
 from insatsgraf.submission.lists import diff, history, provenance_graph, submit
 from insatsgraf.submission.validate import ValidationFailed

@@ -28,6 +28,12 @@ class Settings:
         default_factory=lambda: Path(os.environ.get("INSATSGRAF_DOMAIN", ROOT.parent / "shared" / "domain"))
     )
     """The shared domain folder with programmes.csv, organisations.csv and example submissions."""
+    max_file_mb: float = field(default_factory=lambda: float(os.environ.get("INSATSGRAF_MAX_FILE_MB", "10")))
+    """The largest submitted file read, in MB (``INSATSGRAF_MAX_FILE_MB``): bounds the ingester's work."""
+
+    @property
+    def max_file_bytes(self) -> int:
+        return int(self.max_file_mb * 1024 * 1024)
 
     @property
     def ontology_dir(self) -> Path:

@@ -16,7 +16,8 @@ from insatsgraf.api.deps import ApiError, ServiceLimits
 from insatsgraf.api.tokens import TokenRegistry, tokens_path
 from insatsgraf.config import Settings
 from insatsgraf.errors import UserError
-from insatsgraf.sparql.store import Store, open_store
+from insatsgraf.sparql.connect import open_store
+from insatsgraf.sparql.store import Store
 
 TAGS = [
     {"name": "sparql", "description": "SPARQL 1.1 Protocol endpoint (read-only)."},
@@ -77,11 +78,11 @@ def create_app(
     app.add_exception_handler(UserError, _user_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _invalid_request)  # type: ignore[arg-type]
 
-    from insatsgraf.api import charts, harmonise, linked_data, queries, sparql, submissions, web
+    from insatsgraf.api import charts, harmonise, linked_data, queries, review, sparql, submissions, web
     from insatsgraf.catalogue.queries import Catalogue
 
     app.state.catalogue = Catalogue.load(settings.queries_dir)
-    for module in (sparql, queries, submissions, harmonise, linked_data, web, charts):
+    for module in (sparql, queries, submissions, review, harmonise, linked_data, web, charts):
         router = queries.build_router(app.state.catalogue) if module is queries else module.router
         app.include_router(router)
     return app

@@ -11,19 +11,22 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, OWL, RDF, RDFS, SKOS
 
-from insatsgraf.api.deps import ApiError, StoreDep, error_response
+from insatsgraf.api.deps import ApiError, StoreDep, error_response, get_settings
 from insatsgraf.api.web import templates
+from insatsgraf.config import Settings
 from insatsgraf.model import iris
 from insatsgraf.publication import dcat
 from insatsgraf.publication import dumps as export
 from insatsgraf.publication.describe import NotDescribable, describe, page_model, resource_iri
+from insatsgraf.sparql import media
+from insatsgraf.sparql.media import negotiate
 from insatsgraf.sparql.store import Store
 
 router = APIRouter(tags=["linked data"])
@@ -43,80 +46,23 @@ NOT_ACCEPTABLE = error_response(
 )
 
 
-@dataclass(frozen=True)
-class RdfFormat:
-    ext: str
-    media_type: str
-    rdflib: str
-    label: str
-
-
-HTML = RdfFormat("html", "text/html", "", "HTML")
-RDF_FORMATS: tuple[RdfFormat, ...] = (
-    RdfFormat("ttl", "text/turtle", "turtle", "Turtle"),
-    RdfFormat("jsonld", "application/ld+json", "json-ld", "JSON-LD"),
-    RdfFormat("nt", "application/n-triples", "nt", "N-Triples"),
-    RdfFormat("rdf", "application/rdf+xml", "xml", "RDF/XML"),
-)
-"""RDF document formats, in the server's order of preference when a client accepts several equally
-(Turtle: https://www.w3.org/TR/turtle/, JSON-LD: https://www.w3.org/TR/json-ld11/,
-N-Triples: https://www.w3.org/TR/n-triples/, RDF/XML: https://www.w3.org/TR/rdf-syntax-grammar/)."""
+RdfFormat = media.Format
+HTML = media.FORMATS[media.HTML]
+RDF_FORMATS: tuple[RdfFormat, ...] = tuple(media.FORMATS[m] for m in media.DOCUMENT_TYPES)
+"""RDF document formats, in the server's order of preference when a client accepts several equally."""
 RESOURCE_FORMATS = (RDF_FORMATS[0], HTML, *RDF_FORMATS[1:])
 """Turtle first: ``*/*`` alone (curl, scripts) gets Turtle; a browser names text/html and gets the page."""
 BY_EXT = {f.ext: f for f in (HTML, *RDF_FORMATS)}
-ALIASES = {
-    "application/json": "application/ld+json",
-    "application/xhtml+xml": "text/html",
-    "text/plain": "application/n-triples",
-    "application/x-turtle": "text/turtle",
+RDF_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"content": {f.media_type: {} for f in RDF_FORMATS}},
+    406: NOT_ACCEPTABLE,
 }
-
-
-def parse_accept(header: str | None) -> list[tuple[str, float]]:
-    """``Accept`` as (media range, q) pairs; a missing or empty header accepts anything."""
-    out: list[tuple[str, float]] = []
-    for part in (header or "*/*").split(","):
-        fields = [f.strip() for f in part.split(";")]
-        if not fields[0]:
-            continue
-        q = 1.0
-        for param in fields[1:]:
-            key, _, value = param.partition("=")
-            if key.strip() == "q":
-                try:
-                    q = float(value)
-                except ValueError:
-                    q = 0.0
-        out.append((ALIASES.get(fields[0].lower(), fields[0].lower()), q))
-    return out or [("*/*", 1.0)]
-
-
-def negotiate(header: str | None, offered: Sequence[RdfFormat]) -> RdfFormat | None:
-    """The offered format with the highest q (exact type beats ``type/*`` beats ``*/*``); ties go to order."""
-    ranges = parse_accept(header)
-    best: tuple[float, int, int] | None = None
-    chosen = None
-    for position, fmt in enumerate(offered):
-        major = fmt.media_type.split("/")[0]
-        for media_range, q in ranges:
-            specificity = (
-                2
-                if media_range == fmt.media_type
-                else 1
-                if media_range == f"{major}/*"
-                else (0 if media_range == "*/*" else -1)
-            )
-            if specificity < 0:
-                continue
-            key = (q, specificity, -position)
-            if q > 0 and (best is None or key > best):
-                best, chosen = key, fmt
-    return chosen
+"""The OpenAPI answers of a route that serves an RDF graph in any document format."""
 
 
 def _alternates(path: str) -> list[dict[str, str]]:
     return [
-        {"ext": f.ext, "media_type": f.media_type, "label": f.label, "href": f"/doc/{path}.{f.ext}"}
+        {"ext": f.ext or "", "media_type": f.media_type, "label": f.label, "href": f"/doc/{path}.{f.ext}"}
         for f in (HTML, *RDF_FORMATS)
     ]
 
@@ -125,7 +71,7 @@ def _link_header(path: str) -> str:
     return ", ".join(f'<{a["href"]}>; rel="alternate"; type="{a["media_type"]}"' for a in _alternates(path))
 
 
-def description_graph(store: Store, iri: str) -> Graph:
+def description_graph(store: Store, iri: str, settings: Settings) -> Graph:
     """What the service says about ``iri``: the store's triples, plus the dataset description's for its IRIs."""
     graph = describe(store, iri)
     if iri.startswith(
@@ -134,7 +80,7 @@ def description_graph(store: Store, iri: str) -> Graph:
             for k in ("catalog", "dataset/", "distribution/", "service/", "agent/", "contact/")
         )
     ):
-        description = dcat.build_dcat(store)
+        description = dcat.build_dcat(store, settings)
         subject = URIRef(iri)
         for triple in description.triples((subject, None, None)):
             graph.add(triple)
@@ -160,7 +106,7 @@ def render(request: Request, store: Store, path: str, fmt: RdfFormat, *, negotia
         iri = resource_iri(store.base, path)
     except NotDescribable:
         return _not_found(request, f"{store.base}id/{path}", fmt)
-    graph = description_graph(store, iri)
+    graph = description_graph(store, iri, get_settings(request))
     if not len(graph):
         return _not_found(request, iri, fmt)
     headers = {"Link": _link_header(path)}
@@ -172,7 +118,7 @@ def render(request: Request, store: Store, path: str, fmt: RdfFormat, *, negotia
         return templates.TemplateResponse(
             request, "resource.html", {"page": page, "alternates": _alternates(path)}, headers=headers
         )
-    body = export.serialise_graph(graph, fmt.rdflib)
+    body = export.serialise_graph(graph, fmt)
     return Response(body, media_type=fmt.media_type, headers=headers)
 
 
@@ -211,7 +157,7 @@ def resource(path: str, request: Request, store: StoreDep) -> Response:
 
 def _prefers_html(request: Request) -> bool:
     """A browser names text/html explicitly; ``*/*`` alone (curl, scripts) gets Turtle."""
-    return any(media == "text/html" and q > 0 for media, q in parse_accept(request.headers.get("accept")))
+    return media.names_explicitly(request.headers.get("accept"), media.HTML)
 
 
 @router.api_route(
@@ -239,7 +185,7 @@ def _rdf_response(request: Request, graph: Graph, default_first: Sequence[RdfFor
     if fmt is None:
         raise _not_acceptable(RDF_FORMATS)
     return Response(
-        export.serialise_graph(graph, fmt.rdflib),
+        export.serialise_graph(graph, fmt),
         media_type=fmt.media_type,
         headers={"Vary": "Accept"},
     )
@@ -249,24 +195,24 @@ def _rdf_response(request: Request, graph: Graph, default_first: Sequence[RdfFor
     "/catalog",
     summary="DCAT-AP-SE 3.0.1 description of the dataset",
     response_class=Response,
-    responses={200: {"content": {f.media_type: {} for f in RDF_FORMATS}}, 406: NOT_ACCEPTABLE},
+    responses=RDF_RESPONSES,
 )
 def catalog(request: Request, store: StoreDep) -> Response:
     """The catalogue, dataset, distributions and SPARQL data service; a browser gets the catalogue's page."""
     if _prefers_html(request):
         return render(request, store, "catalog", HTML, negotiated=True)
-    return _rdf_response(request, dcat.build_dcat(store), RDF_FORMATS)
+    return _rdf_response(request, dcat.build_dcat(store, get_settings(request)), RDF_FORMATS)
 
 
 @router.get(
     "/.well-known/void",
     summary="VoID description with counts",
     response_class=Response,
-    responses={200: {"content": {f.media_type: {} for f in RDF_FORMATS}}, 406: NOT_ACCEPTABLE},
+    responses=RDF_RESPONSES,
 )
 def void(request: Request, store: StoreDep) -> Response:
     """VoID of the published dump: triples, entities, classes, a partition per class, endpoint and dumps."""
-    return _rdf_response(request, dcat.build_void(store), RDF_FORMATS)
+    return _rdf_response(request, dcat.build_void(store, get_settings(request)), RDF_FORMATS)
 
 
 @router.get("/dumps/", response_class=HTMLResponse, summary="List of the dumps")
@@ -274,8 +220,8 @@ def dumps_index(request: Request) -> HTMLResponse:
     """A page linking each dump, with its media type."""
     dumps = [
         {
-            "file": f"{export.DUMP_NAME}.{f.extension}.gz",
-            "href": f"/dumps/{export.DUMP_NAME}.{f.extension}.gz",
+            "file": f"{export.DUMP_NAME}.{f.ext}.gz",
+            "href": f"/dumps/{export.DUMP_NAME}.{f.ext}.gz",
             "media_type": f.media_type,
         }
         for f in export.FORMATS.values()
@@ -292,7 +238,7 @@ def dumps_index(request: Request) -> HTMLResponse:
 def dump(filename: str, request: Request, store: StoreDep) -> Response:
     """``insatsgraf.{ttl,nt,jsonld,trig}.gz``: the file is a gzip file, so it is served as
     ``application/gzip`` (not as ``Content-Encoding``), and a download keeps its name and bytes."""
-    by_file = {f"{export.DUMP_NAME}.{f.extension}.gz": name for name, f in export.FORMATS.items()}
+    by_file = {f"{export.DUMP_NAME}.{f.ext}.gz": name for name, f in export.FORMATS.items()}
     if filename not in by_file:
         raise ApiError(
             404,
@@ -337,7 +283,7 @@ def ontology(request: Request, store: StoreDep) -> Response:
             request, "ontology.html", {"terms": ontology_terms(graph)}, headers={"Vary": "Accept"}
         )
     return Response(
-        export.serialise_graph(graph, fmt.rdflib),
+        export.serialise_graph(graph, fmt),
         media_type=fmt.media_type,
         headers={"Vary": "Accept"},
     )

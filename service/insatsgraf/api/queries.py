@@ -52,7 +52,7 @@ def get_catalogue(request: Request) -> Catalogue:
     return request.app.state.catalogue  # type: ignore[no-any-return]
 
 
-def describe(query: CatalogueQuery) -> QueryInfo:
+def query_info(query: CatalogueQuery) -> QueryInfo:
     params = [
         ParamInfo(
             name=p.name,
@@ -79,7 +79,7 @@ def describe(query: CatalogueQuery) -> QueryInfo:
 @router.get("/queries", summary="List the query catalogue", response_model=list[QueryInfo])
 async def list_queries(request: Request) -> list[QueryInfo]:
     """Every catalogue question: its title (en, sv), description, tags, parameters and where to run it."""
-    return [describe(q) for q in get_catalogue(request)]
+    return [query_info(q) for q in get_catalogue(request)]
 
 
 async def run_catalogue_query(request: Request, query: CatalogueQuery, params: dict[str, str]) -> Response:

@@ -22,155 +22,30 @@ import asyncio
 import re
 import threading
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 from urllib.parse import parse_qs
 
-import pyoxigraph as ox
 from fastapi import APIRouter, Query, Request, Response
 
 from insatsgraf.api.deps import ApiError, ServiceLimits, error_response, get_limits, get_store, read_body
 from insatsgraf.sparql import media as formats
-from insatsgraf.sparql.results import QueryResult
-from insatsgraf.sparql.store import OxigraphStore, QuerySyntaxError, Store
+from insatsgraf.sparql.store import (
+    Answer,
+    BadDatasetIri,
+    Dataset,
+    DatasetNotSupported,
+    Limits,
+    QuerySyntaxError,
+    QueryTimeout,
+    Store,
+    TooManyRows,
+)
 from insatsgraf.sparql.text import has_keyword, is_update
 
 router = APIRouter(tags=["sparql"])
 
 T = TypeVar("T")
-Answer = QueryResult | list[ox.Triple]
-"""SELECT/ASK answers as a ``QueryResult``; CONSTRUCT/DESCRIBE answers as Oxigraph triples."""
-
-# -- the query text ------------------------------------------------------------------------------
-
-# -- evaluation ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Dataset:
-    """The protocol's dataset parameters (empty = the service's default dataset)."""
-
-    default: list[str] = field(default_factory=list)
-    named: list[str] = field(default_factory=list)
-    include_history: bool = False
-    """With no dataset parameters: also the submission history graphs (catalogue queries tagged history)."""
-
-
-class QueryTimeout(Exception):
-    """The query did not finish (or could not start) within the timeout."""
-
-
-class TooManyRows(Exception):
-    """The answer has more rows or triples than the limit."""
-
-
-def _named_nodes(iri_list: list[str], param: str) -> list[ox.NamedNode]:
-    try:
-        return [ox.NamedNode(i) for i in iri_list]
-    except ValueError as exc:
-        raise ApiError(
-            400,
-            "bad-graph-iri",
-            f"{param}: not an absolute IRI: {exc}",
-            f"{param}: inte en absolut IRI: {exc}",
-        ) from exc
-
-
-def _problem(cancel: threading.Event, deadline: float, count: int, max_rows: int) -> type[Exception] | None:
-    if count > max_rows:
-        return TooManyRows
-    if cancel.is_set() or time.monotonic() > deadline:
-        return QueryTimeout
-    return None
-
-
-def _check(cancel: threading.Event, deadline: float, count: int, max_rows: int) -> None:
-    problem = _problem(cancel, deadline, count, max_rows)
-    if problem is not None:
-        raise problem
-
-
-def evaluate_embedded(
-    store: OxigraphStore,
-    sparql: str,
-    dataset: Dataset,
-    *,
-    max_rows: int,
-    cancel: threading.Event,
-    deadline: float,
-) -> Answer:
-    """Run one query on the embedded store, stopping at ``max_rows`` or when cancelled."""
-    ox_store = store.oxigraph
-    kwargs: Mapping[str, Any] = {}
-    if dataset.default or dataset.named:
-        kwargs = {
-            "default_graph": _named_nodes(dataset.default, "default-graph-uri"),
-            "named_graphs": _named_nodes(dataset.named, "named-graph-uri"),
-        }
-    else:
-        kwargs = store.dataset_kwargs(sparql, include_history=dataset.include_history)
-    try:
-        result = ox_store.query(sparql, **kwargs)
-    except SyntaxError as exc:
-        raise QuerySyntaxError(str(exc)) from exc
-    if isinstance(result, ox.QueryBoolean):
-        return QueryResult(kind="ask", boolean=bool(result))
-    # Oxigraph's result iterators must be dropped in the thread that made them, so collect without
-    # raising (an exception's traceback would carry them to the request's thread), drop, then raise.
-    answer, problem = _collect(result, cancel, deadline, max_rows)
-    del result
-    if problem is not None:
-        raise problem()
-    return answer
-
-
-def _collect(
-    result: ox.QuerySolutions | ox.QueryTriples, cancel: threading.Event, deadline: float, max_rows: int
-) -> tuple[Answer, type[Exception] | None]:
-    """Rows (or triples) until the end, the row limit or the deadline; never raises those two."""
-    problem: type[Exception] | None = None
-    if isinstance(result, ox.QuerySolutions):
-        names = [v.value for v in result.variables]
-        rows: list[dict[str, Any]] = []
-        for solution in result:
-            rows.append(
-                {n: formats.term_json(t) for n, t in zip(names, solution, strict=True) if t is not None}
-            )
-            problem = _problem(cancel, deadline, len(rows), max_rows)
-            if problem:
-                break
-        return QueryResult(kind="select", vars=names, rows=rows), problem
-    triples: list[ox.Triple] = []
-    for triple in result:
-        triples.append(triple)
-        problem = _problem(cancel, deadline, len(triples), max_rows)
-        if problem:
-            break
-    return triples, problem
-
-
-def evaluate(
-    store: Store, sparql: str, dataset: Dataset, *, max_rows: int, cancel: threading.Event, deadline: float
-) -> Answer:
-    """Run one query on any store; dataset parameters need the embedded store."""
-    if isinstance(store, OxigraphStore):
-        return evaluate_embedded(store, sparql, dataset, max_rows=max_rows, cancel=cancel, deadline=deadline)
-    if dataset.default or dataset.named:
-        raise ApiError(
-            400,
-            "dataset-not-supported",
-            "default-graph-uri and named-graph-uri need the embedded store; use FROM / FROM NAMED.",
-            "default-graph-uri och named-graph-uri kräver den inbyggda databasen; använd FROM / FROM NAMED.",
-        )
-    result = store.query(sparql, include_history=dataset.include_history)
-    if result.kind == "graph":
-        assert result.graph is not None
-        triples = formats.graph_triples(result.graph)
-        _check(cancel, deadline, len(triples), max_rows)
-        return triples
-    _check(cancel, deadline, len(result.rows), max_rows)
-    return result
 
 
 class QueryRunner:
@@ -238,13 +113,8 @@ async def run_query(request: Request, sparql: str, dataset: Dataset | None = Non
         )
     try:
         return await get_runner(request).run(
-            lambda cancel, deadline: evaluate(
-                store,
-                sparql,
-                dataset or Dataset(),
-                max_rows=limits.max_rows,
-                cancel=cancel,
-                deadline=deadline,
+            lambda cancel, deadline: store.evaluate(
+                sparql, dataset or Dataset(), Limits(limits.max_rows, deadline, cancel)
             ),
             limits.query_timeout,
         )
@@ -257,6 +127,17 @@ async def run_query(request: Request, sparql: str, dataset: Dataset | None = Non
             f"The query does not parse: {exc}",
             f"Frågan går inte att tolka: {exc}",
             detail=str(exc),
+        ) from exc
+    except BadDatasetIri as exc:
+        raise ApiError(
+            400, "bad-graph-iri", str(exc), str(exc).replace("not an absolute IRI", "inte en absolut IRI")
+        ) from exc
+    except DatasetNotSupported as exc:
+        raise ApiError(
+            400,
+            "dataset-not-supported",
+            "default-graph-uri and named-graph-uri need the embedded store; use FROM / FROM NAMED.",
+            "default-graph-uri och named-graph-uri kräver den inbyggda databasen; använd FROM / FROM NAMED.",
         ) from exc
     except QueryTimeout as exc:
         raise ApiError(

@@ -78,41 +78,46 @@ def home(request: Request, store: StoreDep) -> HTMLResponse:
     )
 
 
+def _text(row: dict[str, Any], var: str, default: str = "") -> str:
+    return str(row.get(var, {}).get("value", "")) or default
+
+
+def _listing(store: Store, sparql: str, var: str) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
+    """(IRI, the row, its common fields: local link and IRI) for each row of a browse query."""
+    out = []
+    for row in store.query(sparql).rows:
+        iri = row[var]["value"]
+        out.append((iri, row, {"href": local_href(iri, store.base), "iri": iri}))
+    return out
+
+
 def programme_rows(store: Store) -> list[dict[str, Any]]:
     """Catalogue entries with their labels and how many offerings (and organisations) use each."""
-    rows = []
-    for row in store.query(rq.read("browse-programmes")).rows:
-        iri = row["p"]["value"]
-        rows.append(
-            {
-                "href": local_href(iri, store.base),
-                "iri": iri,
-                "label_sv": row.get("labelSv", {}).get("value") or iri.rsplit("/", 1)[-1],
-                "label_en": row.get("labelEn", {}).get("value", ""),
-                "offerings": int(row["offerings"]["value"]),
-                "organisations": int(row["organisations"]["value"]),
-            }
-        )
-    return rows
+    return [
+        {
+            **common,
+            "label_sv": _text(row, "labelSv", iri.rsplit("/", 1)[-1]),
+            "label_en": _text(row, "labelEn"),
+            "offerings": int(_text(row, "offerings", "0")),
+            "organisations": int(_text(row, "organisations", "0")),
+        }
+        for iri, row, common in _listing(store, rq.read("browse-programmes"), "p")
+    ]
 
 
 def organisation_rows(store: Store) -> list[dict[str, Any]]:
     """Organisations with their kind and how many offerings and distinct programmes they report."""
-    rows = []
-    for row in store.query(rq.read("browse-organisations")).rows:
-        iri = row["o"]["value"]
-        rows.append(
-            {
-                "href": local_href(iri, store.base),
-                "iri": iri,
-                "label": row.get("label", {}).get("value") or iri.rsplit("/", 1)[-1],
-                "id": row.get("ident", {}).get("value", ""),
-                "type": row.get("kind", {}).get("value", ""),
-                "offerings": int(row["offerings"]["value"]),
-                "programmes": int(row["programmes"]["value"]),
-            }
-        )
-    return rows
+    return [
+        {
+            **common,
+            "label": _text(row, "label", iri.rsplit("/", 1)[-1]),
+            "id": _text(row, "ident"),
+            "type": _text(row, "kind"),
+            "offerings": int(_text(row, "offerings", "0")),
+            "programmes": int(_text(row, "programmes", "0")),
+        }
+        for iri, row, common in _listing(store, rq.read("browse-organisations"), "o")
+    ]
 
 
 @router.get("/browse/programmes", response_class=HTMLResponse, summary="Programmes with offering counts")

@@ -10,13 +10,8 @@ and written. A value is never spliced in as text: it is parsed by type and writt
 
 from __future__ import annotations
 
-import csv
-import io
-import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -25,19 +20,17 @@ import yaml
 from insatsgraf.config import DEFAULT_BASE
 from insatsgraf.errors import UserError
 from insatsgraf.model import iris
+from insatsgraf.sparql import media
+from insatsgraf.sparql.binding import bind, param_vars, split_var
 from insatsgraf.sparql.results import QueryResult, Term
 from insatsgraf.sparql.store import Store
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 
-TYPES = ("iri", "integer", "decimal", "date", "boolean", "string", "literal")
-"""Type suffixes we understand; a two-letter suffix (``_sv``, ``_en``) is a language tag."""
 
 FORMATS = ("table", "csv", "tsv", "json")
-
-_PARAM_RE = re.compile(r"[?$](__?[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*)")
-_IRI_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\x00-\x20<>\"{}|\\^`]+$")
-_LANG_RE = re.compile(r"^[a-z]{2}$")
+_MEDIA = {"csv": media.CSV, "tsv": media.TSV, "json": media.JSON}
+"""The CLI's result formats and the SPARQL 1.1 Query Results format each is (written by ``sparql.media``)."""
 
 
 @dataclass(frozen=True)
@@ -192,7 +185,7 @@ def parse_query(text: str, *, name: str, path: Path | None = None) -> CatalogueQ
     defaults = _name_map(decorators.get("defaults"))
     enums = _name_map(decorators.get("enumerate"))
     descriptions = _name_map(decorators.get("params"))
-    params = tuple(_make_param(var, defaults, enums, descriptions) for var in _param_vars(text))
+    params = tuple(_make_param(var, defaults, enums, descriptions) for var in param_vars(text))
     tags = decorators.get("tags") or []
     return CatalogueQuery(
         name=name,
@@ -220,29 +213,10 @@ def _name_map(value: object) -> dict[str, Any]:
     return out
 
 
-def _param_vars(text: str) -> list[str]:
-    """``_org_iri``, ``__from_date`` … in order of first use, outside comment lines."""
-    seen: list[str] = []
-    for line in _code_lines(text):
-        for match in _PARAM_RE.finditer(line):
-            if match.group(1) not in seen:
-                seen.append(match.group(1))
-    return seen
-
-
-def _split_var(var: str) -> tuple[str, str]:
-    """``_problem_area_iri`` → (``problem_area``, ``iri``); an unknown suffix means a plain literal."""
-    body = var.lstrip("_")
-    head, _, suffix = body.rpartition("_")
-    if head and (suffix in TYPES or _LANG_RE.match(suffix)):
-        return head, suffix
-    return body, "literal"
-
-
 def _make_param(
     var: str, defaults: dict[str, Any], enums: dict[str, Any], descriptions: dict[str, Any]
 ) -> Param:
-    name, type_ = _split_var(var)
+    name, type_ = split_var(var)
     full = var.lstrip("_")
 
     def lookup(table: dict[str, Any]) -> Any:
@@ -261,110 +235,6 @@ def _make_param(
     )
 
 
-# -- binding -----------------------------------------------------------------------------------------
-
-
-def bind(query_text: str, params: Mapping[str, str]) -> str:
-    """Replace each ``?_name_type`` given in ``params`` (keyed ``name_type`` or ``name``) by a checked term.
-
-    Values are parsed by the type in the variable's name and written by us, never copied as text, so no
-    value can change the query's structure. Variables not given stay variables (an unbound optional).
-    """
-    by_var: dict[str, str] = {}
-    for var in _param_vars(query_text):
-        by_var[var.lstrip("_")] = var
-        by_var.setdefault(_split_var(var)[0], var)
-    terms: dict[str, str] = {}
-    for key, value in params.items():
-        if key not in by_var:
-            raise UserError(
-                f"the query has no parameter ?_{key}",
-                f"frågan har ingen parameter ?_{key}",
-                code="unknown-parameter",
-            )
-        var = by_var[key]
-        name, type_ = _split_var(var)
-        terms[var] = term_for(name, type_, value)
-    if not terms:
-        return query_text
-    pattern = re.compile(
-        r"[?$](" + "|".join(re.escape(v) for v in sorted(terms, key=len, reverse=True)) + r")(?![A-Za-z0-9_])"
-    )
-    out = []
-    for line in query_text.splitlines(keepends=True):
-        if line.lstrip().startswith("#"):
-            out.append(line)
-        else:
-            out.append(pattern.sub(lambda m: terms[m.group(1)], line))
-    return "".join(out)
-
-
-def term_for(name: str, type_: str, value: str) -> str:
-    """The SPARQL syntax of one RDF term for ``value`` read as ``type_``, or a UserError saying why not."""
-    value = str(value)
-
-    def bad(expected_en: str, expected_sv: str) -> UserError:
-        return UserError(
-            f"parameter {name}: {value!r} is not {expected_en}",
-            f"parametern {name}: {value!r} är inte {expected_sv}",
-            code="bad-parameter",
-        )
-
-    if type_ == "iri":
-        if not _IRI_RE.match(value):
-            raise bad(
-                "an absolute IRI (e.g. https://w3id.org/insatsgraf/id/organisation/0580)",
-                "en absolut IRI (t.ex. https://w3id.org/insatsgraf/id/organisation/0580)",
-            )
-        return f"<{value}>"
-    if type_ == "integer":
-        try:
-            return str(int(value.strip()))
-        except ValueError:
-            raise bad("an integer", "ett heltal") from None
-    if type_ == "decimal":
-        try:
-            number = Decimal(value.strip())
-        except InvalidOperation:
-            raise bad("a decimal number", "ett decimaltal") from None
-        if not number.is_finite():
-            raise bad("a finite decimal number", "ett ändligt decimaltal")
-        return f'"{number}"^^<{XSD}decimal>'
-    if type_ == "date":
-        try:
-            day = date.fromisoformat(value.strip())
-        except ValueError:
-            raise bad("a date YYYY-MM-DD", "ett datum ÅÅÅÅ-MM-DD") from None
-        return f'"{day.isoformat()}"^^<{XSD}date>'
-    if type_ == "boolean":
-        lowered = value.strip().lower()
-        if lowered not in ("true", "false", "1", "0"):
-            raise bad("true or false", "true eller false")
-        return "true" if lowered in ("true", "1") else "false"
-    literal = sparql_string(value)
-    if _LANG_RE.match(type_):
-        return f"{literal}@{type_}"
-    return literal
-
-
-def sparql_string(value: str) -> str:
-    """A SPARQL string literal with every character that could end or break it escaped."""
-    escaped = (
-        value.replace("\\", "\\\\")
-        .replace('"', '\\"')
-        .replace("\n", "\\n")
-        .replace("\r", "\\r")
-        .replace("\t", "\\t")
-    )
-    return f'"{escaped}"'
-
-
-def _code_lines(text: str) -> Iterator[str]:
-    for line in text.splitlines():
-        if not line.lstrip().startswith("#"):
-            yield line
-
-
 # -- output ------------------------------------------------------------------------------------------
 
 
@@ -373,50 +243,10 @@ def term_text(term: Term | None) -> str:
     return "" if term is None else term["value"]
 
 
-def term_ntriples(term: Term | None) -> str:
-    """A term in N-Triples syntax (SPARQL 1.1 TSV), empty when unbound."""
-    if term is None:
-        return ""
-    if term["type"] == "uri":
-        return f"<{term['value']}>"
-    if term["type"] == "bnode":
-        return f"_:{term['value']}"
-    literal = sparql_string(term["value"])
-    if "xml:lang" in term:
-        return f"{literal}@{term['xml:lang']}"
-    if term.get("datatype") == f"{XSD}integer":
-        return term["value"]
-    if "datatype" in term:
-        return f"{literal}^^<{term['datatype']}>"
-    return literal
-
-
-def to_csv(result: QueryResult) -> str:
-    """SPARQL 1.1 Query Results CSV: a header of variable names, plain values."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(result.vars)
-    for row in result.rows:
-        writer.writerow([term_text(row.get(v)) for v in result.vars])
-    return buffer.getvalue()
-
-
-def to_tsv(result: QueryResult) -> str:
-    """SPARQL 1.1 Query Results TSV: ``?var`` headers, terms in N-Triples syntax."""
-    lines = ["\t".join(f"?{v}" for v in result.vars)]
-    for row in result.rows:
-        lines.append("\t".join(term_ntriples(row.get(v)) for v in result.vars))
-    return "\n".join(lines) + "\n"
-
-
 def format_result(result: QueryResult, fmt: str) -> str:
     """``csv``, ``tsv`` or ``json`` (SPARQL 1.1 Query Results JSON) text of a SELECT/ASK result."""
-    if fmt == "json":
-        return result.dumps()
-    if fmt == "csv":
-        return to_csv(result)
-    if fmt == "tsv":
-        return to_tsv(result)
+    if fmt in _MEDIA:
+        return media.write_results(result, _MEDIA[fmt]).decode("utf-8")
     raise UserError(
         f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}",
         f"okänt format {fmt!r}; använd något av {', '.join(FORMATS)}",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -10,7 +12,8 @@ from rich.console import Console
 
 from insatsgraf.config import Settings
 from insatsgraf.errors import UserError
-from insatsgraf.sparql.store import Store, StoreError, is_directory_spec, open_store
+from insatsgraf.sparql.connect import is_directory_spec, open_store
+from insatsgraf.sparql.store import Store, StoreError
 
 console = Console()
 err_console = Console(stderr=True)
@@ -54,3 +57,16 @@ def open_existing(store: str | None) -> tuple[Settings, Store]:
             code="no-store",
         )
     return open_or_exit(store, read_only=on_disk)
+
+
+@contextmanager
+def reported() -> Iterator[None]:
+    """A user error or a store failure becomes its message on stderr and exit 2, not a traceback."""
+    try:
+        yield
+    except UserError as exc:
+        err_console.print(exc.text(), markup=False, highlight=False)
+        raise typer.Exit(2) from exc
+    except StoreError as exc:
+        err_console.print(f"error / fel: {exc}", markup=False, highlight=False)
+        raise typer.Exit(2) from exc

@@ -29,7 +29,8 @@ def export(
     store: StoreOption = None,
 ) -> None:
     """Export the published graphs (no history, decisions or provenance unless asked for)."""
-    from insatsgraf.publication.dumps import EXPORT_FORMATS, serialise
+    from insatsgraf.publication import dcat
+    from insatsgraf.publication.dumps import DESCRIPTIONS, EXPORT_FORMATS, serialise
 
     if format not in EXPORT_FORMATS:
         err_console.print(f"[red]error:[/red] {unknown_format(format)}")
@@ -37,9 +38,10 @@ def export(
     # Read-only, so an export can run while `insatsgraf serve` holds the store; the process ends right after,
     # so the store is not closed (closing flushes, which a read-only store refuses).
     settings, st = open_or_exit(store, read_only=True)
-    data = serialise(
-        st, format, include_history=include_history, include_internal=include_internal, settings=settings
-    )
+    if format in DESCRIPTIONS:
+        data = dcat.description_turtle(st, format, settings)
+    else:
+        data = serialise(st, format, include_history=include_history, include_internal=include_internal)
     if out is None:
         typer.echo(data.decode("utf-8"), nl=False)
         return

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from insatsgraf.commands.common import StoreOption, err_console, open_or_exit
+from insatsgraf.commands.common import StoreOption, console, err_console, open_or_exit
 from insatsgraf.errors import UserError
 from insatsgraf.harmonisation.decisions import (
     Decision,
@@ -21,6 +21,7 @@ from insatsgraf.harmonisation.decisions import (
     record_decisions,
 )
 from insatsgraf.harmonisation.matcher import CSV_COLUMNS, VARIANT_KINDS, Proposal, propose
+from insatsgraf.harmonisation.review import queue_json, review_queue, rich_table
 from insatsgraf.sparql.store import Store
 
 harmonise_app = typer.Typer(
@@ -199,3 +200,30 @@ def map_(
     """Map NAME to PROGRAMME by hand (or to none: a local intervention that is on no list)."""
     target = None if programme.lower() in ("none", "-", "ingen") else programme
     _record(store, decisions, lambda st: [Decision(name, "mapped", target, by, relation, reason, org)])
+
+
+@harmonise_app.command("review")
+def review(
+    org: OrgOption = None,
+    fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+    limit: Annotated[int | None, typer.Option("--limit", min=1, help="Show the first N names.")] = None,
+    store: StoreOption = None,
+) -> None:
+    """What waits for a person: names under review, most shared first, with candidates and why."""
+    if fmt not in ("table", "json"):
+        err_console.print(
+            f"[red]error:[/red] --format must be table or json, not '{fmt}' / ska vara table eller json"
+        )
+        raise typer.Exit(2)
+    settings, st = open_or_exit(store, read_only=True)
+    try:
+        items = review_queue(st, settings, org)
+    except UserError as exc:
+        _fail(exc)
+    finally:
+        st.close()
+    if fmt == "json":
+        json.dump(queue_json(items, org, limit), sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        console.print(rich_table(items, limit))

@@ -10,12 +10,17 @@ import typer
 from rich.table import Table
 
 from insatsgraf.catalogue.queries import Catalogue, CatalogueQuery, format_result, run_query, term_text
-from insatsgraf.commands.common import StoreOption, console, err_console, open_existing, settings_for
+from insatsgraf.commands.common import (
+    StoreOption,
+    console,
+    open_existing,
+    reported,
+    settings_for,
+)
 from insatsgraf.config import DEFAULT_BASE
 from insatsgraf.errors import UserError
 from insatsgraf.model.iris import IG
 from insatsgraf.sparql.results import QueryResult
-from insatsgraf.sparql.store import StoreError
 
 
 class OutputFormat(StrEnum):
@@ -67,20 +72,12 @@ def query(
     store: StoreOption = None,
 ) -> None:
     """Run one catalogue query (or a .rq file with the same header conventions) and print the result."""
-    try:
+    with reported():
         params = parse_params(param or [])
         selected = resolve_query(name)
         settings, st = open_existing(store)
-        try:
+        with st:
             result = run_query(st, selected, params)
-        finally:
-            st.close()
-    except UserError as exc:
-        err_console.print(exc.text(), markup=False, highlight=False)
-        raise typer.Exit(2) from exc
-    except StoreError as exc:
-        err_console.print(f"error / fel: {exc}", markup=False, highlight=False)
-        raise typer.Exit(2) from exc
     if format is OutputFormat.table:
         print_table(selected, result, settings.base)
     else:

@@ -10,10 +10,8 @@ from typing import Annotated
 import typer
 
 from insatsgraf.catalogue.queries import Catalogue
-from insatsgraf.commands.common import StoreOption, console, err_console, open_existing
-from insatsgraf.errors import UserError
+from insatsgraf.commands.common import StoreOption, console, err_console, open_existing, reported
 from insatsgraf.publication.charts import DEFAULT_COUNTY, build_page, render_html
-from insatsgraf.sparql.store import StoreError
 
 
 def register(app: typer.Typer) -> None:
@@ -33,14 +31,8 @@ def report(
     store: StoreOption = None,
 ) -> None:
     """Write the charts of one county (prevention levels, coverage matrix) as one HTML file."""
-    try:
+    with reported():
         html = run_report(store, county)
-    except UserError as exc:
-        err_console.print(exc.text(), markup=False, highlight=False)
-        raise typer.Exit(2) from exc
-    except StoreError as exc:
-        err_console.print(f"error / fel: {exc}", markup=False, highlight=False)
-        raise typer.Exit(2) from exc
     if str(out) == "-":
         typer.echo(html, nl=False)
         return

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -43,6 +45,22 @@ def _fail(exc: UserError, fmt: Format = Format.text) -> typer.Exit:
     else:
         err_console.print(exc.text(), markup=False, highlight=False, soft_wrap=True)
     return typer.Exit(1 if isinstance(exc, ValidationFailed) else 2)
+
+
+@contextmanager
+def _loaded(store: str | None, fmt: Format) -> Iterator[tuple[Settings, Store]]:
+    """The loaded store for one command, closed after it; a user error or a refused write is reported (exit
+    1 or 2) with nothing changed."""
+    settings, st = _open_loaded(store)
+    try:
+        yield settings, st
+    except UserError as exc:
+        raise _fail(exc, fmt) from exc
+    except StoreError as exc:  # the store refused the one write: nothing was changed
+        err_console.print(f"error: {exc}", markup=False)
+        raise typer.Exit(2) from exc
+    finally:
+        st.close()
 
 
 def _open_loaded(store: str | None) -> tuple[Settings, Store]:
@@ -91,13 +109,8 @@ def validate(
     """Validate a spreadsheet or Turtle file with the SHACL shapes: exit 0 conforms, 1 does not, 2 unreadable."""
     from insatsgraf.submission.validate import validate_file
 
-    settings, st = _open_loaded(store)
-    try:
+    with _loaded(store, format) as (settings, st):
         report = validate_file(file, st, settings, org=org)
-    except UserError as exc:
-        raise _fail(exc, format) from exc
-    finally:
-        st.close()
     if format is Format.json:
         console.print_json(report.dumps())
     else:
@@ -120,16 +133,8 @@ def submit(
     """Validate a file and make it the organisation's current data, keeping the previous one in history."""
     from insatsgraf.submission.lists import submit_file
 
-    settings, st = _open_loaded(store)
-    try:
+    with _loaded(store, format) as (settings, st):
         result = submit_file(st, settings, file, org, date, by)
-    except UserError as exc:
-        raise _fail(exc, format) from exc
-    except StoreError as exc:  # the store refused the one write: nothing was changed
-        err_console.print(f"error: {exc}", markup=False)
-        raise typer.Exit(2) from exc
-    finally:
-        st.close()
     if format is Format.json:
         console.print_json(json.dumps(result.to_json(), ensure_ascii=False))
         return
@@ -149,11 +154,8 @@ def history(
     """List an organisation's accepted submissions, oldest first."""
     from insatsgraf.submission.lists import history as run_history
 
-    settings, st = _open_loaded(store)
-    try:
+    with _loaded(store, format) as (settings, st):
         rows = run_history(st, org, settings)
-    finally:
-        st.close()
     if format is Format.json:
         console.print_json(json.dumps(rows, ensure_ascii=False))
         return
@@ -185,13 +187,8 @@ def diff(
     """Offerings added, removed and changed between two submissions (default: the last two)."""
     from insatsgraf.submission.lists import diff as run_diff
 
-    settings, st = _open_loaded(store)
-    try:
+    with _loaded(store, format) as (settings, st):
         result = run_diff(st, org, from_, to, settings)
-    except UserError as exc:
-        raise _fail(exc, format) from exc
-    finally:
-        st.close()
     if format is Format.json:
         console.print_json(json.dumps(result.to_json(), ensure_ascii=False))
     else:

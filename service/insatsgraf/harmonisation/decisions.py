@@ -205,12 +205,6 @@ def from_graph(graph: Graph, base: str) -> list[Decision]:
     return sorted(out, key=lambda d: (d.at, d.uid))
 
 
-def rules_from_store(store: Store) -> list[Rule]:
-    """The matcher's view of the store's decisions graph."""
-    graph = store.graph(iris.graph("decisions", store.base))
-    return [d.rule() for d in from_graph(graph, store.base)]
-
-
 def default_path(settings: Settings) -> Path:
     """``$INSATSGRAF_DECISIONS`` if set (e.g. a deployment's own file), else ``data/ttl/decisions.ttl``."""
     env = os.environ.get("INSATSGRAF_DECISIONS")

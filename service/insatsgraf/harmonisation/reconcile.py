@@ -32,7 +32,7 @@ TYPE_PROGRAMME = f"{SCHEMA_SPACE}Intervention"
 TYPE_ORGANISATION = "http://www.w3.org/ns/org#Organization"
 TYPES = {
     TYPE_PROGRAMME: "Program eller insatstyp / Programme or intervention type",
-    TYPE_ORGANISATION: "Organisation (kommun, stadsdelsförvaltning, region) / Organisation",
+    TYPE_ORGANISATION: "RegisteredOrganisation (kommun, stadsdelsförvaltning, region) / RegisteredOrganisation",
 }
 TYPE_ALIASES = {
     "programme": TYPE_PROGRAMME,
@@ -77,7 +77,7 @@ MAX_BATCH = 200
 
 
 @dataclass(frozen=True)
-class Organisation:
+class RegisteredOrganisation:
     id: str
     name: str
     kind: str = ""
@@ -94,7 +94,7 @@ class ReconData:
     catalogue: Catalogue
     details: dict[str, dict[str, str]] = field(default_factory=dict)
     offered: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
-    organisations: dict[str, Organisation] = field(default_factory=dict)
+    organisations: dict[str, RegisteredOrganisation] = field(default_factory=dict)
 
     @classmethod
     def from_store(cls, store: Store) -> ReconData:
@@ -109,7 +109,7 @@ class ReconData:
             kind = row.get("class", "").rsplit("#", 1)[-1].rsplit("/", 1)[-1]
             parent = iris.org_id(row["parent"], base) if "parent" in row else None
             if org is None or (kind and not org.kind):
-                data.organisations[row["id"]] = Organisation(
+                data.organisations[row["id"]] = RegisteredOrganisation(
                     row["id"], row["name"], kind, row.get("code", ""), row.get("county", ""), parent
                 )
         return data
@@ -241,7 +241,7 @@ def _limit(query: Mapping[str, Any]) -> int:
 
 
 def _org_ids(data: ReconData, wanted: list[str]) -> set[str]:
-    """Organisation ids for property values given as ids, municipality codes or names."""
+    """RegisteredOrganisation ids for property values given as ids, municipality codes or names."""
     out: set[str] = set()
     for value in wanted:
         key = fold(value)

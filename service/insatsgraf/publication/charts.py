@@ -46,7 +46,7 @@ class Level:
 
 
 @dataclass(frozen=True)
-class Organisation:
+class ChartOrganisation:
     iri: str
     label: str
 
@@ -55,18 +55,18 @@ class Organisation:
 class Bar:
     """One bar: how many offerings of one organisation are classified at one prevention level."""
 
-    organisation: Organisation
+    organisation: ChartOrganisation
     level: Level
     count: int
 
 
 @dataclass
 class LevelChart:
-    organisations: list[Organisation] = field(default_factory=list)
+    organisations: list[ChartOrganisation] = field(default_factory=list)
     levels: list[Level] = field(default_factory=list)
     bars: list[Bar] = field(default_factory=list)
 
-    def bar(self, organisation: Organisation, level: Level) -> Bar | None:
+    def bar(self, organisation: ChartOrganisation, level: Level) -> Bar | None:
         return next((b for b in self.bars if b.organisation == organisation and b.level == level), None)
 
 
@@ -78,7 +78,7 @@ class Programme:
 
 @dataclass
 class CoverageMatrix:
-    organisations: list[Organisation] = field(default_factory=list)
+    organisations: list[ChartOrganisation] = field(default_factory=list)
     programmes: list[Programme] = field(default_factory=list)
     cells: dict[tuple[str, str], int] = field(default_factory=dict)
     """(organisation IRI, programme IRI) → number of offerings; a missing key means none."""
@@ -87,7 +87,7 @@ class CoverageMatrix:
     def most(self) -> int:
         return max(self.cells.values(), default=0)
 
-    def cell(self, organisation: Organisation, programme: Programme) -> int | None:
+    def cell(self, organisation: ChartOrganisation, programme: Programme) -> int | None:
         return self.cells.get((organisation.iri, programme.iri))
 
 
@@ -113,10 +113,12 @@ def level_chart(result: QueryResult) -> LevelChart:
     """The model of ``prevention-level-counts``: levels in the order universal, selective, indicated."""
     chart = LevelChart()
     levels: dict[str, Level] = {}
-    orgs: dict[str, Organisation] = {}
+    orgs: dict[str, ChartOrganisation] = {}
     for row in result.rows:
         org_iri, level_iri = _value(row, "organisation"), _value(row, "level")
-        org = orgs.setdefault(org_iri, Organisation(org_iri, _value(row, "organisationLabel") or org_iri))
+        org = orgs.setdefault(
+            org_iri, ChartOrganisation(org_iri, _value(row, "organisationLabel") or org_iri)
+        )
         if level_iri not in levels:
             sv, en, colour = LEVELS.get(level_iri.rsplit("/", 1)[-1], ("", "", OTHER_COLOUR))
             label = _value(row, "levelLabel") or level_iri.rsplit("/", 1)[-1]
@@ -136,11 +138,11 @@ def _rank(iri: str, known: list[str]) -> int:
 def coverage_matrix(result: QueryResult) -> CoverageMatrix:
     """The model of ``coverage-matrix``: organisations and programmes sorted by label, sparse cells."""
     matrix = CoverageMatrix()
-    orgs: dict[str, Organisation] = {}
+    orgs: dict[str, ChartOrganisation] = {}
     programmes: dict[str, Programme] = {}
     for row in result.rows:
         org_iri, prog_iri = _value(row, "organisation"), _value(row, "programme")
-        orgs.setdefault(org_iri, Organisation(org_iri, _value(row, "organisationLabel") or org_iri))
+        orgs.setdefault(org_iri, ChartOrganisation(org_iri, _value(row, "organisationLabel") or org_iri))
         programmes.setdefault(prog_iri, Programme(prog_iri, _value(row, "programmeLabel") or prog_iri))
         matrix.cells[(org_iri, prog_iri)] = int(_value(row, "offerings") or 0)
     matrix.organisations = sorted(orgs.values(), key=lambda o: o.label)

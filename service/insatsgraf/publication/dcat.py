@@ -15,9 +15,11 @@ from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, OWL, RDF, RDFS, VOID, XSD
 
 from insatsgraf import __version__
+from insatsgraf.catalogue import rq
 from insatsgraf.config import Settings
 from insatsgraf.model import iris
-from insatsgraf.model.rdf import SH, new_graph, read_turtle, sparql_prefixes
+from insatsgraf.model.rdf import SH, new_graph, read_turtle
+from insatsgraf.publication.dumps import DUMP_NAME, FORMATS, build_dataset, union_graph
 from insatsgraf.sparql.store import Store
 
 VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
@@ -45,17 +47,14 @@ def distribution_iri(base: str, name: str) -> URIRef:
 
 
 def dump_url(base: str, fmt: str) -> URIRef:
-    from insatsgraf.publication.dumps import DUMP_NAME, FORMATS
 
-    return URIRef(f"{base}dumps/{DUMP_NAME}.{FORMATS[fmt].extension}.gz")
+    return URIRef(f"{base}dumps/{DUMP_NAME}.{FORMATS[fmt].ext}.gz")
 
 
 def submission_dates(store: Store) -> list[date]:
     """Dates of the accepted submissions (from the provenance graphs), oldest first."""
-    query = f"""{sparql_prefixes()}
-SELECT DISTINCT ?issued WHERE {{ ?s a ig:Submission ; dct:issued ?issued . }} ORDER BY ?issued"""
     out = []
-    for value in store.query(query).values("issued"):
+    for value in store.query(rq.read("submission-dates")).values("issued"):
         try:
             out.append(date.fromisoformat(str(value)[:10]))
         except ValueError:  # a malformed date in provenance is not the description's business
@@ -63,9 +62,8 @@ SELECT DISTINCT ?issued WHERE {{ ?s a ig:Submission ; dct:issued ?issued . }} OR
     return out
 
 
-def build_dcat(store: Store, settings: Settings | None = None) -> Graph:
+def build_dcat(store: Store, settings: Settings) -> Graph:
     """The DCAT-AP-SE description: the fixed file plus distributions, data service and dates."""
-    settings = settings or Settings().with_(base=store.base)
     base = store.base
     graph = new_graph(base)
     graph.bind("vcard", VCARD)
@@ -83,15 +81,13 @@ def build_dcat(store: Store, settings: Settings | None = None) -> Graph:
         graph.add((dataset, DCTERMS.issued, Literal(dates[0].isoformat(), datatype=XSD.date)))
         graph.add((dataset, DCTERMS.modified, Literal(dates[-1].isoformat(), datatype=XSD.date)))
 
-    from insatsgraf.publication.dumps import FORMATS
-
     for fmt, spec in FORMATS.items():
         dist = distribution_iri(base, fmt)
         url = dump_url(base, fmt)
         graph.add((dataset, DCAT.distribution, dist))
         graph.add((dist, RDF.type, DCAT.Distribution))
-        graph.add((dist, DCTERMS.title, Literal(f"Datadump i {spec.name.upper()}, gzip", lang="sv")))
-        graph.add((dist, DCTERMS.title, Literal(f"Data dump in {spec.name.upper()}, gzip", lang="en")))
+        graph.add((dist, DCTERMS.title, Literal(f"Datadump i {fmt.upper()}, gzip", lang="sv")))
+        graph.add((dist, DCTERMS.title, Literal(f"Data dump in {fmt.upper()}, gzip", lang="en")))
         graph.add((dist, DCAT.accessURL, url))
         graph.add((dist, DCAT.downloadURL, url))
         _typed(
@@ -151,9 +147,8 @@ def _typed(graph: Graph, subject: URIRef, predicate: URIRef, obj: URIRef, cls: U
     graph.add((obj, RDF.type, cls))
 
 
-def build_void(store: Store, settings: Settings | None = None) -> Graph:
+def build_void(store: Store, settings: Settings) -> Graph:
     """VoID for the published dump: triples, entities, classes, properties, a partition per class."""
-    from insatsgraf.publication.dumps import build_dataset, union_graph
 
     base = store.base
     data = union_graph(build_dataset(store), base)
@@ -168,7 +163,6 @@ def build_void(store: Store, settings: Settings | None = None) -> Graph:
     graph.add((dataset, VOID.vocabulary, URIRef(str(iris.IG))))
     graph.add((dataset, VOID.rootResource, URIRef(f"{base}id/scheme/catalogue")))
     graph.add((dataset, VOID.exampleResource, URIRef(iris.programme("komet", base))))
-    from insatsgraf.publication.dumps import FORMATS
 
     for fmt in FORMATS:
         graph.add((dataset, VOID.dataDump, dump_url(base, fmt)))
@@ -188,9 +182,8 @@ def build_void(store: Store, settings: Settings | None = None) -> Graph:
     return graph
 
 
-def dcat_ap_shapes_dir(settings: Settings | None = None) -> Path:
+def dcat_ap_shapes_dir(settings: Settings) -> Path:
     """The DCAT-AP 3.0.1 SHACL shapes (SEMIC, CC BY 4.0), read from the shared standards folder."""
-    settings = settings or Settings()
     return settings.domain.parent / "standards" / "dcat-ap-3.0.1"
 
 
@@ -207,3 +200,9 @@ def load_dcat_ap_shapes(folder: Path) -> Graph:
     for s, o in dangling:
         graph.remove((s, SH.property, o))
     return graph
+
+
+def description_turtle(store: Store, kind: str, settings: Settings) -> bytes:
+    """The dataset's description as Turtle: ``dcat`` (DCAT-AP-SE) or ``void`` (VoID)."""
+    graph = build_dcat(store, settings) if kind == "dcat" else build_void(store, settings)
+    return graph.serialize(format="turtle", encoding="utf-8")

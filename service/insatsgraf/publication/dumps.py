@@ -7,38 +7,20 @@ decisions and the provenance graphs. The two flags add them back for internal us
 from __future__ import annotations
 
 import gzip
-from dataclasses import dataclass
 
 from rdflib import Dataset, Graph, URIRef
 
-from insatsgraf.config import Settings
 from insatsgraf.errors import UserError
 from insatsgraf.model import iris
 from insatsgraf.model.rdf import new_graph
+from insatsgraf.sparql import media
 from insatsgraf.sparql.store import Store
 
+FORMATS: dict[str, media.Format] = {media.FORMATS[m].ext or "": media.FORMATS[m] for m in media.DUMP_TYPES}
+"""Dump formats by file extension (``ttl``, ``nt``, ``jsonld``, ``trig``): rows of the one media-type table."""
 
-@dataclass(frozen=True)
-class Format:
-    name: str
-    rdflib: str
-    media_type: str
-    extension: str
-    eu_file_type: str
-    """The format's code in the EU file-type authority table (used by the DCAT distributions)."""
-    quads: bool = False
-
-
-FORMATS: dict[str, Format] = {
-    "ttl": Format("ttl", "turtle", "text/turtle", "ttl", "RDF_TURTLE"),
-    "nt": Format("nt", "nt", "application/n-triples", "nt", "RDF_N_TRIPLES"),
-    "jsonld": Format("jsonld", "json-ld", "application/ld+json", "jsonld", "JSON_LD"),
-    "trig": Format("trig", "trig", "application/trig", "trig", "RDF_TRIG", quads=True),
-}
-"""Dump formats. Media types: Turtle, N-Triples, TriG (https://www.w3.org/TR/rdf11-concepts/ family),
-JSON-LD (https://www.w3.org/TR/json-ld11/#iana-considerations)."""
-
-EXPORT_FORMATS = (*FORMATS, "dcat", "void")
+DESCRIPTIONS = ("dcat", "void")
+EXPORT_FORMATS = (*FORMATS, *DESCRIPTIONS)
 DUMP_NAME = "insatsgraf"
 
 
@@ -98,35 +80,29 @@ def serialise(
     *,
     include_history: bool = False,
     include_internal: bool = False,
-    settings: Settings | None = None,
 ) -> bytes:
-    """The dump in ``fmt`` (``ttl``, ``nt``, ``jsonld``, ``trig``, ``dcat``, ``void``) as bytes.
-
-    ``dcat`` and ``void`` are the dataset's descriptions (``dcat.py``), not its data.
-    """
-    if fmt in ("dcat", "void"):
-        from insatsgraf.publication import dcat
-
-        graph = dcat.build_dcat(store, settings) if fmt == "dcat" else dcat.build_void(store, settings)
-        return graph.serialize(format="turtle", encoding="utf-8")
+    """The dump in ``fmt`` (``ttl``, ``nt``, ``jsonld``, ``trig``) as bytes (``dcat.description_turtle`` writes the
+    dataset's descriptions, ``dcat`` and ``void``)."""
     if fmt not in FORMATS:
         raise unknown_format(fmt)
     spec = FORMATS[fmt]
     dataset = build_dataset(store, include_history=include_history, include_internal=include_internal)
     if spec.quads:
-        return dataset.serialize(format=spec.rdflib, encoding="utf-8")
+        return dataset.serialize(format=spec.rdflib or "trig", encoding="utf-8")
     graph = union_graph(dataset, store.base)
     if fmt == "nt":  # sorted lines: two dumps of the same data are byte-equal
         lines = graph.serialize(format="nt", encoding="utf-8").decode("utf-8").splitlines()
         return ("\n".join(sorted(line for line in lines if line)) + "\n").encode("utf-8")
-    return serialise_graph(graph, spec.rdflib)
+    return serialise_graph(graph, spec)
 
 
-def serialise_graph(graph: Graph, rdflib_format: str) -> bytes:
+def serialise_graph(graph: Graph, fmt: media.Format) -> bytes:
     """rdflib serialisation; JSON-LD gets the graph's prefixes as its ``@context``, so it reads as compact
     JSON (``"ig:offeredBy"``) instead of full IRIs everywhere."""
-    if rdflib_format != "json-ld":
-        return graph.serialize(format=rdflib_format, encoding="utf-8")
+    if fmt.rdflib is None:
+        raise ValueError(f"{fmt.label} is not an RDF format")
+    if fmt.rdflib != "json-ld":
+        return graph.serialize(format=fmt.rdflib, encoding="utf-8")
     context = {prefix: str(ns) for prefix, ns in graph.namespaces() if prefix}
     return graph.serialize(format="json-ld", context=context, auto_compact=True, encoding="utf-8")
 

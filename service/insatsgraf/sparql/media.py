@@ -11,6 +11,8 @@ import csv
 import io
 import json
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TypeVar
 from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
@@ -18,21 +20,96 @@ from rdflib import Graph
 
 from insatsgraf.model.rdf import PREFIXES
 from insatsgraf.sparql.results import QueryResult, Term
-from insatsgraf.sparql.store import to_ox
+from insatsgraf.sparql.terms import term_nt, to_ox, triple_parts
 
-JSON = "application/sparql-results+json"  # https://www.w3.org/TR/sparql11-results-json/
-XML = "application/sparql-results+xml"  # https://www.w3.org/TR/rdf-sparql-XMLres/
-CSV = "text/csv"  # https://www.w3.org/TR/sparql11-results-csv-tsv/
-TSV = "text/tab-separated-values"  # same spec
-TURTLE = "text/turtle"  # https://www.w3.org/TR/turtle/
-NTRIPLES = "application/n-triples"  # https://www.w3.org/TR/n-triples/
-JSONLD = "application/ld+json"  # https://www.w3.org/TR/json-ld11/
-RDFXML = "application/rdf+xml"  # https://www.w3.org/TR/rdf-syntax-grammar/
+
+@dataclass(frozen=True)
+class Format:
+    """One serialisation: its media type, the names it goes by in files and libraries, and its spec."""
+
+    media_type: str
+    label: str
+    spec: str
+    ext: str | None = None
+    """The file extension of its documents and dumps (``/doc/….ttl``, ``insatsgraf.ttl.gz``)."""
+    charset: bool = True
+    """Whether the Content-Type names ``charset=utf-8`` (JSON-LD is UTF-8 by definition and takes none)."""
+    rdflib: str | None = None
+    oxigraph: ox.RdfFormat | ox.QueryResultsFormat | None = None
+    eu_file_type: str | None = None
+    """The format's code in the EU file-type authority table (the DCAT distributions name it)."""
+    quads: bool = False
+
+    @property
+    def content_type(self) -> str:
+        return f"{self.media_type}; charset=utf-8" if self.charset else self.media_type
+
+
+JSON = "application/sparql-results+json"
+XML = "application/sparql-results+xml"
+CSV = "text/csv"
+TSV = "text/tab-separated-values"
+TURTLE = "text/turtle"
+NTRIPLES = "application/n-triples"
+NQUADS = "application/n-quads"
+TRIG = "application/trig"
+JSONLD = "application/ld+json"
+RDFXML = "application/rdf+xml"
+HTML = "text/html"
+
+_R = ox.QueryResultsFormat
+_G = ox.RdfFormat
+FORMATS: dict[str, Format] = {
+    f.media_type: f
+    for f in (
+        Format(JSON, "SPARQL JSON", "https://www.w3.org/TR/sparql11-results-json/", "srj", oxigraph=_R.JSON),
+        Format(XML, "SPARQL XML", "https://www.w3.org/TR/rdf-sparql-XMLres/", "srx", oxigraph=_R.XML),
+        Format(CSV, "CSV", "https://www.w3.org/TR/sparql11-results-csv-tsv/", "csv", oxigraph=_R.CSV),
+        Format(TSV, "TSV", "https://www.w3.org/TR/sparql11-results-csv-tsv/", "tsv", oxigraph=_R.TSV),
+        Format(
+            TURTLE, "Turtle", "https://www.w3.org/TR/turtle/", "ttl", True, "turtle", _G.TURTLE, "RDF_TURTLE"
+        ),
+        Format(
+            NTRIPLES,
+            "N-Triples",
+            "https://www.w3.org/TR/n-triples/",
+            "nt",
+            True,
+            "nt",
+            _G.N_TRIPLES,
+            "RDF_N_TRIPLES",
+        ),
+        Format(
+            NQUADS, "N-Quads", "https://www.w3.org/TR/n-quads/", "nq", True, "nquads", _G.N_QUADS, quads=True
+        ),
+        Format(TRIG, "TriG", "https://www.w3.org/TR/trig/", "trig", True, "trig", _G.TRIG, "RDF_TRIG", True),
+        Format(
+            JSONLD,
+            "JSON-LD",
+            "https://www.w3.org/TR/json-ld11/",
+            "jsonld",
+            False,
+            "json-ld",
+            _G.JSON_LD,
+            "JSON_LD",
+        ),
+        Format(
+            RDFXML, "RDF/XML", "https://www.w3.org/TR/rdf-syntax-grammar/", "rdf", True, "xml", _G.RDF_XML
+        ),
+        Format(HTML, "HTML", "https://html.spec.whatwg.org/", "html"),
+    )
+}
+"""Every format the service reads or writes, by media type: the one table of them."""
 
 RESULT_TYPES = [JSON, XML, CSV, TSV]
 """SELECT and ASK answers, in the order preferred when the client accepts several equally."""
 GRAPH_TYPES = [TURTLE, NTRIPLES, JSONLD, RDFXML]
 """CONSTRUCT and DESCRIBE answers."""
+DOCUMENT_TYPES = [TURTLE, JSONLD, NTRIPLES, RDFXML]
+"""Linked-data documents (``/doc/….{ext}``), Turtle first: ``*/*`` alone (curl, scripts) gets Turtle."""
+DUMP_TYPES = [TURTLE, NTRIPLES, JSONLD, TRIG]
+"""The dump files (``/dumps/insatsgraf.{ext}.gz``)."""
+BY_EXT = {f.ext: f for f in FORMATS.values() if f.ext}
 
 ALIASES = {
     "application/json": JSON,
@@ -42,28 +119,11 @@ ALIASES = {
     "application/x-turtle": TURTLE,
     "text/plain": NTRIPLES,
     "application/x-json+ld": JSONLD,
+    "application/xhtml+xml": HTML,
 }
 """Other names clients send for the same formats (SPARQLWrapper sends several of them)."""
 
-CONTENT_TYPES = {
-    JSON: "application/sparql-results+json; charset=utf-8",
-    XML: "application/sparql-results+xml; charset=utf-8",
-    CSV: "text/csv; charset=utf-8",
-    TSV: "text/tab-separated-values; charset=utf-8",
-    TURTLE: "text/turtle; charset=utf-8",
-    NTRIPLES: "application/n-triples; charset=utf-8",
-    JSONLD: "application/ld+json",
-    RDFXML: "application/rdf+xml; charset=utf-8",
-}
-
-_OX_RDF = {
-    TURTLE: ox.RdfFormat.TURTLE,
-    NTRIPLES: ox.RdfFormat.N_TRIPLES,
-    JSONLD: ox.RdfFormat.JSON_LD,
-    RDFXML: ox.RdfFormat.RDF_XML,
-}
-_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-_RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+CONTENT_TYPES = {media: f.content_type for media, f in FORMATS.items()}
 
 
 def _alias(media: str, offered: Sequence[str]) -> str:
@@ -98,17 +158,25 @@ def _ranges(accept: str, offered: Sequence[str]) -> list[tuple[str, float]]:
     return out
 
 
-def negotiate(accept: str | None, offered: Sequence[str]) -> str | None:
-    """The offered type the client prefers (highest q, the most specific range decides), ``None`` if none.
+Offered = TypeVar("Offered", str, Format)
+
+
+def negotiate(accept: str | None, offered: Sequence[Offered]) -> Offered | None:
+    """The offered type the client prefers, ``None`` if none: the highest q, where for each type the most
+    specific range that matches it decides (so ``text/turtle;q=0, */*`` refuses Turtle); ties go to the
+    server's order. ``offered`` holds media types or ``Format`` rows, and the choice is one of them.
 
     ``application/json`` means SPARQL JSON results for SELECT/ASK and JSON-LD for graphs.
     """
+    if not offered:
+        return None
     if not accept or not accept.strip():
         return offered[0]
-    ranges = _ranges(accept, offered)
+    types = [o if isinstance(o, str) else o.media_type for o in offered]
+    ranges = _ranges(accept, types)
     best: tuple[float, int] | None = None
     choice = None
-    for index, media in enumerate(offered):
+    for index, (item, media) in enumerate(zip(offered, types, strict=True)):
         main = media.split("/")[0]
         q, specificity = 0.0, -1
         for rng, rq in ranges:
@@ -119,71 +187,16 @@ def negotiate(accept: str | None, offered: Sequence[str]) -> str | None:
             continue
         key = (q, -index)
         if best is None or key > best:
-            best, choice = key, media
+            best, choice = key, item
     return choice
 
 
+def names_explicitly(accept: str | None, media_type: str) -> bool:
+    """Does ``Accept`` name this very type with q > 0 (a browser names text/html; curl's ``*/*`` does not)?"""
+    return any(rng == media_type and q > 0 for rng, q in _ranges(accept or "", [media_type]))
+
+
 # -- terms ---------------------------------------------------------------------------------------
-
-
-def term_json(term: object) -> Term:
-    """A pyoxigraph term as a SPARQL-JSON term (no datatype for plain and language strings)."""
-    if isinstance(term, ox.NamedNode):
-        return {"type": "uri", "value": term.value}
-    if isinstance(term, ox.BlankNode):
-        return {"type": "bnode", "value": term.value}
-    if isinstance(term, ox.Literal):
-        out = {"type": "literal", "value": term.value}
-        if term.language:
-            out["xml:lang"] = term.language
-        elif term.datatype.value not in (_XSD_STRING, _RDF_LANGSTRING):
-            out["datatype"] = term.datatype.value
-        return out
-    if isinstance(term, ox.Triple):
-        return {
-            "type": "triple",
-            "value": {
-                "subject": term_json(term.subject),  # type: ignore[dict-item]
-                "predicate": term_json(term.predicate),
-                "object": term_json(term.object),
-            },
-        }
-    raise TypeError(f"not an RDF term: {term!r}")
-
-
-def _nt_string(value: str) -> str:
-    return (
-        value.replace("\\", "\\\\")
-        .replace('"', '\\"')
-        .replace("\n", "\\n")
-        .replace("\r", "\\r")
-        .replace("\t", "\\t")
-    )
-
-
-def _triple_parts(term: Term) -> dict[str, Term]:
-    """An RDF-star triple term's subject, predicate and object: its ``value`` is a map, not the str of ``Term``."""
-    parts: object = term["value"]
-    assert isinstance(parts, dict)
-    return parts
-
-
-def term_nt(term: Term) -> str:
-    """A SPARQL-JSON term in N-Triples syntax (the TSV format's cell)."""
-    kind, value = term["type"], term["value"]
-    if kind == "uri":
-        return f"<{value}>"
-    if kind == "bnode":
-        return f"_:{value}"
-    if kind == "triple":
-        inner = _triple_parts(term)
-        return f"<< {term_nt(inner['subject'])} {term_nt(inner['predicate'])} {term_nt(inner['object'])} >>"
-    text = f'"{_nt_string(value)}"'
-    if "xml:lang" in term:
-        return f"{text}@{term['xml:lang']}"
-    if "datatype" in term:
-        return f"{text}^^<{term['datatype']}>"
-    return text
 
 
 def _term_xml(term: Term) -> str:
@@ -193,7 +206,7 @@ def _term_xml(term: Term) -> str:
     if kind == "bnode":
         return f"<bnode>{escape(value)}</bnode>"
     if kind == "triple":
-        inner = _triple_parts(term)
+        inner = triple_parts(term)
         return (
             "<triple>"
             + "".join(f"<{k}>{_term_xml(inner[k])}</{k}>" for k in ("subject", "predicate", "object"))
@@ -274,7 +287,8 @@ def project_prefixes(base: str) -> dict[str, str]:
 
 def write_triples(triples: Iterable[ox.Triple], media_type: str, base: str) -> bytes:
     """CONSTRUCT/DESCRIBE triples in one of ``GRAPH_TYPES`` (Oxigraph's serialisers; prefixes for Turtle)."""
-    fmt = _OX_RDF[media_type]
+    fmt = FORMATS[media_type].oxigraph
+    assert isinstance(fmt, ox.RdfFormat)
     prefixes = project_prefixes(base) if media_type in (TURTLE, RDFXML) else None
     return ox.serialize(list(triples), format=fmt, prefixes=prefixes) or b""
 

@@ -36,6 +36,7 @@ import ast
 import json
 import re
 import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -45,26 +46,29 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from rdflib import BNode, Dataset, Graph, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import Dataset as RdfDataset
 from rdflib.namespace import XSD
 from SPARQLWrapper import POST, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
-from insatsgraf.config import Settings
+from insatsgraf.config import DEFAULT_BASE
+from insatsgraf.errors import UserError
 from insatsgraf.model import iris
+from insatsgraf.sparql import binding, media, updates
 from insatsgraf.sparql.results import QueryResult, Term
-from insatsgraf.sparql.store import MEDIA_TYPES_RESULTS, QuerySyntaxError, StoreError, graph_to_ntriples
+from insatsgraf.sparql.store import (
+    Answer,
+    Closing,
+    Dataset,
+    DatasetNotSupported,
+    Limits,
+    QuerySyntaxError,
+    QueryTimeout,
+    StoreError,
+    TooManyRows,
+)
 from insatsgraf.sparql.text import code_only, has_keyword, is_update, names_dataset
-
-RDFLIB_FORMATS = {
-    "text/turtle": "turtle",
-    "application/n-triples": "nt",
-    "application/n-quads": "nquads",
-    "application/trig": "trig",
-    "application/rdf+xml": "xml",
-    "application/ld+json": "json-ld",
-}
-"""rdflib serialisers for CONSTRUCT/DESCRIBE answers of ``query_raw``."""
 
 STAGING_PREFIX = "urn:insatsgraf:staging:"
 """Staging graphs live outside the base IRI, so no reader of this store ever lists or queries them."""
@@ -73,18 +77,6 @@ DEFAULT_TIMEOUT = 120
 SWAP_BATCH = 10
 """Graphs swapped per update request in staged mode: Virtuoso compiles a request into one code vector of
 at most 32 KiB, which about 60 DROP/MOVE pairs already fill (and each graph also has two union updates)."""
-
-_UNMERGE = """DELETE {{ GRAPH <{union}> {{ ?s ?p ?o }} }} WHERE {{
-  GRAPH <{name}> {{ ?s ?p ?o }}
-  FILTER NOT EXISTS {{ GRAPH ?other {{ ?s ?p ?o }} FILTER(?other != <{name}> && ?other != <{union}>
-    && STRSTARTS(STR(?other), {base}) && !STRSTARTS(STR(?other), {history})) }}
-}}"""
-"""Take a graph's triples out of the union graph unless another current graph of this store has them
-(``store._UNMERGE`` on the embedded store's default graph)."""
-
-_MERGE = "INSERT {{ GRAPH <{union}> {{ ?s ?p ?o }} }} WHERE {{ GRAPH <{name}> {{ ?s ?p ?o }} }}"
-"""Copy a graph into the union graph (blank nodes stay the same nodes: they come bound from the WHERE)."""
-
 
 WRITE_MODES = ("update", "staged", "direct")
 """How ``replace_graphs`` writes (docs/design.md, "Remote stores"): one update request; Graph Store PUTs into
@@ -128,20 +120,20 @@ class Endpoints:
         )
 
 
-class SparqlStore:
+class SparqlStore(Closing):
     """A ``Store`` on a remote SPARQL endpoint; holds no data itself, so any number may share a server."""
 
-    def __init__(self, endpoints: Endpoints, *, base: str | None = None):
-        self.base = base or Settings().base
+    def __init__(self, endpoints: Endpoints, *, base: str = DEFAULT_BASE):
+        self.base = base
         self.endpoints = endpoints
         self._server: str | None = None
         self._write_lock = threading.Lock()
         self.union = iris.union_graph(self.base)
-        self._history = f"{self.base}id/submission/"
+        self._union = updates.Union(base, self.union)
         self._union_ready = False
 
     @classmethod
-    def from_spec(cls, spec: str, *, base: str | None = None, probe: bool = True) -> SparqlStore:
+    def from_spec(cls, spec: str, *, base: str = DEFAULT_BASE, probe: bool = True) -> SparqlStore:
         """Open the store named by a ``sparql+http(s)://…`` spec; ``probe`` asks the endpoint once, so a
         wrong address fails here (where the CLI reports it) rather than in the middle of the work."""
         store = cls(Endpoints.parse(spec), base=base)
@@ -228,7 +220,8 @@ class SparqlStore:
         """The ``Server`` header of the query endpoint, asked once (it picks the write mode)."""
         if self._server is None:
             joiner = "&" if "?" in self.endpoints.query else "?"
-            url = f"{self.endpoints.query}{joiner}{urllib.parse.urlencode({'query': 'ASK {}'})}"
+            probe = urllib.parse.urlencode({"query": updates.read("probe")})
+            url = f"{self.endpoints.query}{joiner}{probe}"
             request = urllib.request.Request(url, headers={"Accept": "application/sparql-results+json"})
             with self._http(self.endpoints.query, "probe"):
                 try:
@@ -291,51 +284,53 @@ class SparqlStore:
         result.rows = [{var: _canonical_term(term) for var, term in row.items()} for row in result.rows]
         return result
 
-    def query_raw(self, sparql: str, media_type: str, *, include_history: bool = False) -> bytes:
-        """Results in ``media_type``: the server's bytes (CSV/TSV/XML), normalised JSON, rdflib for graphs."""
-        kind = self._kind(sparql)
-        if kind == "graph":
-            if media_type not in RDFLIB_FORMATS:
-                raise StoreError(f"a {kind} result cannot be written as {media_type}")
-            graph = self.query(sparql, include_history=include_history).graph
-            assert graph is not None
-            out = graph.serialize(format=RDFLIB_FORMATS[media_type], encoding="utf-8")
-            return out
-        if media_type not in MEDIA_TYPES_RESULTS:
-            raise StoreError(f"a {kind} result cannot be written as {media_type}")
-        if media_type == "application/sparql-results+json":  # Virtuoso's JSON says typed-literal: normalise
-            return self.query(sparql, include_history=include_history).dumps().encode("utf-8")
-        return self._raw(sparql, media_type, self._dataset(sparql, include_history))
+    def evaluate(self, sparql: str, dataset: Dataset, limits: Limits) -> Answer:
+        """``query`` with the endpoint's limits: the server runs the query within the store's request timeout;
+        its answer is refused when it has more rows than ``limits.max_rows`` or arrives past the deadline."""
+        if dataset.default or dataset.named:
+            raise DatasetNotSupported(
+                "default-graph-uri and named-graph-uri need the embedded store; use FROM / FROM NAMED."
+            )
+        result = self.query(sparql, include_history=dataset.include_history)
+        answer: Answer = result
+        count = len(result.rows)
+        if result.kind == "graph":
+            assert result.graph is not None
+            answer = media.graph_triples(result.graph)
+            count = len(answer)
+        if count > limits.max_rows:
+            raise TooManyRows()
+        if limits.cancel.is_set() or time.monotonic() > limits.deadline:
+            raise QueryTimeout()
+        return answer
 
     def graph_names(self) -> list[str]:
         """The named graphs under this store's base IRI (a server's other graphs are not this store's)."""
-        if self._is_virtuoso():
-            # Virtuoso answers `GRAPH ?g {}` with nothing; GROUP BY reads its graph index in milliseconds
-            # where DISTINCT (or a FILTER) scans the quads (measured: 4 ms against 320 ms for 30,000).
-            query = "SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
-        else:
-            query = "SELECT DISTINCT ?g WHERE { GRAPH ?g {} }"  # every named graph, from the graph index
+        query = updates.read("graph-names-virtuoso") if self._is_virtuoso() else updates.read("graph-names")
         doc = self._select(query, None)
         names = (row["g"]["value"] for row in doc["results"]["bindings"] if row["g"]["type"] == "uri")
         return sorted(name for name in names if name.startswith(self.base) and name != self.union)
 
     def graph(self, name: str) -> Graph:
-        doc = self._select(f"SELECT ?s ?p ?o WHERE {{ GRAPH <{_iri(name)}> {{ ?s ?p ?o }} }}", None)
+        try:
+            query = binding.bind(updates.read("graph-triples"), {"graph_iri": name})
+        except UserError as exc:
+            raise StoreError(f"not an IRI: {name!r}") from exc
+        doc = self._select(query, None)
         graph = Graph()
         for row in doc["results"]["bindings"]:
             graph.add((_term(row["s"]), _term(row["p"]), _term(row["o"])))
         return graph
 
-    def _own_graphs_pattern(self) -> str:
-        """``GRAPH ?g { ?s ?p ?o }`` over this store's graphs only (no dataset parameters needed), without
-        the union graph (derived from the others)."""
-        return f"GRAPH ?g {{ ?s ?p ?o }} FILTER(STRSTARTS(STR(?g), {_string(self.base)}) && ?g != <{self.union}>)"
+    def _own(self, name: str) -> str:
+        """One of the queries over this store's own graphs (``own-quads``, ``count-own-quads``)."""
+        return binding.bind(updates.read(name), {"base_string": self.base, "union_iri": self.union})
 
     def dump_nquads(self) -> bytes:
         """Every quad of this store's graphs, sorted. Blank nodes keep the server's labels, which stay the
         same while the data does, so two dumps are equal exactly when nothing changed."""
-        doc = self._select(f"SELECT ?g ?s ?p ?o WHERE {{ {self._own_graphs_pattern()} }}", None)
-        dataset = Dataset()
+        doc = self._select(self._own("own-quads"), None)
+        dataset = RdfDataset()
         for row in doc["results"]["bindings"]:
             quad = (*(_term(row[v], normalize=False) for v in "spo"), URIRef(row["g"]["value"]))
             dataset.add(quad)  # type: ignore[arg-type]
@@ -343,7 +338,7 @@ class SparqlStore:
         return "\n".join(sorted(line for line in text.splitlines() if line)).encode("utf-8")
 
     def __len__(self) -> int:
-        doc = self._select(f"SELECT (COUNT(*) AS ?n) WHERE {{ {self._own_graphs_pattern()} }}", None)
+        doc = self._select(self._own("count-own-quads"), None)
         return int(doc["results"]["bindings"][0]["n"]["value"])
 
     # -- the union graph ---------------------------------------------------------------------------
@@ -356,14 +351,15 @@ class SparqlStore:
         with self._write_lock:
             if self._union_ready:
                 return
-            if not self._ask(f"ASK {{ GRAPH <{self.union}> {{ ?s ?p ?o }} }}") and self._ask(
-                f"ASK {{ GRAPH ?g {{ ?s ?p ?o }} FILTER({self._current_filter('?g')}) }}"
-            ):
+            params = {
+                "union_iri": self.union,
+                "base_string": self.base,
+                "history_string": self._union.history,
+            }
+            has_union = self._ask(binding.bind(updates.read("ask-union"), {"union_iri": self.union}))
+            if not has_union and self._ask(binding.bind(updates.read("ask-current"), params)):
                 try:
-                    self._update(
-                        f"INSERT {{ GRAPH <{self.union}> {{ ?s ?p ?o }} }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} "
-                        f"FILTER({self._current_filter('?g')}) }}"
-                    )
+                    self._update(self._union.merge_all())
                 except StoreError as exc:
                     raise StoreError(
                         f"the store has no union graph <{self.union}> yet (loaded by another tool or an "
@@ -374,27 +370,6 @@ class SparqlStore:
 
     def _ask(self, sparql: str) -> bool:
         return bool(self._select(sparql, None).get("boolean"))
-
-    def _current_filter(self, var: str) -> str:
-        """A graph of this store that is neither history nor the union itself."""
-        return (
-            f"STRSTARTS(STR({var}), {_string(self.base)}) && !STRSTARTS(STR({var}), {_string(self._history)})"
-            f" && {var} != <{self.union}>"
-        )
-
-    def _is_current(self, name: str) -> bool:
-        """Whether a graph's triples belong in the union graph."""
-        name = str(name)
-        return (
-            name.startswith(self.base) and not iris.is_history_graph(name, self.base) and name != self.union
-        )
-
-    def _unmerge(self, name: str) -> str:
-        history = _string(self._history)
-        return _UNMERGE.format(union=self.union, name=name, base=_string(self.base), history=history)
-
-    def _merge(self, name: str) -> str:
-        return _MERGE.format(union=self.union, name=name)
 
     # -- writing -----------------------------------------------------------------------------------
 
@@ -425,18 +400,7 @@ class SparqlStore:
         return "staged" if self.endpoints.graph_store or self._is_virtuoso() else "update"
 
     def _replace_in_one_update(self, graphs: Mapping[str, Graph | None]) -> None:
-        parts: list[str] = []
-        for name, graph in graphs.items():
-            current = self._is_current(name)
-            if current:
-                parts.append(self._unmerge(name))
-            parts.append(f"DROP SILENT GRAPH <{name}>")
-            if graph is not None and len(graph):
-                triples = graph_to_ntriples(graph)
-                # one INSERT DATA for the graph and its union copy, so blank nodes are the same nodes
-                union = f" GRAPH <{self.union}> {{\n{triples}\n}}" if current else ""
-                parts.append(f"INSERT DATA {{ GRAPH <{name}> {{\n{triples}\n}}{union} }}")
-        self._update(" ;\n".join(parts))
+        self._update(self._union.replace(graphs))
 
     def _graph_store_url(self) -> str:
         if self.endpoints.graph_store:
@@ -453,7 +417,7 @@ class SparqlStore:
         """PUT one graph through the SPARQL 1.1 Graph Store HTTP Protocol."""
         store_url = self._graph_store_url()
         url = f"{store_url}?{urllib.parse.urlencode({'graph': name})}"
-        body = graph_to_ntriples(graph).encode("utf-8")
+        body = updates.ntriples(graph).encode("utf-8")
         request = urllib.request.Request(
             url, data=body, method="PUT", headers={"Content-Type": "text/turtle; charset=utf-8"}
         )
@@ -479,14 +443,7 @@ class SparqlStore:
         for start in range(0, len(names), SWAP_BATCH):
             ops: list[str] = []
             for name in names[start : start + SWAP_BATCH]:
-                current = self._is_current(name)
-                if current:
-                    ops.append(self._unmerge(name))
-                ops.append(f"DROP SILENT GRAPH <{name}>")
-                if name in staging:
-                    ops.append(f"MOVE SILENT GRAPH <{staging[name]}> TO GRAPH <{name}>")
-                    if current:
-                        ops.append(self._merge(name))
+                ops.extend(self._union.replace_one(name, staging.get(name)))
             try:
                 self._update(" ;\n".join(ops))
             except StoreError as exc:
@@ -502,8 +459,8 @@ class SparqlStore:
         names = list(graphs)
         for index, name in enumerate(names):
             graph = graphs[name]
-            current = self._is_current(name)
-            unmerge = [self._unmerge(name)] if current else []
+            current = self._union.is_current(name)
+            unmerge = [self._union.unmerge(name)] if current else []
             try:
                 if graph is not None and len(graph):
                     if current:
@@ -512,12 +469,12 @@ class SparqlStore:
                         self._put(name, graph)
                     except StoreError:
                         if current:  # a failed PUT changed nothing: put the old triples back in the union
-                            self._quietly(self._merge(name))
+                            self._quietly(self._union.merge(name))
                         raise
                     if current:
-                        self._update(self._merge(name))
+                        self._update(self._union.merge(name))
                 else:
-                    self._update(" ;\n".join([*unmerge, f"DROP SILENT GRAPH <{name}>"]))
+                    self._update(" ;\n".join([*unmerge, updates.drop(name)]))
             except StoreError as exc:
                 done = "nothing was changed" if index == 0 else f"the first {index} graphs were replaced"
                 raise StoreError(f"{exc}; {done} (writes=direct is not atomic)") from exc
@@ -525,7 +482,7 @@ class SparqlStore:
     def _drop_quietly(self, names: list[str]) -> None:
         """Best-effort cleanup of staging graphs after a failure (the failure is what gets reported)."""
         if names:
-            self._quietly(" ;\n".join(f"DROP SILENT GRAPH <{n}>" for n in names))
+            self._quietly(updates.drop_all(names))
 
     def _quietly(self, update: str) -> None:
         """A best-effort repair after a failure: the failure is what gets reported."""
@@ -536,6 +493,7 @@ class SparqlStore:
 
     def close(self) -> None:
         """Nothing to release: every request opens and closes its own connection."""
+        return None
 
 
 # -- helpers ---------------------------------------------------------------------------------------
@@ -614,16 +572,6 @@ _IRI_FORBIDDEN = re.compile(r'[\x00-\x20<>"{}|^`\\]')
 
 def _valid_iri(name: str) -> bool:
     return bool(name) and ":" in name and _IRI_FORBIDDEN.search(name) is None
-
-
-def _iri(name: str) -> str:
-    if not _valid_iri(name):
-        raise StoreError(f"not an IRI: {name!r}")
-    return name
-
-
-def _string(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 _BOOLEAN = str(XSD.boolean)

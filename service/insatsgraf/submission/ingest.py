@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import os
 import re
 import zipfile
 from collections.abc import Iterable
@@ -30,17 +29,8 @@ from insatsgraf.model.iris import IG
 from insatsgraf.model.rdf import new_graph
 from insatsgraf.submission.columns import COLUMNS, HEADER_INDEX, header_key
 
-DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 MOJIBAKE = re.compile(r"Ã[\u0080-\u00bf¤¥¶–—]")
 URL = re.compile(r"^https?://[^\s<>\"{}|\\^`]+$")
-
-
-def max_bytes(settings: Settings | None = None) -> int:
-    """The size limit of a submitted file: ``INSATSGRAF_MAX_FILE_MB`` (default 10 MB)."""
-    value = getattr(settings, "max_file_bytes", None)
-    if isinstance(value, int):
-        return value
-    return int(float(os.environ.get("INSATSGRAF_MAX_FILE_MB", "10")) * 1024 * 1024)
 
 
 @dataclass
@@ -55,11 +45,9 @@ class Table:
 # -- reading bytes ---------------------------------------------------------------------------------
 
 
-def read_source(
-    source: str | Path | bytes, filename: str | None, settings: Settings | None
-) -> tuple[bytes, str]:
+def read_source(source: str | Path | bytes, filename: str | None, settings: Settings) -> tuple[bytes, str]:
     """The file's bytes and name, refusing a file over the size limit before reading it."""
-    limit = max_bytes(settings)
+    limit = settings.max_file_bytes
     if isinstance(source, bytes):
         name = filename or "upload"
         if len(source) > limit:
@@ -496,7 +484,7 @@ def file_header(graph: Graph) -> dict[str, str]:
     return found
 
 
-def describe(
+def self_description(
     graph: Graph, org: str, settings: Settings, source_name: str, digest: str, issued: str | None
 ) -> Graph:
     """Add the file's self-description (a blank ``ig:Submission``) for writing it as Turtle."""

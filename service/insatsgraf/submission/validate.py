@@ -17,6 +17,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, PROV, RDF, RDFS, SH
 from rdflib.term import Node
 
+from insatsgraf.catalogue import rq
 from insatsgraf.config import Settings
 from insatsgraf.errors import UserError
 from insatsgraf.model import iris, vocab
@@ -171,14 +172,15 @@ def authored_shapes(settings: Settings) -> Graph:
 
 
 @lru_cache(maxsize=4)
-def _shapes(shapes_dir: Path, base: str, stamp: tuple[float, ...]) -> Graph:
-    return flatten(authored_shapes(Settings().with_(base=base, root=shapes_dir.parent)))
+def _shapes(settings: Settings, stamp: tuple[float, ...]) -> Graph:
+    return flatten(authored_shapes(settings))
 
 
 def shapes_graph(settings: Settings) -> Graph:
     """The shapes used for validation: ``authored_shapes`` flattened, cached until a file changes."""
     files = sorted(settings.shapes_dir.glob("*.ttl"))
-    return _shapes(settings.shapes_dir, settings.base, tuple(p.stat().st_mtime for p in files))
+    shapes_only = settings.with_(store="memory:", max_file_mb=0.0)  # the cache key: what the shapes depend on
+    return _shapes(shapes_only, tuple(p.stat().st_mtime for p in files))
 
 
 @lru_cache(maxsize=4)
@@ -211,11 +213,21 @@ def referenced_types(graph: Graph, store: Store) -> Graph:
     context = Graph()
     if not wanted:
         return context
-    values = " ".join(f"<{iri}>" for iri in wanted)
-    result = store.query(f"SELECT ?s ?t WHERE {{ VALUES ?s {{ {values} }} ?s a ?t }}")
+    safe = [str(iri) for iri in wanted if _writable(str(iri))]  # anything else cannot be in the store
+    if not safe:
+        return context
+    result = store.query(rq.values(rq.read("types-of"), "s", safe))
     for row in result.rows:
         context.add((URIRef(row["s"]["value"]), RDF.type, URIRef(row["t"]["value"])))
     return context
+
+
+def _writable(iri: str) -> bool:
+    try:
+        rq.iri_term(iri)
+    except rq.UnsafeIri:
+        return False
+    return True
 
 
 # -- validation ------------------------------------------------------------------------------------
