@@ -338,3 +338,9 @@ def test_programme_and_organisation_pages_show_the_links_with_their_status(store
         assert org.status_code == 200
         assert "Mini Macho" in org.text and "Läsfrämjande hundstund" in org.text
         assert 'class="status status-auto"' in org.text
+
+
+def test_the_dumps_carry_the_mapping_graphs(store: OxigraphStore) -> None:
+    from insatsgraf.publication.dumps import published_graph_names
+
+    assert iris.mapping_graph("0461", BASE) in published_graph_names(store)

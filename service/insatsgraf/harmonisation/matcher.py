@@ -321,8 +321,7 @@ class Catalogue:
     @classmethod
     def from_store(cls, store: Store) -> Catalogue:
         """From the store: the catalogue graph, hidden labels from decisions, and the decisions themselves."""
-        result = store.query(rq.read("harmonise-catalogue-labels"))
-        return cls.from_rows(result.table(), rules_from_store(store))
+        return cls.from_rows(_table(store, rq.read("harmonise-catalogue-labels")), rules_from_store(store))
 
     # -- lookups -------------------------------------------------------------------------------
 
