@@ -1,6 +1,6 @@
 """Submissions over HTTP: every upload form, the 422 report, 400/413/415, history, one submission, diff.
 
-The data posted are variants of Linköping's real list (the shared domain folder); what a test expects is
+The data posted are variants of Linköping's real list (data/reference/submissions); what a test expects is
 read from the file it posted (rows, names), and the store is compared byte for byte after a refusal.
 """
 
