@@ -9,6 +9,9 @@
     persistenceId: null,          // always start from the catalogue, not from a stale browser store
     populateFromUrl: true,
     endpointCatalogueOptions: { getData: function () { return [{ endpoint: endpoint }]; } },
+    // Offline: prefix completion reads this service's prefixes (not prefix.cc), and the property and class
+    // completers (which ask lov.linkeddata.es) are off.
+    yasqe: { prefixCcApi: window.location.origin + "/prefixes.json", autocompleters: ["prefixes", "variables"] },
   });
   var first = Object.keys(yasgui._tabs)[0];
   var tabIds = queries.map(function (q, i) {
