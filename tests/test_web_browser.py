@@ -179,9 +179,12 @@ def test_a_catalogue_query_runs_and_its_rows_render(server: str, page: object) -
     assert headers.strip()
     assert table.locator("tbody tr").count() >= 1
     assert "No data available" not in body
-    # IRIs under the base link to this service's pages
+    # IRIs under the base link to this service's pages, with the resource's label beside them
     local = table.locator('tbody a[href^="/id/"]')
     assert local.count() >= 1
+    page.wait_for_selector(".yasr tbody .iri-label", timeout=10000)  # type: ignore[attr-defined]
+    shown = [t.strip() for t in table.locator("tbody .iri-label").all_inner_texts()]
+    assert "Linköping" in shown, shown  # the organisation's IRI, labelled
     assert table.locator(f'tbody a[href^="{BASE}"]').count() == 0
     target = local.first.get_attribute("href")
     # (YASR's cell ellipsis takes the first click; follow the link's address, which is what matters)
