@@ -95,9 +95,9 @@ def _text(row: dict[str, Any], var: str, default: str = "") -> str:
 
 
 def _listing(store: Store, query: str, var: str) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
-    """(IRI, the row, its common fields: local link and IRI) for each row of a browse query."""
+    """(IRI, the row, its common fields: local link and IRI) for each row of a browse query's text."""
     out = []
-    for row in store.query(rq.read(query)).rows:
+    for row in store.query(query).rows:
         iri = row[var]["value"]
         out.append((iri, row, {"href": local_href(iri, store.base), "iri": iri}))
     return out
@@ -113,7 +113,7 @@ def programme_rows(store: Store) -> list[dict[str, Any]]:
             "offerings": int(_text(row, "offerings", "0")),
             "organisations": int(_text(row, "organisations", "0")),
         }
-        for iri, row, common in _listing(store, "browse-programmes", "p")
+        for iri, row, common in _listing(store, rq.read("browse-programmes"), "p")
     ]
 
 
@@ -128,7 +128,7 @@ def organisation_rows(store: Store) -> list[dict[str, Any]]:
             "offerings": int(_text(row, "offerings", "0")),
             "programmes": int(_text(row, "programmes", "0")),
         }
-        for iri, row, common in _listing(store, "browse-organisations", "o")
+        for iri, row, common in _listing(store, rq.read("browse-organisations"), "o")
     ]
 
 
