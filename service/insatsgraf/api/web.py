@@ -94,10 +94,10 @@ def _text(row: dict[str, Any], var: str, default: str = "") -> str:
     return str(row.get(var, {}).get("value", "")) or default
 
 
-def _listing(store: Store, query: str, var: str) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
-    """(IRI, the row, its common fields: local link and IRI) for each row of a browse query's text."""
+def _listing(store: Store, sparql: str, var: str) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
+    """(IRI, the row, its common fields: local link and IRI) for each row of a browse query."""
     out = []
-    for row in store.query(query).rows:
+    for row in store.query(sparql).rows:
         iri = row[var]["value"]
         out.append((iri, row, {"href": local_href(iri, store.base), "iri": iri}))
     return out
