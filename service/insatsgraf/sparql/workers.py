@@ -354,7 +354,7 @@ def _serve(memory_mb: int) -> None:
         except EOFError:
             return
         try:
-            if job["store"] != opened:
+            if store is None or job["store"] != opened:
                 if store is not None:
                     store.close()
                 store, opened = None, ""
