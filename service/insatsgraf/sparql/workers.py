@@ -61,6 +61,9 @@ DEFAULT_MEMORY_MB = 1024
 """Address space of one worker (``RLIMIT_AS``): Python, rdflib and pyoxigraph reserve about 230 MB of it
 before any query (with two malloc arenas; 560 MB with glibc's default of eight per core)."""
 START_TIMEOUT = 30.0
+MAX_ANSWER_BYTES = 128 * 1024 * 1024
+"""Largest answer a worker hands back (rows within ``max_rows`` can still be huge strings): the server's own
+memory must not be what a query's answer takes. Larger → ``QueryOutOfMemory``."""
 """Seconds a new worker may take to import its modules and say it is ready."""
 
 _ERRORS: dict[str, type[StoreError]] = {
@@ -153,8 +156,8 @@ class _Worker:
         try:
             if not self._recv.poll(max(0.0, deadline - time.monotonic())):
                 return None
-            head = json.loads(self._recv.recv_bytes())
-            body = self._recv.recv_bytes() if head.get("body") else b""
+            head = json.loads(self._recv.recv_bytes(MAX_ANSWER_BYTES + 1024))
+            body = self._recv.recv_bytes(MAX_ANSWER_BYTES + 1024) if head.get("body") else b""
         except (EOFError, OSError, ValueError) as exc:
             raise _Died() from exc
         return head, body
@@ -312,23 +315,35 @@ def _answer(head: dict[str, Any], body: bytes) -> Answer:
 # -- the worker process ----------------------------------------------------------------------------
 
 
+_OUT_OF_MEMORY = {"error": "QueryOutOfMemory", "message": "the query needed more memory than its worker has"}
+
+
+def _too_large() -> dict[str, Any]:
+    return {"error": "QueryOutOfMemory", "message": f"the answer is over {MAX_ANSWER_BYTES >> 20} MB"}
+
+
 def _evaluate(store: OxigraphStore, job: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
+    """One job's reply: a JSON head and, for triples, N-Triples bytes; never raises ``MemoryError``."""
     dataset = Dataset(job["default"], job["named"], job["history"])
     try:
         answer = store.evaluate(job["query"], dataset, Limits(job["max_rows"], job["deadline"]))
+        if isinstance(answer, list):
+            data = ox.serialize(answer, format=ox.RdfFormat.N_TRIPLES) or b""
+            return (
+                ({"kind": "graph", "body": True}, data)
+                if len(data) <= MAX_ANSWER_BYTES
+                else (_too_large(), b"")
+            )
+        if answer.kind == "ask":
+            return {"kind": "ask", "boolean": bool(answer.boolean)}, b""
+        size = sum(len(term["value"]) + 64 for row in answer.rows for term in row.values())
+        if size > MAX_ANSWER_BYTES:
+            return _too_large(), b""
+        return {"kind": "select", "vars": answer.vars, "rows": answer.rows}, b""
     except StoreError as exc:
         return {"error": type(exc).__name__, "message": str(exc)}, b""
     except MemoryError:
-        return {
-            "error": "QueryOutOfMemory",
-            "message": "the query needed more memory than its worker has",
-        }, b""
-    if isinstance(answer, list):
-        data = ox.serialize(answer, format=ox.RdfFormat.N_TRIPLES) or b""
-        return {"kind": "graph", "body": True}, data
-    if answer.kind == "ask":
-        return {"kind": "ask", "boolean": bool(answer.boolean)}, b""
-    return {"kind": "select", "vars": answer.vars, "rows": answer.rows}, b""
+        return dict(_OUT_OF_MEMORY), b""
 
 
 def _serve(memory_mb: int) -> None:
@@ -362,7 +377,15 @@ def _serve(memory_mb: int) -> None:
             head, body = _evaluate(store, job)
         except Exception as exc:  # noqa: BLE001 - reported to the endpoint; the worker goes on
             head, body = {"error": "StoreError", "message": f"{type(exc).__name__}: {exc}"}, b""
-        outbox.send_bytes(json.dumps(head).encode("utf-8"))
+        try:
+            message = json.dumps(head).encode("utf-8")
+        except MemoryError:
+            head, body = dict(_OUT_OF_MEMORY), b""
+            message = json.dumps(head).encode("utf-8")
+        if len(message) > MAX_ANSWER_BYTES:  # string escapes can make JSON longer than the values
+            head, body = _too_large(), b""
+            message = json.dumps(head).encode("utf-8")
+        outbox.send_bytes(message)
         if head.get("body"):
             outbox.send_bytes(body)
 
