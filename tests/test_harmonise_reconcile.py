@@ -393,6 +393,8 @@ def test_batches_limits_and_properties_are_bounded(client: TestClient) -> None:
     assert "at most 100" in refused({"q": {"query": "Komet", "limit": 10**9}})
     many = [{"pid": "municipality", "v": f"{i:04d}"} for i in range(60)]
     assert "property values" in refused({"q": {"query": "Komet", "properties": many}})
+    long_prefix = client.get("/reconcile/suggest/entity", params={"prefix": "k" * 400})
+    assert long_prefix.status_code == 400 and "at most 300" in long_prefix.json()["message"]["en"]
 
 
 def test_an_unclosed_parenthesis_answers(client: TestClient) -> None:

@@ -466,6 +466,11 @@ def suggest_entities(
     data: ReconData, prefix: str, cursor: int = 0, type_: str | None = None, limit: int = 10
 ) -> dict[str, Any]:
     """Entities whose name (or any label) has a word starting with ``prefix``; ids match too."""
+    if len(prefix) > MAX_QUERY_CHARS:
+        raise _bad(
+            f"'prefix' has {len(prefix)} characters; at most {MAX_QUERY_CHARS}.",
+            f"'prefix' har {len(prefix)} tecken; högst {MAX_QUERY_CHARS}.",
+        )
     key = fold(prefix)
     types = _types({"type": type_} if type_ else {"type": list(TYPES)})
     found: list[tuple[int, str, dict[str, Any]]] = []
