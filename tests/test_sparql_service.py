@@ -5,8 +5,10 @@ receives nothing. Both evaluation paths: the thread (in-memory store) and the wo
 
 from __future__ import annotations
 
+import platform
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,7 +20,9 @@ from insatsgraf.api.deps import ServiceLimits
 from insatsgraf.config import Settings
 from insatsgraf.sparql.embedded import OxigraphStore
 from insatsgraf.sparql.parse import check_query
-from insatsgraf.sparql.store import QueryIsUpdate, ServiceNotAllowed
+from insatsgraf.sparql.store import Dataset, Limits, QueryIsUpdate, ServiceNotAllowed
+from insatsgraf.sparql.workers import WorkerPool
+from tests.conftest import require
 
 PREFIX = "PREFIX ex: <http://example.org/>\n"
 
@@ -128,3 +132,38 @@ def test_check_query_unit() -> None:
     assert check_query("SELECT * FROM <http://g/> { ?s ?p ?o }").names_dataset is True
     assert check_query('SELECT * { ?s ?p "FROM" }').names_dataset is False
     assert check_query("SELECT * { ?s ?p ?o LATERAL { ?s ?q ?r } }").names_dataset is None  # Oxigraph decides
+
+
+SANDBOXED_SERVICE = """
+import sys
+import pyoxigraph as ox
+from insatsgraf.sparql.sandbox import deny_network
+assert deny_network()
+try:
+    list(ox.Store().query("SELECT * { SERVICE <http://127.0.0.1:%s/x> { ?s ?p ?o } }"))
+except OSError as exc:
+    print("refused:", exc)
+"""
+
+
+def test_a_worker_cannot_connect_even_if_a_parser_misreads(listener: Listener, tmp_path: Path) -> None:
+    """The second wall: in a sandboxed process pyoxigraph's SERVICE call fails and the listener gets nothing;
+    the pool's workers run so."""
+    import subprocess
+    import sys
+
+    require(platform.system() == "Linux" and platform.machine() in ("x86_64", "aarch64"), "seccomp filter")
+    done = subprocess.run(
+        [sys.executable, "-c", SANDBOXED_SERVICE % listener.port], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert "refused:" in done.stdout and "ermission denied" in done.stdout
+    assert listener.received == []
+
+    store = OxigraphStore(tmp_path / "store", base=Settings().base)
+    pool = WorkerPool(store, workers=1, memory_mb=512)
+    try:
+        assert pool.evaluate("ASK {}", Dataset(), Limits(5, time.monotonic() + 30)) is not None
+        assert pool.sandboxed()
+    finally:
+        store.close()

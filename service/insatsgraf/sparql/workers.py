@@ -17,6 +17,9 @@ workers reopen it (35 ms) when their next query names a newer one: the first que
 50 ms, the others 2–3 ms more than in a thread (13 ms against 10.5 for a catalogue-sized SELECT). A snapshot no running query uses is
 removed. Snapshots live in a temporary folder beside the store (same file system, so the links are cheap).
 
+Workers have no network (``sparql.sandbox``, a seccomp filter on Linux): the parse refuses ``SERVICE``
+(``sparql.parse``), and should a parser ever misread a query, pyoxigraph in a worker still cannot connect.
+
 Messages are JSON (no pickle): a query goes in; SELECT rows come back as SPARQL-JSON terms, ASK as a
 boolean, CONSTRUCT/DESCRIBE as N-Triples bytes. An in-memory store cannot be shared with another process, so
 ``evaluator_for`` keeps it on the thread path (``OxigraphStore.evaluate`` in the endpoint's thread).
@@ -46,6 +49,7 @@ import pyoxigraph as ox
 
 from insatsgraf.sparql.embedded import OxigraphStore
 from insatsgraf.sparql.results import QueryResult
+from insatsgraf.sparql.sandbox import deny_network
 from insatsgraf.sparql.store import (
     Answer,
     BadDatasetIri,
@@ -130,6 +134,8 @@ class _Worker:
         self._send = Connection(to_child_w, readable=False)
         self._recv = Connection(from_child_r, writable=False)
         self.ready = False
+        self.sandboxed = False
+        """No network sockets (``sparql.sandbox``): known once it is ready."""
         self.spare = False
         self.started = False
         """Ready, and so handed to the idle queue (or kept as the spare): set under the pool's lock."""
@@ -145,6 +151,7 @@ class _Worker:
             except _Died:
                 return False
             self.ready = message is not None and message[0].get("ready") is True
+            self.sandboxed = message is not None and message[0].get("sandboxed") is True
         return self.ready
 
     def ask(self, job: dict[str, Any], deadline: float) -> tuple[dict[str, Any], bytes] | None:
@@ -242,6 +249,12 @@ class WorkerPool:
             spare.spare = False
             if spare.started:
                 self._idle.put(spare)  # else its start thread makes it idle when it is ready
+
+    def sandboxed(self) -> bool:
+        """Do all started workers run without network sockets?"""
+        with self._lock:
+            started = [w for w in self._all if w.started]
+        return bool(started) and all(w.sandboxed for w in started)
 
     def pids(self) -> list[int]:
         """The worker processes' ids (for tests and monitoring)."""
@@ -363,6 +376,7 @@ def _serve(memory_mb: int) -> None:
     if memory_mb > 0:
         cap = memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+    sandboxed = deny_network()  # before any thread starts: a SERVICE call cannot connect (sparql.sandbox)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     inbox = Connection(os.dup(0), writable=False)
     outbox = Connection(os.dup(1), readable=False)
@@ -370,7 +384,7 @@ def _serve(memory_mb: int) -> None:
     from insatsgraf.sparql.parse import check_query
 
     check_query("ASK {}")  # builds rdflib's grammar now, not during the first query
-    outbox.send_bytes(b'{"ready": true}')
+    outbox.send_bytes(json.dumps({"ready": True, "sandboxed": sandboxed}).encode("utf-8"))
     store: OxigraphStore | None = None
     opened = ""
     while True:
