@@ -89,11 +89,8 @@ def main() -> None:
             text=True,
             check=True,
         ).stdout.split()[-1]
-        data = (
-            Path(env.get("INSATSGRAF_DOMAIN", ROOT.parent / "shared" / "domain"))
-            / "submissions"
-            / "0580-linkoping-2021.csv"
-        ).read_bytes()
+        domain = Path(env.get("INSATSGRAF_DOMAIN", ROOT / "data" / "reference"))
+        data = (domain / "submissions" / "0580-linkoping-2021.csv").read_bytes()
         stop, commits = threading.Event(), [0]
 
         def write() -> None:

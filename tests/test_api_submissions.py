@@ -1,6 +1,6 @@
 """Submissions over HTTP: every upload form, the 422 report, 400/413/415, history, one submission, diff.
 
-The data posted are variants of Linköping's real list (the shared domain folder); what a test expects is
+The data posted are variants of Linköping's real list (data/reference/submissions); what a test expects is
 read from the file it posted (rows, names), and the store is compared byte for byte after a refusal.
 """
 
@@ -174,6 +174,23 @@ def test_unknown_organisation_is_404(fresh_store: OxigraphStore, tmp_path: Path)
         )
         assert r.status_code == 404 and r.json()["error"] == "unknown-organisation"
         assert client.get("/organisations/9999/submissions").status_code == 404
+
+
+def test_a_file_named_for_another_organisation_is_400_unless_forced(api: Api) -> None:
+    before = api.offerings("0580")
+    data = to_csv(rows()[:3])
+    r = api.post(files={"file": ("0486-strangnas-2024.csv", data, "text/csv")})
+    assert r.status_code == 400 and r.json()["error"] == "file-name-mismatch", r.text
+    message = r.json()["message"]
+    assert "organisation 0486" in message["en"] and "organisation 0486" in message["sv"]
+    assert "force=true" in message["en"] and r.json()["file"] == "0486-strangnas-2024.csv"
+    r = api.post(
+        content=data, params={"filename": "0486-strangnas-2024.csv"}, headers={"content-type": "text/csv"}
+    )
+    assert r.status_code == 400 and api.offerings("0580") == before
+    r = api.post(files={"file": ("0486-strangnas-2024.csv", data, "text/csv")}, params={"force": "true"})
+    assert r.status_code == 201, r.text
+    assert api.offerings("0580") == 3
 
 
 def test_history_and_diff(api: Api) -> None:

@@ -24,7 +24,6 @@ from insatsgraf.publication.dcat import (
 )
 from insatsgraf.publication.dumps import FORMATS, build_dataset, union_graph
 from insatsgraf.sparql.embedded import OxigraphStore
-from tests.conftest import require
 from tests.linked_data_fixtures import SUBMISSION_DATE, gnesta_store
 
 BASE = Settings().base
@@ -39,7 +38,7 @@ def store() -> OxigraphStore:
 @pytest.fixture(scope="module")
 def shapes() -> Graph:
     folder = dcat_ap_shapes_dir(Settings())
-    require((folder / "dcat-ap-SHACL.ttl").exists(), f"the DCAT-AP 3.0.1 shapes are not at {folder}")
+    assert (folder / "dcat-ap-SHACL.ttl").exists(), f"the DCAT-AP 3.0.1 shapes are not at {folder}"
     return load_dcat_ap_shapes(folder)
 
 

@@ -8,10 +8,13 @@ against the shapes the spec's JSON schemas require.
 from __future__ import annotations
 
 import json
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -23,6 +26,7 @@ from insatsgraf.harmonisation.reconcile import TYPE_ORGANISATION, TYPE_PROGRAMME
 from insatsgraf.sparql.embedded import OxigraphStore
 from insatsgraf.submission.bundled import load_bundled
 from insatsgraf.submission.lists import submit_file
+from tests.api_live import live_server
 
 FIXTURES = Path(__file__).parent / "fixtures" / "harmonise"
 LINKOPING = Settings().domain / "submissions" / "0580-linkoping-2021.csv"
@@ -363,3 +367,66 @@ def test_posting_a_decision_needs_a_token_and_changes_the_next_run(env) -> None:
     }.items() <= next(r for r in rows if r["insats"] == "Mini Macho").items()
     bad = client.post("/harmonise/decisions", json={**body, "programme": "nosuch"}, headers=auth)
     assert bad.status_code == 400 and "nosuch" in bad.json()["message"]["en"]
+
+
+# -- bounds (issue 12) ---------------------------------------------------------------------------
+
+
+def test_a_long_query_is_refused_at_once(client: TestClient) -> None:
+    started = time.monotonic()
+    r = client.get("/reconcile", params={"queries": json.dumps({"q": {"query": "x" + " " * 998 + "x"}})})
+    assert r.status_code == 200, r.text  # whitespace runs collapse: "x x"
+    for text in ["komet " * 200, "a" * 1000]:
+        r = client.get("/reconcile", params={"queries": json.dumps({"q": {"query": text}})})
+        assert r.status_code == 400 and r.json()["error"] == "bad-reconciliation-query"
+        assert "at most 300" in r.json()["message"]["en"]
+    assert time.monotonic() - started < 2
+
+
+def test_batches_limits_and_properties_are_bounded(client: TestClient) -> None:
+    def refused(batch: dict[str, Any]) -> str:
+        r = client.post("/reconcile", data={"queries": json.dumps(batch)})
+        assert r.status_code == 400, r.text
+        return str(r.json()["message"]["en"])
+
+    assert "characters of query text" in refused({f"q{i}": {"query": "k" * 250} for i in range(100)})
+    assert "at most 100" in refused({"q": {"query": "Komet", "limit": 10**9}})
+    many = [{"pid": "municipality", "v": f"{i:04d}"} for i in range(60)]
+    assert "property values" in refused({"q": {"query": "Komet", "properties": many}})
+    long_prefix = client.get("/reconcile/suggest/entity", params={"prefix": "k" * 400})
+    assert long_prefix.status_code == 400 and "at most 300" in long_prefix.json()["message"]["en"]
+
+
+def test_an_unclosed_parenthesis_answers(client: TestClient) -> None:
+    """The matcher recurses without end on "Komet (för" (matcher._parenthesised): the fuzzy ranking answers."""
+    out = reconcile(client, {"q": {"query": "Komet (för föräldrar"}})
+    assert out["q"]["result"] and out["q"]["result"][0]["name"] == "Komet"
+
+
+def test_reconciliation_does_not_hold_other_requests(tmp_path: Path) -> None:
+    """A real server: while the slowest allowed batch runs, ``ASK {}`` answers within a second."""
+    settings = Settings().with_(store="memory:")
+    store = OxigraphStore(None, base=settings.base)
+    load_bundled(store, settings)
+    app = create_app(settings, store, tokens=tmp_path / "tokens.json")
+    slow = {f"q{i}": {"query": ("a " * 150)[: 20_000 // 70]} for i in range(70)}
+    with live_server(app) as url, httpx.Client(base_url=url, timeout=60) as c:
+        done: list[float] = []
+
+        def batch() -> None:
+            started = time.monotonic()
+            r = c.post("/reconcile", data={"queries": json.dumps(slow)})
+            assert r.status_code == 200, r.text
+            done.append(time.monotonic() - started)
+
+        worker = threading.Thread(target=batch)
+        worker.start()
+        time.sleep(0.1)
+        asks = []
+        while worker.is_alive() and len(asks) < 20:
+            started = time.monotonic()
+            assert c.get("/sparql", params={"query": "ASK {}"}).status_code == 200
+            asks.append(time.monotonic() - started)
+        worker.join(60)
+    assert done and done[0] < 5, done
+    assert max(asks, default=0.0) < 1.0, asks

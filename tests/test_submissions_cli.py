@@ -126,3 +126,50 @@ def test_xlsx_writer_never_writes_formulas(value: str, tmp_path: Path) -> None:
     book.save(path)
     cell = load_workbook(path).active["A1"]
     assert cell.data_type == "s" and cell.value == "'" + value
+
+
+def test_a_file_named_for_another_organisation_is_refused_unless_forced(store: str, tmp_path: Path) -> None:
+    """`submit 0486-strangnas-2024.csv --org 0580` would replace Linköping's list with Strängnäs's."""
+    strangnas = tmp_path / "0486-strangnas-2024.csv"
+    strangnas.write_bytes(EXAMPLE.read_bytes())
+    code, out = run("submit", str(strangnas), "--org", "0580", "--date", "2024-01-01", "--store", store)
+    assert code == 2, out
+    assert (
+        "starts with organisation 0486" in out and "börjar med organisation 0486" in out and "--force" in out
+    )
+    history = json.loads(run("history", "--org", "0580", "--format", "json", "--store", store)[1])
+    assert len(history) == 1, "nothing was submitted"
+    code, out = run(
+        "submit", str(strangnas), "--org", "0580", "--date", "2024-01-01", "--force", "--store", store
+    )
+    assert code == 0 and "submission/0580/2024-01-01" in out, out
+    district = tmp_path / "0180-bromma-2024.csv"  # a district's list is not Stockholm's
+    district.write_bytes(EXAMPLE.read_bytes())
+    code, out = run("submit", str(district), "--org", "0180", "--store", store)
+    assert code == 2 and "0180-bromma" in out
+    own = tmp_path / "0580_2024.csv"  # the organisation's own id, or no id at all, is fine
+    own.write_bytes(EXAMPLE.read_bytes())
+    assert run("submit", str(own), "--org", "0580", "--date", "2024-02-01", "--store", store)[0] == 0
+
+
+def test_an_unknown_organisation_is_one_clear_error(store: str) -> None:
+    for args in (
+        ("validate", str(EXAMPLE), "--org", "9999"),
+        ("history", "--org", "9999"),
+        ("diff", "--org", "9999"),
+    ):
+        code, out = run(*args, "--store", store)
+        assert code == 2, (args, out)
+        assert 'unknown organisation "9999"' in out and 'okänd organisation "9999"' in out, args
+        assert "row" not in out and "rad" not in out, args  # not a violation per row
+    code, out = run("validate", str(EXAMPLE), "--org", "9999", "--store", store, "--format", "json")
+    assert code == 2 and json.loads(out)["error"] == "unknown-organisation"
+
+
+@pytest.mark.parametrize("command", ["history", "diff", "validate", "submit"])
+def test_a_missing_store_is_an_error_and_is_not_created(tmp_path: Path, command: str) -> None:
+    missing = tmp_path / "no" / "store"
+    args = ["--org", "0580"] if command in ("history", "diff") else [str(EXAMPLE), "--org", "0580"]
+    code, out = run(command, *args, "--store", str(missing))
+    assert code == 2 and f"no store at {missing}" in out and "insatsgraf load" in out, out
+    assert not missing.exists() and not missing.parent.exists()

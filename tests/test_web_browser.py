@@ -13,6 +13,8 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -85,13 +87,30 @@ def browser() -> Iterator[object]:
         b.close()
 
 
+LOOPBACK = {"127.0.0.1", "localhost", "[::1]", "::1"}
+
+
 @pytest.fixture
 def page(browser: object) -> Iterator[object]:
+    """A page whose requests to any host but the loopback server are recorded (``page.outside``) and refused,
+    so a page that needs the internet fails here rather than working only online."""
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="sv-SE")  # type: ignore[attr-defined]
+    outside: list[str] = []
+
+    def guard(route: Any) -> None:
+        url = urlsplit(route.request.url)
+        if url.scheme in ("http", "https", "ws", "wss") and url.hostname not in LOOPBACK:
+            outside.append(route.request.url)
+            route.abort()
+        else:
+            route.continue_()
+
+    context.route("**/*", guard)
     pg = context.new_page()
     errors: list[str] = []
     pg.on("pageerror", lambda exc: errors.append(str(exc)))
     pg.errors = errors  # type: ignore[attr-defined]
+    pg.outside = outside  # type: ignore[attr-defined]
     yield pg
     context.close()
 
@@ -120,6 +139,33 @@ def test_home_page_loads_yasgui_with_the_catalogue_tabs(server: str, page: objec
     assert page.errors == []  # type: ignore[attr-defined]
 
 
+@pytest.mark.parametrize("path", ["/", "/docs", "/charts", "/id/programme/komet"])
+def test_a_page_asks_no_other_host(server: str, page: object, path: str) -> None:
+    """Offline use: the page and everything it loads come from the service (no CDN, no prefix.cc)."""
+    if path == "/":  # YASGUI's prefix completion reads the service's prefixes, not prefix.cc's
+        with page.expect_request("**/prefixes.json", timeout=20000):  # type: ignore[attr-defined]
+            page.goto(server + path, wait_until="networkidle")  # type: ignore[attr-defined]
+        page.wait_for_selector(".yasgui .tabsList", timeout=15000)  # type: ignore[attr-defined]
+    else:
+        page.goto(server + path, wait_until="networkidle")  # type: ignore[attr-defined]
+    if path == "/docs":
+        page.wait_for_selector("#swagger-ui .opblock", timeout=20000)  # type: ignore[attr-defined]
+        assert page.locator("#swagger-ui .opblock").count() > 20  # type: ignore[attr-defined]
+        paths = page.locator("#swagger-ui .opblock-summary-path").all_inner_texts()  # type: ignore[attr-defined]
+        assert any(p.replace("\u200b", "") == "/sparql" for p in paths), paths[:5]
+    page.wait_for_timeout(500)  # type: ignore[attr-defined]  # what the page asks for once it has rendered
+    assert page.outside == []  # type: ignore[attr-defined]
+    assert page.errors == []  # type: ignore[attr-defined]
+
+
+def test_a_catalogue_tab_opens_on_the_query_not_its_header(server: str, page: object) -> None:
+    page.goto(server + "/", wait_until="networkidle")  # type: ignore[attr-defined]
+    page.wait_for_selector(".yasgui .tabsList", timeout=15000)  # type: ignore[attr-defined]
+    text = page.evaluate("window.yasgui.getTab().getQuery()")  # type: ignore[attr-defined]
+    assert text.startswith("PREFIX "), text[:200]
+    assert "#+" not in text
+
+
 def test_a_catalogue_query_runs_and_its_rows_render(server: str, page: object) -> None:
     page.goto(server + "/", wait_until="networkidle")  # type: ignore[attr-defined]
     page.wait_for_selector(".yasgui .tabsList", timeout=15000)  # type: ignore[attr-defined]
@@ -133,9 +179,12 @@ def test_a_catalogue_query_runs_and_its_rows_render(server: str, page: object) -
     assert headers.strip()
     assert table.locator("tbody tr").count() >= 1
     assert "No data available" not in body
-    # IRIs under the base link to this service's pages
+    # IRIs under the base link to this service's pages, with the resource's label beside them
     local = table.locator('tbody a[href^="/id/"]')
     assert local.count() >= 1
+    page.wait_for_selector(".yasr tbody .iri-label", timeout=10000)  # type: ignore[attr-defined]
+    shown = [t.strip() for t in table.locator("tbody .iri-label").all_inner_texts()]
+    assert "Linköping" in shown, shown  # the organisation's IRI, labelled
     assert table.locator(f'tbody a[href^="{BASE}"]').count() == 0
     target = local.first.get_attribute("href")
     # (YASR's cell ellipsis takes the first click; follow the link's address, which is what matters)

@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from insatsgraf.api import create_app
+from insatsgraf.api.web import without_header
 from insatsgraf.catalogue.queries import CatalogueQuery
 from insatsgraf.config import Settings
 from insatsgraf.errors import UserError
@@ -50,7 +51,8 @@ def test_home_page_has_yasgui_pointed_at_sparql_and_the_catalogue_as_tabs(client
     assert [t["name"] for t in data] == [q.name for q in expected] and len(expected) > 0
     for tab, query in zip(data, expected, strict=True):
         if all(p.default is not None or not p.required for p in query.params):
-            assert tab["query"] == query.bind(None, base=SETTINGS.base), query.name
+            assert tab["query"] == without_header(query.bind(None, base=SETTINGS.base)), query.name
+        assert tab["query"].startswith("PREFIX ") and "#+" not in tab["query"], query.name
         assert "?_" not in tab["query"] or any(p.required and p.default is None for p in query.params)
     assert 'href="/browse/programmes"' in html and 'href="/browse/organisations"' in html
 
@@ -85,3 +87,30 @@ def test_static_assets_come_with_their_licence_and_no_path_escapes(client: TestC
     assert "@triply/yasgui" in client.get("/static/yasgui/SOURCE.md").text
     for bad in ("/static/../config.py", "/static/%2e%2e/config.py", "/static/yasgui/missing.js"):
         assert client.get(bad).status_code == 404, bad
+
+
+def test_a_tab_starts_after_the_header_and_keeps_later_comments() -> None:
+    text = "# Why: a question\n#+ summary: x\n\n# more\nPREFIX ig: <x#>\n# inline note\nSELECT * {}\n"
+    assert without_header(text) == "PREFIX ig: <x#>\n# inline note\nSELECT * {}\n"
+    assert without_header("# only comments\n") == "# only comments\n"
+
+
+def test_api_docs_are_served_from_the_vendored_swagger_ui(client: TestClient) -> None:
+    r = client.get("/docs")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    for asset in ("swagger-ui-bundle.js", "swagger-ui.css", "favicon-32x32.png"):
+        assert f"/static/swagger-ui/{asset}" in r.text
+        assert client.get(f"/static/swagger-ui/{asset}").status_code == 200, asset
+    assert "cdn.jsdelivr" not in r.text and "fastapi.tiangolo.com" not in r.text
+    assert '"validatorUrl": null' in r.text and "'/openapi.json'" in r.text
+    assert client.get("/openapi.json").status_code == 200
+    assert "Apache License" in client.get("/static/swagger-ui/LICENSE").text
+    assert "swagger-ui-dist" in client.get("/static/swagger-ui/SOURCE.md").text
+
+
+def test_the_editor_reads_the_projects_prefixes_from_the_service(client: TestClient) -> None:
+    prefixes = client.get("/prefixes.json").json()
+    assert prefixes["ig"] == "https://w3id.org/insatsgraf/def#" and prefixes["id"] == f"{SETTINGS.base}id/"
+    assert prefixes["skos"] == "http://www.w3.org/2004/02/skos/core#"
+    js = client.get("/static/insatsgraf-home.js").text
+    assert 'prefixCcApi: window.location.origin + "/prefixes.json"' in js

@@ -25,9 +25,10 @@ class Settings:
     """A directory path (embedded store), ``memory:`` or ``sparql+http(s)://…`` (remote endpoint)."""
     root: Path = ROOT
     domain: Path = field(
-        default_factory=lambda: Path(os.environ.get("INSATSGRAF_DOMAIN", ROOT.parent / "shared" / "domain"))
+        default_factory=lambda: Path(os.environ.get("INSATSGRAF_DOMAIN", ROOT / "data" / "reference"))
     )
-    """The shared domain folder with programmes.csv, organisations.csv and example submissions."""
+    """The reference data: programmes.csv, organisations.csv, municipalities-scb.csv and the example submission
+    (``data/reference`` in the repository, see its SOURCE.md; ``INSATSGRAF_DOMAIN`` overrides it)."""
     max_file_mb: float = field(default_factory=lambda: float(os.environ.get("INSATSGRAF_MAX_FILE_MB", "10")))
     """The largest submitted file read, in MB (``INSATSGRAF_MAX_FILE_MB``): bounds the ingester's work."""
 
@@ -51,6 +52,11 @@ class Settings:
     def examples_dir(self) -> Path:
         """Fictional example submissions, loaded only on request (``insatsgraf load --examples``)."""
         return self.root / "data" / "examples"
+
+    @property
+    def standards_dir(self) -> Path:
+        """Copies of the standards the tests check against (DCAT-AP 3.0.1 shapes), in the repository."""
+        return self.root / "data" / "reference" / "standards"
 
     @property
     def queries_dir(self) -> Path:

@@ -60,6 +60,8 @@ def create_app(
         "(`insatsgraf token issue --org ID`). Errors are JSON: "
         '`{"error": code, "message": {"en": …, "sv": …}}`.',
         openapi_tags=TAGS,
+        docs_url=None,  # /docs is served from vendored Swagger UI files (api/web.py), not from a CDN
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.store = store

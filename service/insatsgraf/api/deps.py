@@ -32,6 +32,8 @@ class ServiceLimits:
     """Largest submission file accepted; more → 413."""
     query_workers: int = 4
     """Queries evaluated at the same time; a query that cannot start within the timeout gets 503."""
+    query_memory_mb: int = 1024
+    """Address space of one query worker process (on-disk store; ``sparql.workers``); more → 503."""
     cors_origins: tuple[str, ...] = field(default=("*",))
 
 

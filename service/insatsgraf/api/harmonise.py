@@ -52,7 +52,7 @@ async def _answer(store: Store, request: Request, queries: str | None, extend: s
     if extend is not None:
         query = rc.parse_json(extend, "extend")
         data = await run_in_threadpool(_data, store)
-        return rc.extend(data, query)
+        return await run_in_threadpool(rc.extend, data, query)
     return rc.manifest(_service_url(request), store.base)
 
 

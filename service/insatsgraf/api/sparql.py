@@ -8,9 +8,12 @@ by ``default-graph-uri``/``named-graph-uri``; answers by ``Accept``. What this e
 * a syntax error → 400 with the parser's message; a wrong or missing media type → 415;
   several ``query`` parameters or none → 400; ``SERVICE`` (federated query) → 400, the server fetches no URLs;
 * more than ``ServiceLimits.max_rows`` rows (or triples) → 422 rather than a silently cut answer;
-* a query still running after ``ServiceLimits.query_timeout`` seconds → 503. Oxigraph cannot stop a running
-  query, so the answer is sent at once and the worker stops at its next row; at most
-  ``ServiceLimits.query_workers`` queries run together, so runaway queries cannot pile up.
+* a query still running after ``ServiceLimits.query_timeout`` seconds → 503, and so is one that passes its
+  worker's memory cap (``ServiceLimits.query_memory_mb``). With an on-disk store each query runs in a worker
+  process (``sparql.workers``) that is killed at the timeout and replaced; with an in-memory store (tests) in
+  a thread that stops at its next row. At most ``ServiceLimits.query_workers`` queries run together.
+
+SERVICE and updates are recognised on the query's parse (``sparql.parse``), never on a text scan.
 
 Without dataset parameters the default graph is the union of all graphs except the submission history
 (as ``Store.query``), unless the query names its own with ``FROM``/``FROM NAMED``.
@@ -36,12 +39,14 @@ from insatsgraf.sparql.store import (
     Dataset,
     DatasetNotSupported,
     Limits,
+    QueryIsUpdate,
+    QueryOutOfMemory,
     QuerySyntaxError,
     QueryTimeout,
-    Store,
+    ServiceNotAllowed,
     TooManyRows,
 )
-from insatsgraf.sparql.text import has_keyword, is_update
+from insatsgraf.sparql.workers import Evaluator, evaluator_for
 
 router = APIRouter(tags=["sparql"])
 
@@ -90,6 +95,7 @@ class QueryRunner:
             return await asyncio.wait_for(asyncio.shield(done), timeout)
         except TimeoutError:
             cancel.set()
+            done.add_done_callback(lambda late: late.cancelled() or late.exception())  # nobody awaits it now
             raise QueryTimeout from None
 
 
@@ -100,27 +106,37 @@ def get_runner(request: Request) -> QueryRunner:
     return state.query_runner  # type: ignore[no-any-return]
 
 
+def get_evaluator(request: Request) -> Evaluator:
+    """The store's worker processes (on-disk embedded store), else the store itself; made on first use."""
+    state = request.app.state
+    if getattr(state, "evaluator", None) is None:
+        limits: ServiceLimits = state.limits
+        state.evaluator = evaluator_for(state.store, limits.query_workers, limits.query_memory_mb)
+    return state.evaluator  # type: ignore[no-any-return]
+
+
 async def run_query(request: Request, sparql: str, dataset: Dataset | None = None) -> Answer:
     """Evaluate ``sparql`` for a request: limits applied, errors turned into API errors."""
-    store: Store = get_store(request)
+    evaluator = get_evaluator(request)
     limits: ServiceLimits = get_limits(request)
-    if has_keyword(sparql, "SERVICE"):
+    try:
+        return await get_runner(request).run(
+            lambda cancel, deadline: evaluator.evaluate(
+                sparql, dataset or Dataset(), Limits(limits.max_rows, deadline, cancel)
+            ),
+            limits.query_timeout,
+        )
+    except ServiceNotAllowed as exc:
         raise ApiError(
             400,
             "service-not-allowed",
             "Federated queries (SERVICE) are not allowed: this endpoint fetches no other URLs.",
             "Federerade frågor (SERVICE) är inte tillåtna: tjänsten hämtar inga andra URL:er.",
-        )
-    try:
-        return await get_runner(request).run(
-            lambda cancel, deadline: store.evaluate(
-                sparql, dataset or Dataset(), Limits(limits.max_rows, deadline, cancel)
-            ),
-            limits.query_timeout,
-        )
+            detail=str(exc),
+        ) from exc
+    except QueryIsUpdate as exc:
+        raise _update_refused() from exc
     except QuerySyntaxError as exc:
-        if is_update(sparql):
-            raise _update_refused() from exc
         raise ApiError(
             400,
             "bad-query",
@@ -148,6 +164,17 @@ async def run_query(request: Request, sparql: str, dataset: Dataset | None = Non
             f"Frågan blev inte klar inom {limits.query_timeout:g} s. Avgränsa den "
             "(mer specifika mönster, LIMIT) eller kör den mot en dump.",
             headers={"Retry-After": "10"},
+        ) from exc
+    except QueryOutOfMemory as exc:
+        raise ApiError(
+            503,
+            "query-memory",
+            f"The query needed more than the {limits.query_memory_mb} MB a query may use and was stopped. "
+            "Narrow it (more specific patterns, fewer variables to sort or group) or run it against a dump.",
+            f"Frågan behövde mer än de {limits.query_memory_mb} MB en fråga får använda och stoppades. "
+            "Avgränsa den (mer specifika mönster, färre variabler att sortera eller gruppera) eller kör den "
+            "mot en dump.",
+            detail=str(exc),
         ) from exc
     except TooManyRows as exc:
         raise ApiError(
@@ -293,7 +320,7 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
         max_rows=10000,
     ),
     503: error_response(
-        "The query ran longer than the timeout (`Retry-After` set).",
+        "The query ran longer than the timeout (`Retry-After` set), or past its memory cap (`query-memory`).",
         "query-timeout",
         "The query did not finish within 30 s. …",
         "Frågan blev inte klar inom 30 s. …",

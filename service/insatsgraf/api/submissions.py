@@ -34,6 +34,7 @@ from insatsgraf.errors import UserError
 from insatsgraf.model import iris
 from insatsgraf.sparql import media as formats
 from insatsgraf.submission.lists import check_org, diff, history, submit
+from insatsgraf.submission.naming import check_file_name
 from insatsgraf.submission.validate import ValidationFailed
 
 router = APIRouter(tags=["submissions"])
@@ -232,7 +233,8 @@ _REPORT_EXAMPLE = {
             },
         },
         400: error_response(
-            "The file cannot be read (which file, row and column).",
+            "The file cannot be read (which file, row and column), or its name starts with another "
+            "organisation's id (`file-name-mismatch`, unless `force=true`).",
             "unreadable",
             "cannot read the file …",
             "kan inte läsa filen …",
@@ -294,10 +296,19 @@ async def post_submission(
             examples=["0580-linkoping-2021.csv"],
         ),
     ] = None,
+    force: Annotated[
+        bool,
+        Query(
+            description="Submit even though the file name starts with another organisation's id "
+            "(`0486-strangnas-2024.xlsx` posted to 0580 is refused otherwise, 400 `file-name-mismatch`)."
+        ),
+    ] = False,
 ) -> Response:
     """Validate the file with SHACL and, if it conforms, make it the organisation's current data, keeping the
-    previous one as history. Needs `Authorization: Bearer <token>` of this organisation."""
+    previous one as history. Needs `Authorization: Bearer <token>` of this organisation. A file whose name
+    starts with another organisation's id is refused unless `force=true`."""
     data, name, date, by = await _upload(request, limits.max_upload_bytes, date, by, filename)
+    check_file_name(name, org, settings, force=force, how="force=true")
     lock = get_write_lock(request)
 
     def work() -> Any:

@@ -1,5 +1,6 @@
 """HTML pages for people: the SPARQL editor at ``/`` (YASGUI, with the query catalogue as tabs), browse
-pages for programmes and organisations, and the static assets (served from the package, no CDN).
+pages for programmes and organisations, the API docs at ``/docs`` (Swagger UI) and the static assets
+(served from the package, no CDN).
 """
 
 from __future__ import annotations
@@ -9,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi.templating import Jinja2Templates
 
 from insatsgraf.api.deps import ApiError, StoreDep
@@ -17,6 +19,7 @@ from insatsgraf.catalogue import rq
 from insatsgraf.config import Settings
 from insatsgraf.errors import UserError
 from insatsgraf.publication.describe import local_href
+from insatsgraf.sparql.media import project_prefixes
 from insatsgraf.sparql.store import Store
 
 PACKAGE = Path(__file__).resolve().parents[1]
@@ -30,6 +33,7 @@ STATIC_TYPES = {
     ".css": "text/css; charset=utf-8",
     ".md": "text/markdown; charset=utf-8",
     ".txt": "text/plain; charset=utf-8",
+    ".png": "image/png",
     "": "text/plain; charset=utf-8",
 }
 
@@ -56,10 +60,18 @@ def catalogue_tabs(store: Store, settings: Settings) -> tuple[list[dict[str, str
                 "name": query.name,
                 "title_sv": query.summary_sv or query.summary,
                 "title_en": query.summary,
-                "query": text,
+                "query": without_header(text),
             }
         )
     return tabs, broken
+
+
+def without_header(text: str) -> str:
+    """The query without its leading comment block (the ``#+`` header and the ``# Why:`` lines), so the editor
+    opens on the PREFIX lines and the query; comments further down stay."""
+    lines = text.splitlines(keepends=True)
+    start = next((i for i, line in enumerate(lines) if line.strip() and not line.lstrip().startswith("#")), 0)
+    return "".join(lines[start:])
 
 
 def _settings(request: Request) -> Settings:
@@ -131,6 +143,26 @@ def browse_programmes(request: Request, store: StoreDep) -> HTMLResponse:
 def browse_organisations(request: Request, store: StoreDep) -> HTMLResponse:
     return templates.TemplateResponse(
         request, "browse_organisations.html", {"rows": organisation_rows(store)}
+    )
+
+
+@router.get("/prefixes.json", include_in_schema=False)
+def prefixes(store: StoreDep) -> JSONResponse:
+    """The project's prefixes as ``{prefix: namespace}``, in prefix.cc's shape: YASGUI's prefix completion reads
+    them here (``prefixCcApi``) instead of asking prefix.cc."""
+    return JSONResponse(project_prefixes(store.base), headers={"Cache-Control": "public, max-age=3600"})
+
+
+@router.get("/docs", include_in_schema=False)
+def api_docs(request: Request) -> HTMLResponse:
+    """The OpenAPI description in Swagger UI, from the vendored files (``static/swagger-ui/SOURCE.md``)."""
+    return get_swagger_ui_html(
+        openapi_url=request.app.openapi_url or "/openapi.json",
+        title="insatsgraf – API",
+        swagger_js_url="/static/swagger-ui/swagger-ui-bundle.js",
+        swagger_css_url="/static/swagger-ui/swagger-ui.css",
+        swagger_favicon_url="/static/swagger-ui/favicon-32x32.png",
+        swagger_ui_parameters={"validatorUrl": None},  # no badge fetched from validator.swagger.io
     )
 
 

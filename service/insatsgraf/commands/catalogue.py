@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, Progress, TextColumn
 
-from insatsgraf.commands.common import StoreOption, console, err_console, open_or_exit, settings_for
+from insatsgraf.commands.common import StoreOption, console, err_console, open_or_exit, reported, settings_for
 from insatsgraf.errors import UserError
 from insatsgraf.sparql.store import StoreError
 
@@ -21,15 +21,19 @@ def register(app: typer.Typer) -> None:
 
 def build_catalogue(
     domain: Annotated[
-        Path | None, typer.Option(help="Folder with programmes.csv and organisations.csv.")
+        Path | None,
+        typer.Option(
+            help="Folder with programmes.csv and organisations.csv (default: INSATSGRAF_DOMAIN or data/reference)."
+        ),
     ] = None,
     out: Annotated[Path | None, typer.Option(help="Output folder (default data/ttl).")] = None,
 ) -> None:
-    """Generate data/ttl/catalogue.ttl and organisations.ttl from the shared CSV files."""
+    """Generate data/ttl/catalogue.ttl and organisations.ttl from the CSV files in data/reference."""
     from insatsgraf.model.reference import write_all
 
     settings = settings_for(None)
-    written = write_all(domain or settings.domain, out or settings.data_dir)
+    with reported():
+        written = write_all(domain or settings.domain, out or settings.data_dir)
     for path, count in written.items():
         console.print(f"wrote {path} ({count} triples)")
 

@@ -84,6 +84,11 @@ def register(app: typer.Typer) -> None:
         query_timeout: Annotated[
             float, typer.Option(help="Seconds a SPARQL query may run (then 503).")
         ] = 30.0,
+        query_memory_mb: Annotated[
+            int,
+            typer.Option(help="Address space (MB) of each query worker process; a query needing more: 503."),
+        ] = 1024,
+        query_workers: Annotated[int, typer.Option(help="SPARQL queries evaluated at the same time.")] = 4,
         max_rows: Annotated[int, typer.Option(help="Most rows/triples in one answer (more: 422).")] = 10_000,
         max_upload_mb: Annotated[
             float, typer.Option(help="Largest submission upload in MB (more: 413).")
@@ -101,6 +106,8 @@ def register(app: typer.Typer) -> None:
         settings, opened = open_or_exit(store)
         limits = ServiceLimits(
             query_timeout=query_timeout,
+            query_memory_mb=query_memory_mb,
+            query_workers=query_workers,
             max_rows=max_rows,
             max_upload_bytes=int(max_upload_mb * 1024 * 1024),
             cors_origins=tuple(cors_origin or ("*",)),

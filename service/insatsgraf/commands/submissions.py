@@ -15,6 +15,7 @@ from insatsgraf.commands.common import StoreOption, console, err_console, open_o
 from insatsgraf.config import Settings
 from insatsgraf.errors import UserError
 from insatsgraf.model import iris
+from insatsgraf.sparql.connect import is_directory_spec
 from insatsgraf.sparql.store import Store, StoreError
 from insatsgraf.submission.validate import ValidationFailed
 
@@ -64,9 +65,21 @@ def _loaded(store: str | None, fmt: Format) -> Iterator[tuple[Settings, Store]]:
 
 
 def _open_loaded(store: str | None) -> tuple[Settings, Store]:
-    """Open the store and check the bundled reference data is there (validation needs the registers)."""
+    """Open the store and check the bundled reference data is there (validation needs the registers).
+
+    A store directory that does not exist is an error, not created: these commands need a loaded store.
+    """
+    spec = settings_for(store).store
+    if is_directory_spec(spec) and not Path(spec).is_dir():
+        err_console.print(
+            f"no store at {spec}: run `insatsgraf load` first (or pass --store) / "
+            f"ingen databas i {spec}: kör `insatsgraf load` först (eller ange --store)",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(2)
     settings, st = open_or_exit(store)
-    spec = settings.store
     if iris.graph("organisations", settings.base) not in st.graph_names():
         err_console.print(
             f"the store at {spec} has no organisation register: run `insatsgraf load` first / "
@@ -107,9 +120,12 @@ def validate(
     file: FileArg, org: OrgOption = None, format: FormatOption = Format.text, store: StoreOption = None
 ) -> None:
     """Validate a spreadsheet or Turtle file with the SHACL shapes: exit 0 conforms, 1 does not, 2 unreadable."""
+    from insatsgraf.submission.lists import check_org
     from insatsgraf.submission.validate import validate_file
 
     with _loaded(store, format) as (settings, st):
+        if org is not None:
+            check_org(st, settings, org)
         report = validate_file(file, st, settings, org=org)
     if format is Format.json:
         console.print_json(report.dumps())
@@ -127,13 +143,25 @@ def submit(
     by: Annotated[
         str | None, typer.Option("--by", help="Who submits (a name), recorded in the provenance.")
     ] = None,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Submit even though the file name starts with another organisation's id than --org.",
+        ),
+    ] = False,
     format: FormatOption = Format.text,
     store: StoreOption = None,
 ) -> None:
-    """Validate a file and make it the organisation's current data, keeping the previous one in history."""
+    """Validate a file and make it the organisation's current data, keeping the previous one in history.
+
+    A file whose name starts with another organisation's id (0486-… with --org 0580) is refused unless --force.
+    """
     from insatsgraf.submission.lists import submit_file
+    from insatsgraf.submission.naming import check_file_name
 
     with _loaded(store, format) as (settings, st):
+        check_file_name(file.name, org, settings, force=force)
         result = submit_file(st, settings, file, org, date, by)
     if format is Format.json:
         console.print_json(json.dumps(result.to_json(), ensure_ascii=False))
@@ -152,9 +180,11 @@ def history(
     store: StoreOption = None,
 ) -> None:
     """List an organisation's accepted submissions, oldest first."""
+    from insatsgraf.submission.lists import check_org
     from insatsgraf.submission.lists import history as run_history
 
     with _loaded(store, format) as (settings, st):
+        check_org(st, settings, org)
         rows = run_history(st, org, settings)
     if format is Format.json:
         console.print_json(json.dumps(rows, ensure_ascii=False))
@@ -185,9 +215,11 @@ def diff(
     store: StoreOption = None,
 ) -> None:
     """Offerings added, removed and changed between two submissions (default: the last two)."""
+    from insatsgraf.submission.lists import check_org
     from insatsgraf.submission.lists import diff as run_diff
 
     with _loaded(store, format) as (settings, st):
+        check_org(st, settings, org)
         result = run_diff(st, org, from_, to, settings)
     if format is Format.json:
         console.print_json(json.dumps(result.to_json(), ensure_ascii=False))

@@ -22,7 +22,7 @@ from rapidfuzz import fuzz
 from insatsgraf import __version__
 from insatsgraf.catalogue import rq
 from insatsgraf.errors import UserError
-from insatsgraf.harmonisation.matcher import Catalogue, compact, fold, match, rank
+from insatsgraf.harmonisation.matcher import Catalogue, Proposal, compact, fold, match, rank
 from insatsgraf.model import iris
 from insatsgraf.sparql.store import Store
 
@@ -70,7 +70,25 @@ EXTEND_PROPERTIES = {
     },
 }
 DEFAULT_LIMIT = 5
+
+# -- bounds on one request (issue 12) ----------------------------------------------------------------
+# Matching runs Python regexes and fuzzy scoring, which hold the GIL: a thread pool keeps them off the event
+# loop, but one long name still stalls every other request while a regex runs (a name of 1 000 spaces took
+# 92 s and held a concurrent ``ASK {}`` as long). So the work of one request is bounded before it starts;
+# past a bound the request is refused with 400 ``bad-reconciliation-query``.
+MAX_QUERY_CHARS = 300
+"""Longest query text, after runs of whitespace are collapsed to one space. Catalogue labels and local names
+are under 120 characters; at 300 the slowest text found takes about 30 ms (92 s at 1 000 uncollapsed)."""
 MAX_BATCH = 200
+"""Queries in one batch (the manifest's ``batchSize``; OpenRefine sends 10 by default)."""
+MAX_BATCH_CHARS = 20_000
+"""Query text in one batch: 200 queries of 100 characters; a batch stays under a second or two."""
+MAX_LIMIT = 100
+"""Most candidates asked for per query (``limit``): every candidate is scored, then cut to the limit."""
+MAX_PROPERTY_VALUES = 50
+"""Property values per query (``properties``): each is compared with every registered organisation."""
+MAX_EXTEND_IDS = 1_000
+"""Entities in one data-extension query (``ids``)."""
 
 
 # -- data ----------------------------------------------------------------------------------------
@@ -230,13 +248,21 @@ def _constraints(query: Mapping[str, Any], base: str) -> dict[str, list[str]]:
                 f"okänd egenskap '{pid}': använd någon av {', '.join(QUERY_PROPERTIES)}.",
             )
         out.setdefault(pid, []).extend(_values(prop["v"], base))
+    if sum(len(v) for v in out.values()) > MAX_PROPERTY_VALUES:
+        raise _bad(
+            f"at most {MAX_PROPERTY_VALUES} property values per query.",
+            f"högst {MAX_PROPERTY_VALUES} egenskapsvärden per fråga.",
+        )
     return out
 
 
 def _limit(query: Mapping[str, Any]) -> int:
     limit = query.get("limit", DEFAULT_LIMIT)
-    if isinstance(limit, bool) or not isinstance(limit, (int, float)) or limit < 1:
-        raise _bad("'limit' must be a positive integer.", "'limit' ska vara ett positivt heltal.")
+    if isinstance(limit, bool) or not isinstance(limit, (int, float)) or not 1 <= limit <= MAX_LIMIT:
+        raise _bad(
+            f"'limit' must be a positive integer, at most {MAX_LIMIT}.",
+            f"'limit' ska vara ett positivt heltal, högst {MAX_LIMIT}.",
+        )
     return int(limit)
 
 
@@ -260,15 +286,33 @@ def reconcile(data: ReconData, queries: Any) -> dict[str, Any]:
         )
     if len(queries) > MAX_BATCH:
         raise _bad(f"at most {MAX_BATCH} queries per batch.", f"högst {MAX_BATCH} frågor per batch.")
+    texts = [q.get("query", "") for q in queries.values() if isinstance(q, dict)]
+    if sum(len(t) for t in texts if isinstance(t, str)) > MAX_BATCH_CHARS:
+        raise _bad(
+            f"at most {MAX_BATCH_CHARS} characters of query text per batch: send smaller batches.",
+            f"högst {MAX_BATCH_CHARS} tecken frågetext per batch: skicka mindre batcher.",
+        )
     return {key: {"result": reconcile_one(data, query)} for key, query in queries.items()}
+
+
+def _query_text(query: Mapping[str, Any]) -> str:
+    """The query's text, whitespace collapsed, refused past ``MAX_QUERY_CHARS``."""
+    text = query.get("query", "")
+    if not isinstance(text, str):
+        raise _bad("'query' must be a string.", "'query' ska vara en sträng.")
+    text = " ".join(text.split())
+    if len(text) > MAX_QUERY_CHARS:
+        raise _bad(
+            f"'query' has {len(text)} characters; at most {MAX_QUERY_CHARS} are matched (a name, not a text).",
+            f"'query' har {len(text)} tecken; högst {MAX_QUERY_CHARS} matchas (ett namn, inte en text).",
+        )
+    return text
 
 
 def reconcile_one(data: ReconData, query: Any) -> list[dict[str, Any]]:
     if not isinstance(query, dict):
         raise _bad("each query must be a JSON object.", "varje fråga ska vara ett JSON-objekt.")
-    text = query.get("query", "")
-    if not isinstance(text, str):
-        raise _bad("'query' must be a string.", "'query' ska vara en sträng.")
+    text = _query_text(query)
     constraints = _constraints(query, data.base)
     if not text.strip() and not constraints:
         raise _bad("a query needs 'query' or 'properties'.", "en fråga behöver 'query' eller 'properties'.")
@@ -298,7 +342,7 @@ def _programme_candidates(
     if entity and entity[0] == "programme" and entity[1] in data.catalogue.entries:
         seen[entity[1]] = _programme_candidate(data, entity[1], 100.0, True, "same", "", orgs)
     elif text.strip():
-        for p in match(text, data.catalogue, scope):
+        for p in _proposals(text, data, scope):
             if p.programme and p.programme not in seen:
                 exact = p.status in ("auto", "decided") and p.relation == "same"
                 seen[p.programme] = _programme_candidate(
@@ -315,6 +359,15 @@ def _programme_candidates(
     if kinds:
         cands = [c for c in cands if data.details.get(c["id"].split("/", 1)[1], {}).get("kind") in kinds]
     return cands
+
+
+def _proposals(text: str, data: ReconData, scope: str) -> list[Proposal]:
+    """The matcher's reading of ``text``; none when it recurses without end (an unclosed "(" in
+    ``matcher._parenthesised``): the fuzzy ranking still proposes candidates."""
+    try:
+        return match(text, data.catalogue, scope)
+    except RecursionError:
+        return []
 
 
 def _programme_candidate(
@@ -413,6 +466,11 @@ def suggest_entities(
     data: ReconData, prefix: str, cursor: int = 0, type_: str | None = None, limit: int = 10
 ) -> dict[str, Any]:
     """Entities whose name (or any label) has a word starting with ``prefix``; ids match too."""
+    if len(prefix) > MAX_QUERY_CHARS:
+        raise _bad(
+            f"'prefix' has {len(prefix)} characters; at most {MAX_QUERY_CHARS}.",
+            f"'prefix' har {len(prefix)} tecken; högst {MAX_QUERY_CHARS}.",
+        )
     key = fold(prefix)
     types = _types({"type": type_} if type_ else {"type": list(TYPES)})
     found: list[tuple[int, str, dict[str, Any]]] = []
@@ -587,6 +645,11 @@ def extend(data: ReconData, query: Any) -> dict[str, Any]:
         elif pid == "programmes":
             item["type"] = {"id": TYPE_PROGRAMME, "name": TYPES[TYPE_PROGRAMME]}
         meta.append(item)
+    if len(query["ids"]) > MAX_EXTEND_IDS:
+        raise _bad(
+            f"at most {MAX_EXTEND_IDS} ids per extension query.",
+            f"högst {MAX_EXTEND_IDS} id:n per utökningsfråga.",
+        )
     rows = {}
     for id_ in query["ids"]:
         entity = parse_entity(str(id_), data.base)

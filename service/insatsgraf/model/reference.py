@@ -1,4 +1,4 @@
-"""Generate ``data/ttl/catalogue.ttl`` and ``organisations.ttl`` from the shared CSV files.
+"""Generate ``data/ttl/catalogue.ttl`` and ``organisations.ttl`` from the CSV files in ``data/reference/``.
 
 The CSV ``id`` column is the URI slug. Output is deterministic so the files can be regenerated and diffed.
 """
@@ -13,6 +13,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS, XSD
 
 from insatsgraf.config import DEFAULT_BASE
+from insatsgraf.errors import UserError
 from insatsgraf.model import iris
 from insatsgraf.model.iris import IG, ORG
 from insatsgraf.model.rdf import new_graph
@@ -149,8 +150,25 @@ def organisations_graph(organisations_csv: Path, base: str = DEFAULT_BASE) -> Gr
     return graph
 
 
+SOURCE_FILES = ("programmes.csv", "organisations.csv")
+"""What ``write_all`` reads from the reference folder."""
+
+
 def write_all(domain: Path, out: Path) -> dict[Path, int]:
-    """Write both files; returns triples per file."""
+    """Write both files; returns triples per file.
+
+    Raises ``UserError`` (before writing anything) when a source file is missing.
+    """
+    missing = [name for name in SOURCE_FILES if not (domain / name).is_file()]
+    if missing:
+        names = ", ".join(missing)
+        raise UserError(
+            f"{names} not found in {domain}: pass --domain FOLDER (or set INSATSGRAF_DOMAIN) to the folder "
+            "holding programmes.csv and organisations.csv (by default data/reference in the repository)",
+            f"{names} finns inte i {domain}: ange --domain MAPP (eller INSATSGRAF_DOMAIN) till mappen med "
+            "programmes.csv och organisations.csv (normalt data/reference i repot)",
+            code="missing-file",
+        )
     out.mkdir(parents=True, exist_ok=True)
     written: dict[Path, int] = {}
     for name, graph, header in (

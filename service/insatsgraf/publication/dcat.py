@@ -183,8 +183,8 @@ def build_void(store: Store, settings: Settings) -> Graph:
 
 
 def dcat_ap_shapes_dir(settings: Settings) -> Path:
-    """The DCAT-AP 3.0.1 SHACL shapes (SEMIC, CC BY 4.0), read from the shared standards folder."""
-    return settings.domain.parent / "standards" / "dcat-ap-3.0.1"
+    """The DCAT-AP 3.0.1 SHACL shapes (SEMIC, CC BY 4.0), copied into ``data/reference/standards/``."""
+    return settings.standards_dir / "dcat-ap-3.0.1"
 
 
 def load_dcat_ap_shapes(folder: Path) -> Graph:

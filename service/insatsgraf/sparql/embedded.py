@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, TypedDict
 
@@ -20,6 +20,7 @@ from rdflib import Graph
 from insatsgraf.config import DEFAULT_BASE
 from insatsgraf.model import iris
 from insatsgraf.sparql import updates
+from insatsgraf.sparql.parse import check_query
 from insatsgraf.sparql.results import QueryResult
 from insatsgraf.sparql.store import (
     Answer,
@@ -89,6 +90,9 @@ class OxigraphStore(Closing):
                     "(e.g. `insatsgraf serve`) using it? Stop it or pass another --store."
                 ) from exc
         self._write_lock = threading.Lock()
+        self._on_close: list[Callable[[], None]] = []
+        self.generation = 0
+        """Counts the writes of this instance: a reader of a snapshot knows when to take a newer one."""
         if not read_only:
             self._ensure_union()
 
@@ -110,21 +114,26 @@ class OxigraphStore(Closing):
         ]
         return [ox.DefaultGraph(), *history]
 
-    def dataset_kwargs(self, sparql: str, dataset: Dataset | None = None) -> DatasetArgs:
-        """pyoxigraph's dataset arguments: the protocol's, else our default graph unless the query has FROM."""
+    def dataset_kwargs(
+        self, sparql: str, dataset: Dataset | None = None, *, has_from: bool | None = None
+    ) -> DatasetArgs:
+        """pyoxigraph's dataset arguments: the protocol's, else our default graph unless the query has FROM
+        (``has_from`` from the query's parse; a text scan for the package's own queries)."""
         dataset = dataset or Dataset()
         if dataset.default or dataset.named:
             return {
                 "default_graph": list(_named_nodes(dataset.default, "default-graph-uri")),
                 "named_graphs": list(_named_nodes(dataset.named, "named-graph-uri")),
             }
-        if names_dataset(sparql):
+        if names_dataset(sparql) if has_from is None else has_from:
             return {}
         return {"default_graph": self._default_dataset(dataset.include_history)}
 
-    def _run(self, sparql: str, dataset: Dataset) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
+    def _run(
+        self, sparql: str, dataset: Dataset, has_from: bool | None = None
+    ) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
         try:
-            return self._store.query(sparql, **self.dataset_kwargs(sparql, dataset))
+            return self._store.query(sparql, **self.dataset_kwargs(sparql, dataset, has_from=has_from))
         except SyntaxError as exc:
             raise QuerySyntaxError(str(exc)) from exc
 
@@ -141,8 +150,11 @@ class OxigraphStore(Closing):
         return QueryResult(kind="graph", graph=graph)
 
     def evaluate(self, sparql: str, dataset: Dataset, limits: Limits) -> Answer:
-        """Run one query, stopping at ``limits.max_rows`` or when cancelled or past the deadline."""
-        result = self._run(sparql, dataset)
+        """Run one untrusted query, stopping at ``limits.max_rows`` or when cancelled or past the deadline.
+
+        Checked on its parse first (``sparql.parse.check_query``): SERVICE and updates are refused."""
+        checked = check_query(sparql)
+        result = self._run(sparql, dataset, checked.names_dataset)
         if isinstance(result, ox.QueryBoolean):
             return QueryResult(kind="ask", boolean=bool(result))
         # Oxigraph's result iterators must be dropped in the thread that made them, so collect without
@@ -175,6 +187,18 @@ class OxigraphStore(Closing):
             if problem:
                 break
         return triples, problem
+
+    def snapshot(self, target: Path) -> None:
+        """A consistent copy of the store in ``target`` (new), for ``Store.read_only`` readers in other
+        processes: hard links to the immutable files when on the same file system (``Store.backup``)."""
+        try:
+            self._store.backup(str(target))
+        except OSError as exc:
+            raise StoreError(f"cannot snapshot the store into {target}: {exc}") from exc
+
+    def on_close(self, action: Callable[[], None]) -> None:
+        """Run ``action`` when the store closes (a worker pool reading its snapshots stops then)."""
+        self._on_close.append(action)
 
     def graph(self, name: str) -> Graph:
         graph = Graph()
@@ -219,6 +243,7 @@ class OxigraphStore(Closing):
                 self._store.update(self._union.replace(graphs))
             except (SyntaxError, OSError, ValueError) as exc:
                 raise StoreError(f"the store refused the write, nothing was changed: {exc}") from exc
+            self.generation += 1
             if self.path:
                 self._store.flush()
 
@@ -234,6 +259,7 @@ class OxigraphStore(Closing):
 
         with self._write_lock:
             self._store.bulk_extend(with_union())
+            self.generation += 1
 
     def _ensure_union(self) -> None:
         """A store written before the default graph held the union gets it now (once, on a writable open)."""
@@ -248,6 +274,9 @@ class OxigraphStore(Closing):
             self._store.optimize()
 
     def close(self) -> None:
+        for action in self._on_close:
+            action()
+        self._on_close.clear()
         if self.path and not self.read_only:  # a read-only instance cannot flush
             self._store.flush()
         del self._store

@@ -56,6 +56,7 @@ from insatsgraf.config import DEFAULT_BASE
 from insatsgraf.errors import UserError
 from insatsgraf.model import iris
 from insatsgraf.sparql import binding, media, updates
+from insatsgraf.sparql.parse import check_query
 from insatsgraf.sparql.results import QueryResult, Term
 from insatsgraf.sparql.store import (
     Answer,
@@ -286,7 +287,9 @@ class SparqlStore(Closing):
 
     def evaluate(self, sparql: str, dataset: Dataset, limits: Limits) -> Answer:
         """``query`` with the endpoint's limits: the server runs the query within the store's request timeout;
-        its answer is refused when it has more rows than ``limits.max_rows`` or arrives past the deadline."""
+        its answer is refused when it has more rows than ``limits.max_rows`` or arrives past the deadline.
+        Checked on its parse first: the server would run a SERVICE pattern (``sparql.parse.check_query``)."""
+        check_query(sparql)
         if dataset.default or dataset.named:
             raise DatasetNotSupported(
                 "default-graph-uri and named-graph-uri need the embedded store; use FROM / FROM NAMED."

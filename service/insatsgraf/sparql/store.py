@@ -5,9 +5,11 @@ store (``sparql/remote.py``); ``sparql.connect.open_store`` opens either from a 
 graphs in one request, readers see either the old or the new data, and the default graph of a query is the
 union of every graph except the submission history (docs/design.md, "Union graph").
 
-``evaluate`` is what the HTTP endpoint calls: a query with protocol dataset parameters, stopped at a row limit
-and a deadline, answering rows as SPARQL-JSON terms or triples as pyoxigraph terms; ``query`` is the simpler
-call the stages use.
+``evaluate`` is what the HTTP endpoint calls: an untrusted query (checked on its parse, ``sparql.parse``) with
+protocol dataset parameters, stopped at a row limit and a deadline, answering rows as SPARQL-JSON terms or
+triples as pyoxigraph terms; ``query`` is the simpler call the stages use for their own ``.rq`` files. An
+on-disk embedded store can evaluate in worker processes that are killed at the deadline and capped in memory
+(``sparql.workers``).
 """
 
 from __future__ import annotations
@@ -41,6 +43,18 @@ class QueryTimeout(StoreError):
 
 class TooManyRows(StoreError):
     """The answer has more rows or triples than the limit."""
+
+
+class QueryOutOfMemory(StoreError):
+    """The query's worker process passed its memory cap (or died) and was replaced."""
+
+
+class ServiceNotAllowed(StoreError):
+    """The query has (or may have) a ``SERVICE`` pattern: the endpoint fetches no other URLs."""
+
+
+class QueryIsUpdate(StoreError):
+    """The text is a SPARQL Update, which ``evaluate`` never runs."""
 
 
 class BadDatasetIri(StoreError):

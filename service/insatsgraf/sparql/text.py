@@ -1,6 +1,8 @@
 """Looking at SPARQL text without parsing it: keywords outside strings, IRIs and comments.
 
-Used to tell updates from queries at the endpoint and to see whether a query names its own dataset.
+Used on the package's own queries (``Store.query``, the remote store's request shape) to see whether a query
+names its own dataset or is an update. Never for security: what an untrusted query may do is decided on its
+parse (``sparql.parse``), because a scan misreads escapes such as ``ex:a\\#b`` (issue 12).
 """
 
 from __future__ import annotations

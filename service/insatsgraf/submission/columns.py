@@ -1,4 +1,4 @@
-"""The spreadsheet contract (``shared/domain/BRIEF.md``): columns, their aliases, and what each becomes.
+"""The spreadsheet contract (``docs/domain-brief.md``): columns, their aliases, and what each becomes.
 
 One table shared by the ingester (header → column), the validator (result path → column) and the template
 (headers, explanations, drop-down lists).

@@ -1,0 +1,82 @@
+"""What an untrusted query may do, decided on its parse, never on a text scan (issue 12).
+
+``check_query`` runs before Oxigraph sees a query from the endpoint: rdflib's SPARQL parser reads it, and a
+``SERVICE`` anywhere in the parsed query refuses it (pyoxigraph would otherwise call the URL). Two parsers
+can read one text differently, so whenever rdflib's reading could differ from Oxigraph's the query is
+refused rather than guessed at:
+
+* rdflib cannot parse it (a syntax error, or an extension such as ``LATERAL`` or SPARQL-star) and the word
+  ``service`` occurs anywhere in the text → refused; without that word Oxigraph cannot see a ``SERVICE``
+  (keywords have no escapes), so Oxigraph decides and gives its own syntax message;
+* the text has ``\\u`` escapes and the word ``service``: rdflib expands such escapes everywhere before
+  parsing, Oxigraph only inside strings and IRIs, so their two readings may differ → refused.
+
+Updates are told from queries the same way (rdflib's update grammar), and so is whether the query names its
+own dataset (``FROM`` / ``FROM NAMED``). Oxigraph's ``query`` never runs an update, so that one is not a
+security decision: it chooses between 403 and 400.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from insatsgraf.sparql.store import QueryIsUpdate, ServiceNotAllowed
+
+_SERVICE_WORD = re.compile(r"service", re.IGNORECASE)
+_UNICODE_ESCAPE = re.compile(r"\\[uU]")
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A query the endpoint may evaluate, and what its parse says about its dataset."""
+
+    names_dataset: bool | None
+    """``FROM`` / ``FROM NAMED`` in the query; ``None`` when rdflib could not parse it (Oxigraph decides)."""
+
+
+def _has_service(node: Any) -> bool:
+    """Is there a ``ServiceGraphPattern`` anywhere in rdflib's parse tree?"""
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if getattr(item, "name", None) == "ServiceGraphPattern":
+            return True
+        if type(item).__name__ == "ParseResults":  # registered as a Mapping, but its items are a list
+            stack.extend(list(item))
+            stack.extend(item.values())
+        elif isinstance(item, Mapping):
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+    return False
+
+
+def _parse(sparql: str, grammar: str) -> Any | None:
+    from rdflib.plugins.sparql import parser
+
+    try:
+        return parser.parseQuery(sparql) if grammar == "query" else parser.parseUpdate(sparql)
+    except (Exception, RecursionError):  # noqa: BLE001 - any failure of rdflib's parser means "not read"
+        return None
+
+
+def check_query(sparql: str) -> Checked:
+    """Refuse ``SERVICE`` (``ServiceNotAllowed``) and updates (``QueryIsUpdate``); see the module text."""
+    mentions_service = _SERVICE_WORD.search(sparql) is not None
+    if mentions_service and _UNICODE_ESCAPE.search(sparql):
+        raise ServiceNotAllowed("the query spells 'service' and has \\u escapes: it cannot be checked safely")
+    parsed = _parse(sparql, "query")
+    if parsed is None:
+        if _parse(sparql, "update") is not None:
+            raise QueryIsUpdate()
+        if mentions_service:
+            raise ServiceNotAllowed("the query mentions 'service' and could not be parsed to check it")
+        return Checked(names_dataset=None)
+    if _has_service(parsed):
+        raise ServiceNotAllowed("the query has a SERVICE pattern")
+    body = parsed[1] if len(parsed) > 1 else None
+    clauses = dict.get(body, "datasetClause") if isinstance(body, dict) else None
+    return Checked(names_dataset=bool(clauses))

@@ -1,0 +1,418 @@
+"""Evaluating untrusted queries in worker processes: really stopped at the deadline, capped in memory (issue 12).
+
+Oxigraph cannot stop a running evaluation, and a thread cannot be killed, so a query that never ends held its
+thread (and its slot) after the endpoint had answered 503, and a cross join with ``ORDER BY`` could take all
+the server's memory. ``WorkerPool.evaluate`` instead hands each query to one of ``workers`` processes, each
+running one query at a time under ``RLIMIT_AS`` (``memory_mb``); at the deadline the process is killed and a
+spare, started ahead, takes its place at once (a new spare starts: ``workers + 1`` processes in all, about
+60 MB resident each when idle). A worker that dies (Oxigraph aborts when an allocation fails under the cap)
+is replaced the same way and the query answers ``QueryOutOfMemory``; so does an answer over
+``MAX_ANSWER_BYTES``, which the server would otherwise have to hold.
+
+Workers read a *snapshot* of the on-disk store, opened with ``pyoxigraph.Store.read_only``: a read-only
+handle sees the data as they were when it was opened, and opening one on a directory another process writes
+is undefined behaviour. So after each write (``OxigraphStore.generation`` changes) the first query makes a
+snapshot with ``Store.backup`` — hard links to the store's immutable files, 6 ms for the bundled data — and
+workers reopen it (35 ms) when their next query names a newer one: the first query after a write takes about
+50 ms, the others 2–3 ms more than in a thread (13 ms against 10.5 for a catalogue-sized SELECT). A snapshot no running query uses is
+removed. Snapshots live in a temporary folder beside the store (same file system, so the links are cheap).
+
+Workers have no network (``sparql.sandbox``, a seccomp filter on Linux): the parse refuses ``SERVICE``
+(``sparql.parse``), and should a parser ever misread a query, pyoxigraph in a worker still cannot connect.
+
+Messages are JSON (no pickle): a query goes in; SELECT rows come back as SPARQL-JSON terms, ASK as a
+boolean, CONSTRUCT/DESCRIBE as N-Triples bytes. An in-memory store cannot be shared with another process, so
+``evaluator_for`` keeps it on the thread path (``OxigraphStore.evaluate`` in the endpoint's thread).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import json
+import os
+import queue
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import weakref
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any, Protocol
+
+import pyoxigraph as ox
+
+from insatsgraf.sparql.embedded import OxigraphStore
+from insatsgraf.sparql.results import QueryResult
+from insatsgraf.sparql.sandbox import deny_network
+from insatsgraf.sparql.store import (
+    Answer,
+    BadDatasetIri,
+    Dataset,
+    Limits,
+    QueryIsUpdate,
+    QueryOutOfMemory,
+    QuerySyntaxError,
+    QueryTimeout,
+    ServiceNotAllowed,
+    StoreError,
+    TooManyRows,
+)
+
+DEFAULT_MEMORY_MB = 1024
+"""Address space of one worker (``RLIMIT_AS``): Python, rdflib and pyoxigraph reserve about 230 MB of it
+before any query (with two malloc arenas; 560 MB with glibc's default of eight per core)."""
+START_TIMEOUT = 30.0
+MAX_ANSWER_BYTES = 128 * 1024 * 1024
+"""Largest answer a worker hands back (rows within ``max_rows`` can still be huge strings): the server's own
+memory must not be what a query's answer takes. Larger → ``QueryOutOfMemory``."""
+"""Seconds a new worker may take to import its modules and say it is ready."""
+
+_ERRORS: dict[str, type[StoreError]] = {
+    cls.__name__: cls
+    for cls in (
+        BadDatasetIri,
+        QueryIsUpdate,
+        QueryOutOfMemory,
+        QuerySyntaxError,
+        QueryTimeout,
+        ServiceNotAllowed,
+        TooManyRows,
+        StoreError,
+    )
+}
+
+
+class Evaluator(Protocol):
+    """What the endpoint needs: the ``evaluate`` half of ``Store``."""
+
+    def evaluate(self, sparql: str, dataset: Dataset, limits: Limits) -> Answer: ...
+
+
+def evaluator_for(store: Any, workers: int, memory_mb: int) -> Evaluator:
+    """Worker processes for a writable on-disk embedded store; the store itself (threads) otherwise."""
+    if isinstance(store, OxigraphStore) and store.path is not None and not store.read_only and workers > 0:
+        return WorkerPool(store, workers=workers, memory_mb=memory_mb)
+    return store  # type: ignore[no-any-return]
+
+
+@dataclass
+class _Snapshot:
+    generation: int
+    path: Path
+    users: int = 0
+
+
+class _Died(Exception):
+    """The worker's pipe closed: it crashed, or aborted when an allocation failed under its memory cap."""
+
+
+class _Worker:
+    """One child process and the two pipe ends that talk to it."""
+
+    def __init__(self, memory_mb: int):
+        to_child_r, to_child_w = os.pipe()
+        from_child_r, from_child_w = os.pipe()
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "insatsgraf.sparql.workers", str(memory_mb)],
+                stdin=to_child_r,
+                stdout=from_child_w,
+                close_fds=True,
+                # malloc arenas reserve address space the cap counts; an abort at the cap logs one line
+                env={**os.environ, "MALLOC_ARENA_MAX": "2", "RUST_BACKTRACE": "0"},
+                start_new_session=True,  # Ctrl-C on the server does not reach a worker mid-query
+            )
+        finally:
+            os.close(to_child_r)
+            os.close(from_child_w)
+        self._send = Connection(to_child_w, readable=False)
+        self._recv = Connection(from_child_r, writable=False)
+        self.ready = False
+        self.sandboxed = False
+        """No network sockets (``sparql.sandbox``): known once it is ready."""
+        self.spare = False
+        self.started = False
+        """Ready, and so handed to the idle queue (or kept as the spare): set under the pool's lock."""
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def wait_ready(self, deadline: float) -> bool:
+        if not self.ready:
+            try:
+                message = self._reply(deadline)
+            except _Died:
+                return False
+            self.ready = message is not None and message[0].get("ready") is True
+            self.sandboxed = message is not None and message[0].get("sandboxed") is True
+        return self.ready
+
+    def ask(self, job: dict[str, Any], deadline: float) -> tuple[dict[str, Any], bytes] | None:
+        """Send one job; its reply, or ``None`` if the deadline passed; ``_Died`` if the worker died."""
+        try:
+            self._send.send_bytes(json.dumps(job).encode("utf-8"))
+        except OSError as exc:
+            raise _Died() from exc
+        return self._reply(deadline)
+
+    def _reply(self, deadline: float) -> tuple[dict[str, Any], bytes] | None:
+        """The next message; ``None`` at the deadline; ``_Died`` when the pipe closes (the process ended)."""
+        try:
+            if not self._recv.poll(max(0.0, deadline - time.monotonic())):
+                return None
+            head = json.loads(self._recv.recv_bytes(MAX_ANSWER_BYTES + 1024))
+            body = self._recv.recv_bytes(MAX_ANSWER_BYTES + 1024) if head.get("body") else b""
+        except (EOFError, OSError, ValueError) as exc:
+            raise _Died() from exc
+        return head, body
+
+    def kill(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            self.process.kill()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(5)
+        for conn in (self._send, self._recv):
+            with contextlib.suppress(OSError):
+                conn.close()
+
+
+def _shutdown(workers: set[_Worker], folder: Path) -> None:
+    for worker in list(workers):
+        worker.kill()
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+class WorkerPool:
+    """``workers`` processes evaluating queries on snapshots of ``store``; see the module text."""
+
+    def __init__(self, store: OxigraphStore, *, workers: int = 4, memory_mb: int = DEFAULT_MEMORY_MB):
+        assert store.path is not None, "an in-memory store cannot be read by another process"
+        self.store = store
+        self.memory_mb = memory_mb
+        prefix = f".{store.path.name}-query-snapshots-"
+        for stale in store.path.parent.glob(
+            f"{prefix}*"
+        ):  # left by a server killed with -9: one writer a store
+            shutil.rmtree(stale, ignore_errors=True)
+        self._folder = Path(tempfile.mkdtemp(prefix=prefix, dir=store.path.parent))
+        self._lock = threading.RLock()
+        self._snapshots: list[_Snapshot] = []
+        self._numbers = itertools.count()
+        self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()  # the last used is warm
+        self._all: set[_Worker] = set()
+        self._closed = False
+        for _ in range(workers):
+            self._start()
+        self._spare = self._spawn(spare=True)
+        """Started ahead: it takes a killed worker's place at once, and a new spare starts."""
+        self._finalizer = weakref.finalize(self, _shutdown, self._all, self._folder)
+        store.on_close(self.close)
+
+    # -- processes -------------------------------------------------------------------------------
+
+    def _spawn(self, *, spare: bool = False) -> _Worker:
+        """Start a process; a thread waits until it is ready and then makes it idle (a spare waits)."""
+        worker = _Worker(self.memory_mb)
+        worker.spare = spare
+        with self._lock:
+            self._all.add(worker)
+        threading.Thread(target=self._warm, args=(worker,), name="sparql-worker-start", daemon=True).start()
+        return worker
+
+    def _warm(self, worker: _Worker) -> None:
+        if not worker.wait_ready(time.monotonic() + START_TIMEOUT):
+            self._retire(worker)
+            return
+        with self._lock:
+            worker.started = True
+            if not worker.spare and not self._closed:
+                self._idle.put(worker)
+
+    def _start(self) -> None:
+        self._spawn()
+
+    def _retire(self, worker: _Worker) -> None:
+        """Kill a worker that overran or died; the spare takes its place and a new spare starts."""
+        worker.kill()
+        with self._lock:
+            self._all.discard(worker)
+            if self._closed:
+                return
+            spare, self._spare = self._spare, self._spawn(spare=True)
+            spare.spare = False
+            if spare.started:
+                self._idle.put(spare)  # else its start thread makes it idle when it is ready
+
+    def sandboxed(self) -> bool:
+        """Do all started workers run without network sockets?"""
+        with self._lock:
+            started = [w for w in self._all if w.started]
+        return bool(started) and all(w.sandboxed for w in started)
+
+    def pids(self) -> list[int]:
+        """The worker processes' ids (for tests and monitoring)."""
+        with self._lock:
+            return sorted(w.pid for w in self._all)
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+        self._finalizer()
+
+    # -- snapshots -------------------------------------------------------------------------------
+
+    def _snapshot(self) -> _Snapshot:
+        """The newest snapshot, made now if the store was written since the last one; counted as in use."""
+        with self._lock:
+            generation = self.store.generation  # read before the backup: a later write only makes it newer
+            current = self._snapshots[-1] if self._snapshots else None
+            if current is None or current.generation != generation:
+                path = self._folder / f"{generation}-{next(self._numbers)}"
+                self.store.snapshot(path)
+                current = _Snapshot(generation, path)
+                self._snapshots.append(current)
+            current.users += 1
+            return current
+
+    def _release(self, snapshot: _Snapshot) -> None:
+        with self._lock:
+            snapshot.users -= 1
+            newest = self._snapshots[-1]
+            for old in [s for s in self._snapshots if s is not newest and s.users == 0]:
+                self._snapshots.remove(old)
+                shutil.rmtree(old.path, ignore_errors=True)
+
+    # -- evaluation ------------------------------------------------------------------------------
+
+    def evaluate(self, sparql: str, dataset: Dataset, limits: Limits) -> Answer:
+        snapshot = self._snapshot()
+        try:
+            try:  # only started workers are idle
+                worker = self._idle.get(timeout=max(0.0, limits.deadline - time.monotonic()))
+            except queue.Empty:
+                raise QueryTimeout() from None
+            job = {
+                "store": str(snapshot.path),
+                "base": self.store.base,
+                "query": sparql,
+                "default": dataset.default,
+                "named": dataset.named,
+                "history": dataset.include_history,
+                "max_rows": limits.max_rows,
+                "deadline": limits.deadline,
+            }
+            try:
+                reply = worker.ask(job, limits.deadline)
+            except _Died:
+                self._retire(worker)
+                raise QueryOutOfMemory(
+                    f"the query's worker stopped (exit {worker.process.returncode})"
+                ) from None
+        finally:
+            self._release(snapshot)
+        if reply is None:
+            self._retire(worker)
+            raise QueryTimeout()
+        self._idle.put(worker)
+        return _answer(*reply)
+
+
+def _answer(head: dict[str, Any], body: bytes) -> Answer:
+    if "error" in head:
+        raise _ERRORS.get(head["error"], StoreError)(head.get("message", ""))
+    kind = head["kind"]
+    if kind == "ask":
+        return QueryResult(kind="ask", boolean=bool(head["boolean"]))
+    if kind == "select":
+        return QueryResult(kind="select", vars=head["vars"], rows=head["rows"])
+    return [q.triple for q in ox.parse(body, format=ox.RdfFormat.N_TRIPLES)]
+
+
+# -- the worker process ----------------------------------------------------------------------------
+
+
+_OUT_OF_MEMORY = {"error": "QueryOutOfMemory", "message": "the query needed more memory than its worker has"}
+
+
+def _too_large() -> dict[str, Any]:
+    return {"error": "QueryOutOfMemory", "message": f"the answer is over {MAX_ANSWER_BYTES >> 20} MB"}
+
+
+def _evaluate(store: OxigraphStore, job: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
+    """One job's reply: a JSON head and, for triples, N-Triples bytes; never raises ``MemoryError``."""
+    dataset = Dataset(job["default"], job["named"], job["history"])
+    try:
+        answer = store.evaluate(job["query"], dataset, Limits(job["max_rows"], job["deadline"]))
+        if isinstance(answer, list):
+            data = ox.serialize(answer, format=ox.RdfFormat.N_TRIPLES) or b""
+            return (
+                ({"kind": "graph", "body": True}, data)
+                if len(data) <= MAX_ANSWER_BYTES
+                else (_too_large(), b"")
+            )
+        if answer.kind == "ask":
+            return {"kind": "ask", "boolean": bool(answer.boolean)}, b""
+        size = sum(len(term["value"]) + 64 for row in answer.rows for term in row.values())
+        if size > MAX_ANSWER_BYTES:
+            return _too_large(), b""
+        return {"kind": "select", "vars": answer.vars, "rows": answer.rows}, b""
+    except StoreError as exc:
+        return {"error": type(exc).__name__, "message": str(exc)}, b""
+    except MemoryError:
+        return dict(_OUT_OF_MEMORY), b""
+
+
+def _serve(memory_mb: int) -> None:
+    """The worker's loop: one job at a time from stdin, one reply on the original stdout, until EOF."""
+    import resource
+
+    if memory_mb > 0:
+        cap = memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+    sandboxed = deny_network()  # before any thread starts: a SERVICE call cannot connect (sparql.sandbox)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    inbox = Connection(os.dup(0), writable=False)
+    outbox = Connection(os.dup(1), readable=False)
+    os.dup2(2, 1)  # a stray print must not corrupt the replies
+    from insatsgraf.sparql.parse import check_query
+
+    check_query("ASK {}")  # builds rdflib's grammar now, not during the first query
+    outbox.send_bytes(json.dumps({"ready": True, "sandboxed": sandboxed}).encode("utf-8"))
+    store: OxigraphStore | None = None
+    opened = ""
+    while True:
+        try:
+            job = json.loads(inbox.recv_bytes())
+        except EOFError:
+            return
+        try:
+            if store is None or job["store"] != opened:
+                if store is not None:
+                    store.close()
+                store, opened = None, ""
+                store, opened = OxigraphStore(job["store"], base=job["base"], read_only=True), job["store"]
+            head, body = _evaluate(store, job)
+        except Exception as exc:  # noqa: BLE001 - reported to the endpoint; the worker goes on
+            head, body = {"error": "StoreError", "message": f"{type(exc).__name__}: {exc}"}, b""
+        try:
+            message = json.dumps(head).encode("utf-8")
+        except MemoryError:
+            head, body = dict(_OUT_OF_MEMORY), b""
+            message = json.dumps(head).encode("utf-8")
+        if len(message) > MAX_ANSWER_BYTES:  # string escapes can make JSON longer than the values
+            head, body = _too_large(), b""
+            message = json.dumps(head).encode("utf-8")
+        outbox.send_bytes(message)
+        if head.get("body"):
+            outbox.send_bytes(body)
+
+
+if __name__ == "__main__":
+    _serve(int(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_MEMORY_MB)

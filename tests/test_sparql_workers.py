@@ -1,0 +1,206 @@
+"""Hostile queries (issue 12): stopped at their timeout in worker processes, capped in memory, and the
+endpoint answering others meanwhile. A real uvicorn server on a loopback port and an on-disk store.
+
+The four hostile queries are cross joins of the bundled data with itself three times (about 10^10 rows):
+one that counts (runs for hours in Oxigraph) and one that sorts (takes all memory it can get).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from insatsgraf.api import create_app
+from insatsgraf.api.deps import ServiceLimits
+from insatsgraf.config import Settings
+from insatsgraf.sparql.embedded import OxigraphStore
+from insatsgraf.sparql.results import QueryResult
+from insatsgraf.sparql.store import Dataset, Limits, QueryOutOfMemory, QuerySyntaxError, TooManyRows
+from insatsgraf.sparql.workers import WorkerPool
+from insatsgraf.submission.bundled import load_bundled
+from tests.api_live import live_server
+
+COUNT_ALL = "SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+SORT_ALL = "SELECT * { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY ?i ?c LIMIT 1"
+HOSTILE = [COUNT_ALL, SORT_ALL, COUNT_ALL, SORT_ALL]
+TIMEOUT = 2.0
+MEMORY_MB = 512
+
+
+@pytest.fixture(scope="module")
+def disk_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OxigraphStore]:
+    path = tmp_path_factory.mktemp("workers") / "store"
+    store = OxigraphStore(path, base=Settings().base)
+    load_bundled(store, Settings())
+    yield store
+    store.close()
+
+
+def rss_mb(pid: int) -> float | None:
+    """Resident memory of a process in MB, ``None`` when it is gone."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text(encoding="utf-8")
+    except OSError:
+        return None
+    for line in status.splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+@dataclass
+class Outcome:
+    status: int
+    error: str
+    seconds: float
+
+
+def ask(client: httpx.Client, query: str = "ASK {}") -> Outcome:
+    started = time.monotonic()
+    r = client.get("/sparql", params={"query": query}, headers={"accept": "application/sparql-results+json"})
+    error = r.json().get("error", "") if r.status_code != 200 else ""
+    return Outcome(r.status_code, error, time.monotonic() - started)
+
+
+def run_hostile(url: str) -> tuple[list[threading.Thread], list[Outcome]]:
+    outcomes: list[Outcome] = []
+
+    def one(query: str) -> None:
+        with httpx.Client(base_url=url, timeout=60) as client:
+            outcomes.append(ask(client, query))
+
+    threads = [threading.Thread(target=one, args=(q,)) for q in HOSTILE]
+    for t in threads:
+        t.start()
+    return threads, outcomes
+
+
+def app_for(store: OxigraphStore, tmp_path: Path, workers: int) -> object:
+    limits = ServiceLimits(query_timeout=TIMEOUT, query_workers=workers, query_memory_mb=MEMORY_MB)
+    return create_app(Settings(), store, limits=limits, tokens=tmp_path / "tokens.json")
+
+
+def test_ask_answers_while_four_hostile_queries_run(disk_store: OxigraphStore, tmp_path: Path) -> None:
+    app = app_for(disk_store, tmp_path, workers=5)
+    with live_server(app) as url, httpx.Client(base_url=url, timeout=60) as client:  # type: ignore[arg-type]
+        assert ask(client).status == 200  # the workers are up
+        pool = app.state.evaluator  # type: ignore[attr-defined]
+        assert isinstance(pool, WorkerPool)
+        before = set(pool.pids())
+        started = time.monotonic()
+        threads, hostile = run_hostile(url)
+        time.sleep(0.5)
+        during = []
+        while time.monotonic() - started < TIMEOUT - 0.3:
+            during.append(ask(client))
+            time.sleep(0.1)
+        for t in threads:
+            t.join(30)
+        after = ask(client)
+        settle = time.monotonic() + 3  # the 503 leaves at the deadline; the kill follows within moments
+        while len([pid for pid in before if rss_mb(pid) is None]) < 4 and time.monotonic() < settle:
+            time.sleep(0.05)
+        gone = [pid for pid in before if rss_mb(pid) is None]
+        busiest = max((rss_mb(pid) or 0.0) for pid in pool.pids())
+
+    assert during and all(o.status == 200 and o.seconds < 1.0 for o in during), during
+    assert [o.status for o in hostile] == [503] * 4, hostile
+    assert {o.error for o in hostile} <= {"query-timeout", "query-memory"}
+    assert all(o.seconds < TIMEOUT + 1.5 for o in hostile), hostile
+    assert after.status == 200 and after.seconds < 1.0, after
+    assert len(gone) >= 4, "the hostile queries' workers were killed, not left running"
+    assert busiest < MEMORY_MB, f"a worker holds {busiest:.0f} MB, more than its cap"
+
+
+def test_killed_workers_are_replaced_at_once(disk_store: OxigraphStore, tmp_path: Path) -> None:
+    """Four workers, four hostile queries: all four are killed at the timeout, and the next ASK is served
+    by the spare at once."""
+    app = app_for(disk_store, tmp_path, workers=4)
+    with live_server(app) as url, httpx.Client(base_url=url, timeout=60) as client:  # type: ignore[arg-type]
+        assert ask(client).status == 200
+        threads, hostile = run_hostile(url)
+        for t in threads:
+            t.join(30)
+        after = ask(client)
+        again = [ask(client) for _ in range(3)]
+    assert [o.status for o in hostile] == [503] * 4, hostile
+    assert after.status == 200 and after.seconds < 1.0, after
+    assert all(o.status == 200 for o in again)
+
+
+def test_workers_see_each_write(tmp_path: Path) -> None:
+    """A snapshot is taken after each write, so a query after a commit sees the new data; old snapshots,
+    and those of a server that died, are removed."""
+    from rdflib import Graph, Literal, URIRef
+
+    store = OxigraphStore(tmp_path / "store", base=Settings().base)
+    stale = tmp_path / ".store-query-snapshots-999999999-x"  # a server killed with -9 left it
+    stale.mkdir()
+    pool = WorkerPool(store, workers=1, memory_mb=MEMORY_MB)
+    assert not stale.exists()
+    graph = f"{store.base}graph/test/writes"
+
+    def count() -> int:
+        result = pool.evaluate(
+            "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }", Dataset(), Limits(100, time.monotonic() + 30)
+        )
+        assert not isinstance(result, list)
+        return int(result.rows[0]["n"]["value"])
+
+    try:
+        for n in range(1, 4):
+            g = Graph()
+            for i in range(n):
+                g.add((URIRef(f"http://example.org/s{i}"), URIRef("http://example.org/p"), Literal(i)))
+            store.replace_graphs({graph: g})
+            assert count() == n
+        snapshots = [p for p in tmp_path.iterdir() if "query-snapshots" in p.name]
+        assert len(snapshots) == 1 and len(list(snapshots[0].iterdir())) == 1, "old snapshots are removed"
+    finally:
+        store.close()
+    assert not [p for p in tmp_path.iterdir() if "query-snapshots" in p.name]
+
+
+def test_answers_of_every_kind_come_back_whole(disk_store: OxigraphStore) -> None:
+    """Through the pool as through the store: rows, booleans, triples (none too), errors; an answer too large
+    for the server (here within the worker's cap) is refused by the worker."""
+    pool = WorkerPool(disk_store, workers=1, memory_mb=2048)
+    try:
+        for query in [
+            "SELECT ?s ?p ?o { ?s ?p ?o } ORDER BY ?s ?p ?o LIMIT 50",
+            "ASK { ?s ?p ?o }",
+            "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o } LIMIT 20",
+            "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o FILTER(false) }",
+        ]:
+            got = pool.evaluate(query, Dataset(), Limits(1000, time.monotonic() + 30))
+            want = disk_store.evaluate(query, Dataset(), Limits(1000, time.monotonic() + 30))
+            if isinstance(want, list):
+                assert isinstance(got, list) and set(map(str, got)) == set(map(str, want))
+            else:
+                assert got == want
+        with pytest.raises(TooManyRows):
+            pool.evaluate("SELECT * { ?s ?p ?o }", Dataset(), Limits(5, time.monotonic() + 30))
+        with pytest.raises(QuerySyntaxError, match="error at 1:"):
+            pool.evaluate("SELECT ?x WHERE { ?x ?y }", Dataset(), Limits(5, time.monotonic() + 30))
+        with pytest.raises(QueryOutOfMemory, match="answer is over"):
+            pool.evaluate(HUGE_ANSWER, Dataset(), Limits(10_000, time.monotonic() + 60))
+        assert pool.evaluate("ASK {}", Dataset(), Limits(5, time.monotonic() + 30)) == QueryResult(
+            kind="ask", boolean=True
+        )
+    finally:
+        pool.close()
+
+
+HUGE_ANSWER = (
+    'SELECT ?big { ?s ?p ?o BIND(REPLACE(STR(?s), "^.*$", "' + "x" * 100 + '") AS ?a) '
+    "BIND(CONCAT(?a, ?a, ?a, ?a, ?a, ?a, ?a, ?a, ?a, ?a) AS ?b) BIND(CONCAT(?b, ?b, ?b, ?b, ?b, ?b, ?b, ?b, ?b, ?b) AS ?c) "
+    "BIND(CONCAT(?c, ?c, ?c, ?c, ?c, ?c, ?c, ?c, ?c, ?c) AS ?d) BIND(CONCAT(?d, ?d, ?d, ?d, ?d, ?d, ?d, ?d, ?d, ?d) AS ?e) "
+    "BIND(CONCAT(?e, ?e) AS ?big) } LIMIT 700"
+)
+"""700 rows of 200 000 characters each: 140 MB within the row limit."""
