@@ -177,3 +177,12 @@ def test_decision_rules_override_and_reject(catalogue: Catalogue) -> None:
     assert pairs("HVB för ensamkommande", cat) == {("", "none", "none")}
     assert pairs("Stödteam", cat, org="0480") == {("ihf", "same", "decided")}
     assert pairs("Stödteam", cat, org="0580") == {("", "none", "none")}  # scoped to Nyköping only
+
+
+@pytest.mark.parametrize("name", ["Komet (för föräldrar", "Komet (COS", "Komet (", "(", "((("])
+def test_an_unclosed_parenthesis_is_read_not_recursed(name: str, catalogue: Catalogue) -> None:
+    """Regression: an unclosed "(" made the matcher read the same text again until RecursionError."""
+    found = match(name, catalogue, "0580")
+    assert found
+    if name.startswith("Komet"):
+        assert "komet" in {p.programme for p in found}

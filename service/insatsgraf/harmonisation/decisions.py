@@ -28,17 +28,16 @@ from rdflib.term import Node
 
 from insatsgraf import __version__
 from insatsgraf.catalogue import rq
+from insatsgraf.catalogue.lookups import ID_RE, known_organisation, known_programme
 from insatsgraf.config import DEFAULT_BASE, Settings
 from insatsgraf.errors import UserError
 from insatsgraf.harmonisation import mapping
 from insatsgraf.harmonisation.matcher import (
-    ID_RE,
     VARIANT_KINDS,
     Catalogue,
     Proposal,
     Rule,
     fold,
-    known_organisation,
     match,
     offerings,
     resolve,
@@ -276,20 +275,13 @@ def check(store: Store, decision: Decision) -> None:
             "godkänn och avvisa kräver ett program-id.",
             code="bad-decision",
         )
-    base = store.base
     if decision.programme and not ID_RE.match(decision.programme):
         raise UserError(
             f"'{decision.programme}' is not a programme id (lowercase letters, digits, dashes; e.g. komet).",
             f"'{decision.programme}' är inte ett program-id (små bokstäver, siffror, bindestreck).",
             code="unknown-programme",
         )
-    if (
-        decision.programme
-        and not store.query(
-            f"ASK {{ <{iris.programme(decision.programme, base)}> "
-            f"<http://www.w3.org/2004/02/skos/core#notation> ?n }}"
-        ).boolean
-    ):
+    if decision.programme and not known_programme(store, decision.programme):
         raise UserError(
             f"unknown programme '{decision.programme}': use an id from the catalogue "
             "(programmes.csv, e.g. komet, cos, mst).",

@@ -27,6 +27,7 @@ from rapidfuzz import fuzz, process
 from rdflib import Graph
 
 from insatsgraf.catalogue import rq
+from insatsgraf.catalogue.lookups import known_organisation
 from insatsgraf.config import Settings
 from insatsgraf.errors import UserError
 from insatsgraf.model import iris
@@ -653,6 +654,10 @@ def _parenthesised(text: str, cat: Catalogue, th: Thresholds, depth: int) -> lis
     """ "Intensiv hemmabaserad familjebehandling (IHF)": the acronym must agree with the name to be auto."""
     inner = " ".join(re.findall(r"\(([^()]*)\)", text))
     outer = re.sub(r"\([^()]*\)", " ", text).strip()
+    if not inner and outer == text.strip():
+        # An unclosed "(" ("Komet (för föräldrar"): no remark to take out, so read it as one name without the
+        # stray parenthesis (reading the same text again would never end).
+        outer = re.sub(r"[()]", " ", text).strip()
     outer_found = _interpret(outer, cat, th, depth) if fold(outer) else []
     inner_ids = cat.lookup(inner) if inner else set()
     if not inner_ids:
@@ -847,16 +852,6 @@ def local_names(store: Store, org: str | None = None) -> list[LocalName]:
     for item in offerings(store, org):
         seen.setdefault((item.org, item.name), item)
     return list(seen.values())
-
-
-ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
-"""What programme and organisation ids look like (slugs, municipality codes): checked before any query."""
-
-
-def known_organisation(store: Store, org: str) -> bool:
-    if not ID_RE.match(org):
-        return False
-    return bool(store.query(f"ASK {{ <{iris.organisation(org, store.base)}> ?p ?o }}").boolean)
 
 
 def propose(

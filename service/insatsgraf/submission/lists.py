@@ -19,6 +19,7 @@ from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, PROV, RDF, RDFS, XSD
 
+from insatsgraf.catalogue.lookups import ID_RE, known_organisation
 from insatsgraf.config import Settings
 from insatsgraf.errors import UserError
 from insatsgraf.harmonisation import mapping
@@ -65,15 +66,14 @@ class SubmitResult:
 
 def check_org(store: Store, settings: Settings, org: str, file: str | None = None) -> None:
     """Refuse an organisation id that is not in the store's organisation register."""
-    if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", org or ""):
+    if not ID_RE.match(org or ""):
         raise UserError(
             f'"{org}" is not an organisation id (like 0580 or 0180-bromma)',
             f'"{org}" är inget organisations-id (som 0580 eller 0180-bromma)',
             file=file,
             code="unknown-organisation",
         )
-    iri = iris.organisation(org, settings.base)
-    if not store.query(f"ASK {{ <{iri}> a <http://www.w3.org/ns/org#Organization> }}").boolean:
+    if not known_organisation(store, org):
         raise UserError(
             f'unknown organisation "{org}": it is not in the organisation register (organisations.csv)',
             f'okänd organisation "{org}": den finns inte i organisationsregistret (organisations.csv)',
