@@ -5,13 +5,15 @@ from __future__ import annotations
 import csv
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from insatsgraf.commands.common import StoreOption, console, err_console, open_or_exit
+from insatsgraf.config import Settings
 from insatsgraf.errors import UserError
 from insatsgraf.harmonisation.decisions import (
     Decision,
@@ -64,16 +66,8 @@ def proposals(
     """Print the proposed mapping of every local name: org,insats,programme,relation,score,status."""
     if ctx.invoked_subcommand is not None:
         return
-    if fmt not in ("csv", "json"):
-        err_console.print(
-            f"[red]error:[/red] --format must be csv or json, not '{fmt}' / ska vara csv eller json"
-        )
-        raise typer.Exit(2)
-    settings, st = open_or_exit(store, read_only=True)
-    try:
+    with _reading(store, fmt, ("csv", "json")) as (settings, st):
         found = propose(st, settings, org)
-    except UserError as exc:
-        _fail(exc)
     write_proposals(found, fmt)
 
 
@@ -85,6 +79,24 @@ def write_proposals(found: list[Proposal], fmt: str) -> None:
     writer = csv.writer(sys.stdout, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     writer.writerows(p.row() for p in found)
+
+
+@contextmanager
+def _reading(store: str | None, fmt: str, formats: tuple[str, ...]) -> Iterator[tuple[Settings, Store]]:
+    """The store opened read-only for one listing in one of ``formats``; a user error is exit 2."""
+    if fmt not in formats:
+        choices = " or ".join(formats)
+        err_console.print(
+            f"[red]error:[/red] --format must be {choices}, not '{fmt}' / ska vara {choices.replace('or', 'eller')}"
+        )
+        raise typer.Exit(2)
+    settings, st = open_or_exit(store, read_only=True)
+    try:
+        yield settings, st
+    except UserError as exc:
+        _fail(exc)
+    finally:
+        st.close()
 
 
 def _fail(exc: UserError) -> None:
@@ -210,18 +222,8 @@ def review(
     store: StoreOption = None,
 ) -> None:
     """What waits for a person: names under review, most shared first, with candidates and why."""
-    if fmt not in ("table", "json"):
-        err_console.print(
-            f"[red]error:[/red] --format must be table or json, not '{fmt}' / ska vara table eller json"
-        )
-        raise typer.Exit(2)
-    settings, st = open_or_exit(store, read_only=True)
-    try:
+    with _reading(store, fmt, ("table", "json")) as (settings, st):
         items = review_queue(st, settings, org)
-    except UserError as exc:
-        _fail(exc)
-    finally:
-        st.close()
     if fmt == "json":
         json.dump(queue_json(items, org, limit), sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
