@@ -24,10 +24,15 @@ def charts(
     request: Request,
     store: StoreDep,
     county: Annotated[
-        str, Query(max_length=200, description="County / län, as in ig:county.")
+        str,
+        Query(
+            max_length=200,
+            description="County / län: its name (ig:county), short name (Sörmland) or SCB code (04).",
+        ),
     ] = DEFAULT_COUNTY,
 ) -> HTMLResponse:
-    """A county without data gets the page saying so (200), not an error: it is a fair question."""
+    """A county without data gets the page saying so (200), not an error: it is a fair question; a value that
+    names no county is a 400 (``unknown-value``) listing the counties."""
     page = build_page(store, request.app.state.catalogue, county)
     context = page_context(page, link=lambda iri: local_href(iri, store.base))
     return templates.TemplateResponse(request, "charts.html", context)

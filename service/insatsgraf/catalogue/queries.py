@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from insatsgraf.catalogue import resolve
 from insatsgraf.config import DEFAULT_BASE
 from insatsgraf.errors import UserError
 from insatsgraf.model import iris
@@ -47,6 +48,11 @@ class Param:
     default: str | None = None
     description: str = ""
     enum: tuple[str, ...] = ()
+
+    @property
+    def kind(self) -> str | None:
+        """``organisation``, ``programme`` or ``county`` when the parameter takes short forms (resolve.py)."""
+        return resolve.kind_of(self.name, self.type, self.description)
 
     @property
     def full_name(self) -> str:
@@ -146,7 +152,34 @@ class Catalogue:
 
 def run_query(store: Store, query: CatalogueQuery, params: Mapping[str, str] | None = None) -> QueryResult:
     """Bind and run one query; history queries see the submission history graphs."""
-    return store.query(query.bind(params, base=store.base), include_history=query.include_history)
+    return store.query(bind_query(store, query, params), include_history=query.include_history)
+
+
+def bind_query(store: Store, query: CatalogueQuery, params: Mapping[str, str] | None = None) -> str:
+    """The query text for ``store``: short forms resolved (:func:`resolve_params`), then bound."""
+    return query.bind(resolve_params(store, query, params), base=store.base)
+
+
+def resolve_params(store: Store, query: CatalogueQuery, params: Mapping[str, str] | None) -> dict[str, str]:
+    """The given values with each organisation, programme or county short form (``0486``, ``komet``,
+    ``Sörmland``, ``04``) replaced by the IRI or county name the query compares; see ``resolve.py``."""
+    out: dict[str, str] = {}
+    for key, value in (params or {}).items():
+        param = query.param(key)
+        kind = param.kind
+        if kind:
+            out[key] = resolve.resolve(store, kind, param.name, value)
+        elif param.type == "iri" and not resolve.is_absolute_iri(value):
+            example = iris.rebase(param.default or next(iter(param.enum), f"{DEFAULT_BASE}id/…"), store.base)
+            raise UserError(
+                f"parameter {param.name}: {value!r} is not an absolute IRI (e.g. {example})",
+                f"parametern {param.name}: {value!r} är inte en absolut IRI (t.ex. {example})",
+                column=param.name,
+                code="bad-parameter",
+            )
+        else:
+            out[key] = value
+    return out
 
 
 # -- parsing the header ------------------------------------------------------------------------------

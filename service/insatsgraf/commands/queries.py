@@ -58,7 +58,8 @@ def query(
         typer.Option(
             "--param",
             "-p",
-            help="key=value, repeatable; the key is the parameter name (org, county, …).",
+            help="key=value, repeatable; the key is the parameter name (org, county, …); org=0580, "
+            "programme=komet, county=Sörmland or county=04 work as well as IRIs.",
         ),
     ] = None,
     format: Annotated[
