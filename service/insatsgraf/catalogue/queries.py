@@ -61,6 +61,19 @@ class Param:
 
 
 @dataclass(frozen=True)
+class Pivot:
+    """``#+ pivot: {rows: organisation, columns: programme, value: offerings}``: how a table shows the rows.
+
+    The table view (``insatsgraf query``, format ``table``) is a matrix with one line per value of ``rows``,
+    one column per value of ``columns`` and ``value`` in the cells; csv, tsv and json stay the plain rows.
+    """
+
+    rows: str
+    columns: str
+    value: str
+
+
+@dataclass(frozen=True)
 class CatalogueQuery:
     name: str
     path: Path
@@ -73,6 +86,11 @@ class CatalogueQuery:
     params: tuple[Param, ...]
     example: str
     decorators: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def pivot(self) -> Pivot | None:
+        """The ``#+ pivot:`` decorator (checked when the header is read), or None."""
+        return _pivot(self.decorators.get("pivot"), self.name)
 
     @property
     def include_history(self) -> bool:
@@ -220,6 +238,7 @@ def parse_query(text: str, *, name: str, path: Path | None = None) -> CatalogueQ
     descriptions = _name_map(decorators.get("params"))
     params = tuple(_make_param(var, defaults, enums, descriptions) for var in param_vars(text))
     tags = decorators.get("tags") or []
+    _pivot(decorators.get("pivot"), where)
     return CatalogueQuery(
         name=name,
         path=path or Path(f"{name}.rq"),
@@ -233,6 +252,22 @@ def parse_query(text: str, *, name: str, path: Path | None = None) -> CatalogueQ
         example=str(decorators.get("example", "")).strip(),
         decorators=decorators,
     )
+
+
+def _pivot(value: object, where: str) -> Pivot | None:
+    if value is None:
+        return None
+    keys = ("rows", "columns", "value")
+    if not isinstance(value, dict) or any(not isinstance(value.get(k), str) for k in keys):
+        raise UserError(
+            "#+ pivot: must name rows, columns and value, e.g. {rows: organisation, columns: programme, "
+            "value: offerings}",
+            "#+ pivot: måste ange rows, columns och value, t.ex. {rows: organisation, columns: programme, "
+            "value: offerings}",
+            file=where,
+            code="bad-query",
+        )
+    return Pivot(*(str(value[k]).lstrip("?") for k in keys))
 
 
 def _name_map(value: object) -> dict[str, Any]:
