@@ -17,7 +17,8 @@ from pydantic import BaseModel, Field
 from insatsgraf.api.deps import ApiError, error_response, get_store
 from insatsgraf.api.sparql import RESPONSES, Dataset, respond, run_query
 from insatsgraf.catalogue.queries import Catalogue, CatalogueQuery, bind_query
-from insatsgraf.catalogue.resolve import COUNTY, ORGANISATION, PROGRAMME
+from insatsgraf.catalogue.resolve import COUNTY, EXAMPLES, ORGANISATION, PROGRAMME
+from insatsgraf.config import DEFAULT_BASE
 
 router = APIRouter(tags=["queries"])
 """Only the generic routes; ``build_router`` adds one route per catalogue query."""
@@ -106,6 +107,8 @@ def _endpoint(query: CatalogueQuery) -> Any:
         required = param.required and param.default is None
         extra = {"enum": list(param.enum)} if param.enum else None
         doc = param.description or param.name
+        if param.kind:
+            doc = f"{doc}. Write {EXAMPLES[param.kind][0].format(base=DEFAULT_BASE)}"
         marker = Query(
             alias=param.name,
             description=f"{doc} ({param.type})",
