@@ -78,8 +78,10 @@ def test_query_answers_in_csv_and_tsv(client: TestClient, bundled_store: Oxigrap
 
 def test_bad_parameter_is_400_unknown_query_is_404(client: TestClient) -> None:
     bad = client.get("/queries/municipality-profile", params={"org": "not an iri"})
-    assert bad.status_code == 400 and bad.json()["error"] == "bad-parameter"
+    assert bad.status_code == 400 and bad.json()["error"] == "unknown-value", "no organisation of that name"
     assert bad.json()["message"]["sv"]
+    bad = client.get("/queries/gaps-indicated-by-problem-area", params={"problem_area": "not an iri"})
+    assert bad.status_code == 400 and bad.json()["error"] == "bad-parameter"
     unknown = client.get("/queries/no-such-question")
     assert unknown.status_code == 404 and unknown.json()["error"] == "unknown-query"
 

@@ -101,7 +101,8 @@ def test_manifest(client: TestClient) -> None:
     assert "0.2" in m["versions"]
     for key in ("name", "identifierSpace", "schemaSpace"):
         assert isinstance(m[key], str) and m[key]
-    assert "{{id}}" in m["view"]["url"] and m["view"]["url"].startswith(m["identifierSpace"])
+    assert m["view"]["url"] == "http://testserver/id/{{id}}", "view opens the running service's page"
+    assert client.get(m["view"]["url"].replace("{{id}}", "programme/komet")).status_code == 200
     assert "{{id}}" in m["preview"]["url"] and isinstance(m["preview"]["width"], int)
     assert isinstance(m["preview"]["height"], int)
     for kind in ("entity", "type", "property"):
@@ -430,3 +431,37 @@ def test_reconciliation_does_not_hold_other_requests(tmp_path: Path) -> None:
         worker.join(60)
     assert done and done[0] < 5, done
     assert max(asks, default=0.0) < 1.0, asks
+
+
+# -- details (issue 15, item 6) ------------------------------------------------------------------
+
+
+def test_extension_kind_is_named_for_the_type_and_gives_labels(client: TestClient) -> None:
+    def extend(ids: list[str]) -> dict[str, Any]:
+        query = {"ids": ids, "properties": [{"id": "kind"}]}
+        doc: dict[str, Any] = client.get("/reconcile", params={"extend": json.dumps(query)}).json()
+        return doc
+
+    programmes = extend(["programme/komet", "programme/cos"])
+    assert programmes["meta"] == [{"id": "kind", "name": "Typ av insats / Intervention kind"}]
+    kinds = {v["str"] for row in programmes["rows"].values() for v in row["kind"]}
+    assert kinds and all(" / " in k and "-" not in k for k in kinds), f"names, not ids: {kinds}"
+    assert "Föräldraskapsstödsprogram / Parenting programme" in kinds
+    organisations = extend(["organisation/0580", "organisation/0180-bromma"])
+    assert organisations["meta"] == [{"id": "kind", "name": "Typ av organisation / Kind of organisation"}]
+    assert organisations["rows"]["organisation/0580"]["kind"] == [{"str": "Kommun / Municipality"}]
+    assert extend(["programme/komet", "organisation/0580"])["meta"][0]["name"] == "Typ / Kind"
+
+
+def test_preview_offered_by_counts_the_organisations_extension_lists(client: TestClient) -> None:
+    for programme in ("komet", "kontaktperson", "mini-maria", "cos"):
+        query = {"ids": [f"programme/{programme}"], "properties": [{"id": "offeredBy"}]}
+        doc = client.get("/reconcile", params={"extend": json.dumps(query)}).json()
+        listed = [v["name"] for v in doc["rows"][f"programme/{programme}"]["offeredBy"]]
+        page = client.get("/reconcile/preview", params={"id": f"programme/{programme}"}).text
+        if listed:
+            assert f"<th>Erbjuds av / Offered by</th><td>{len(listed)}: {', '.join(listed)}</td>" in page
+        else:
+            assert "<th>Erbjuds av / Offered by</th>" not in page
+    page = client.get("/reconcile/preview", params={"id": "programme/komet"}).text
+    assert "Typ / Kind</th><td>Föräldraskapsstödsprogram / Parenting programme" in page

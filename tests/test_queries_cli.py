@@ -69,10 +69,11 @@ def test_query_csv_and_tsv(store_dir: str) -> None:
     assert first.startswith('<https://w3id.org/insatsgraf/id/organisation/0580>\t"Linköping"')
 
 
-def test_query_table_shortens_iris(store_dir: str) -> None:
+def test_query_table_shows_labels_and_shortens_iris(store_dir: str) -> None:
     code, out, _ = invoke("query", "offerings-of-programme", store=store_dir)
     assert code == 0
-    assert "id:organisation/0580" in out and "MiniMaria" in out and "ig:implements" in out
+    assert "Linköping" in out and "id:organisation/0580" not in out, "the label replaces the IRI beside it"
+    assert "id:offering/0580/minimaria" in out and "MiniMaria" in out and "ig:implements" in out
 
 
 def test_query_from_a_file(store_dir: str, tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from insatsgraf.api.deps import StoreDep
+from insatsgraf.api.deps import StoreDep, error_response
 from insatsgraf.publication.charts import DEFAULT_COUNTY, TEMPLATES, build_page, page_context
 from insatsgraf.publication.describe import local_href
 
@@ -17,17 +17,34 @@ templates = Jinja2Templates(directory=str(TEMPLATES))
 router = APIRouter(tags=["web"])
 
 
+_UNKNOWN_COUNTY = error_response(
+    "The county names no county of the register (not a county name, short name or code).",
+    "unknown-value",
+    "parameter county: no county 'Sörmlnd'; closest: 04 (Södermanlands län). …",
+    "parametern county: inget län 'Sörmlnd'; närmast: 04 (Södermanlands län). …",
+    column="county",
+)
+
+
 @router.get(
-    "/charts", response_class=HTMLResponse, summary="Charts of one county: prevention levels, coverage"
+    "/charts",
+    response_class=HTMLResponse,
+    summary="Charts of one county: prevention levels, coverage",
+    responses={400: _UNKNOWN_COUNTY},
 )
 def charts(
     request: Request,
     store: StoreDep,
     county: Annotated[
-        str, Query(max_length=200, description="County / län, as in ig:county.")
+        str,
+        Query(
+            max_length=200,
+            description="County / län: its name (ig:county), short name (Sörmland) or SCB code (04).",
+        ),
     ] = DEFAULT_COUNTY,
 ) -> HTMLResponse:
-    """A county without data gets the page saying so (200), not an error: it is a fair question."""
+    """A county without data gets the page saying so (200), not an error: it is a fair question; a value that
+    names no county is a 400 (``unknown-value``) listing the counties."""
     page = build_page(store, request.app.state.catalogue, county)
     context = page_context(page, link=lambda iri: local_href(iri, store.base))
     return templates.TemplateResponse(request, "charts.html", context)

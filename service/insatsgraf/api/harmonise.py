@@ -53,7 +53,7 @@ async def _answer(store: Store, request: Request, queries: str | None, extend: s
         query = rc.parse_json(extend, "extend")
         data = await run_in_threadpool(_data, store)
         return await run_in_threadpool(rc.extend, data, query)
-    return rc.manifest(_service_url(request), store.base)
+    return rc.manifest(_service_url(request), store.base, str(request.base_url))
 
 
 @router.get(

@@ -11,11 +11,14 @@ import inspect
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from insatsgraf.api.deps import ApiError, error_response, get_store
 from insatsgraf.api.sparql import RESPONSES, Dataset, respond, run_query
-from insatsgraf.catalogue.queries import Catalogue, CatalogueQuery
+from insatsgraf.catalogue.queries import Catalogue, CatalogueQuery, bind_query
+from insatsgraf.catalogue.resolve import COUNTY, EXAMPLES, ORGANISATION, PROGRAMME
+from insatsgraf.config import DEFAULT_BASE
 
 router = APIRouter(tags=["queries"])
 """Only the generic routes; ``build_router`` adds one route per catalogue query."""
@@ -83,9 +86,10 @@ async def list_queries(request: Request) -> list[QueryInfo]:
 
 
 async def run_catalogue_query(request: Request, query: CatalogueQuery, params: dict[str, str]) -> Response:
-    """Bind the parameters (a bad value is a 400 saying which) and answer like ``/sparql``."""
+    """Resolve short forms and bind the parameters (a bad or unknown value is a 400 saying which, with the
+    values that exist) and answer like ``/sparql``."""
     store = get_store(request)
-    text = query.bind(params, base=store.base)
+    text = await run_in_threadpool(bind_query, store, query, params)
     answer = await run_query(request, text, Dataset(include_history=query.include_history))
     return respond(answer, request.headers.get("accept"), store.base)
 
@@ -103,6 +107,8 @@ def _endpoint(query: CatalogueQuery) -> Any:
         required = param.required and param.default is None
         extra = {"enum": list(param.enum)} if param.enum else None
         doc = param.description or param.name
+        if param.kind:
+            doc = f"{doc}. Write {EXAMPLES[param.kind][0].format(base=DEFAULT_BASE)}"
         marker = Query(
             alias=param.name,
             description=f"{doc} ({param.type})",
@@ -129,13 +135,43 @@ def _endpoint(query: CatalogueQuery) -> Any:
     return endpoint
 
 
-_BAD_PARAM = error_response(
-    "A parameter is missing or its value does not fit its type or list.",
-    "bad-parameter",
-    "org: 'x' is not an IRI",
-    "org: 'x' är inte en IRI",
-    column="org",
-)
+_BAD_PARAM_EXAMPLES = {
+    ORGANISATION: (
+        "no organisation '9999'; known: 0180-bromma (Bromma), …",
+        "ingen organisation '9999'; kända: …",
+    ),
+    PROGRAMME: (
+        "no programme 'komt'; closest: komet (Komet), …",
+        "inget program 'komt'; närmast: komet (Komet), …",
+    ),
+    COUNTY: ("no county 'Sörmlnd'; closest: 04 (Södermanlands län), …", "inget län 'Sörmlnd'; närmast: …"),
+}
+
+
+def _bad_param(query: CatalogueQuery) -> dict[str, Any]:
+    """The 400 entry, its example for the query's own first parameter (an organisation, programme, county)."""
+    description = (
+        "A parameter is missing, its value does not fit its type or list (bad-parameter), or it names no "
+        "organisation, programme or county the store knows (unknown-value, with the closest values)."
+    )
+    for param in query.params:
+        if param.kind:
+            en, sv = _BAD_PARAM_EXAMPLES[param.kind]
+            return error_response(
+                description,
+                "unknown-value",
+                f"parameter {param.name}: {en}",
+                f"parametern {param.name}: {sv}",
+                column=param.name,
+            )
+    first = query.params[0].name if query.params else "name"
+    return error_response(
+        description,
+        "bad-parameter",
+        f"query {query.name} needs the parameter {first}",
+        f"frågan {query.name} behöver parametern {first}",
+        column=first,
+    )
 
 
 def build_router(catalogue: Catalogue) -> APIRouter:
@@ -153,7 +189,7 @@ def build_router(catalogue: Catalogue) -> APIRouter:
             summary=query.summary,
             description=f"{description}\n\n{query.why}" if query.why else description,
             response_class=Response,
-            responses={**RESPONSES, 400: _BAD_PARAM},
+            responses={**RESPONSES, 400: _bad_param(query)},
             operation_id=f"query_{query.name}",
         )
 

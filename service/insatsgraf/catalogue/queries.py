@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from insatsgraf.catalogue import resolve
 from insatsgraf.config import DEFAULT_BASE
 from insatsgraf.errors import UserError
 from insatsgraf.model import iris
@@ -49,9 +50,27 @@ class Param:
     enum: tuple[str, ...] = ()
 
     @property
+    def kind(self) -> str | None:
+        """``organisation``, ``programme`` or ``county`` when the parameter takes short forms (resolve.py)."""
+        return resolve.kind_of(self.name, self.type, self.description)
+
+    @property
     def full_name(self) -> str:
         """The name with its type, as grlc shows it: ``org_iri``."""
         return self.var.lstrip("_")
+
+
+@dataclass(frozen=True)
+class Pivot:
+    """``#+ pivot: {rows: organisation, columns: programme, value: offerings}``: how a table shows the rows.
+
+    The table view (``insatsgraf query``, format ``table``) is a matrix with one line per value of ``rows``,
+    one column per value of ``columns`` and ``value`` in the cells; csv, tsv and json stay the plain rows.
+    """
+
+    rows: str
+    columns: str
+    value: str
 
 
 @dataclass(frozen=True)
@@ -67,6 +86,11 @@ class CatalogueQuery:
     params: tuple[Param, ...]
     example: str
     decorators: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def pivot(self) -> Pivot | None:
+        """The ``#+ pivot:`` decorator (checked when the header is read), or None."""
+        return _pivot(self.decorators.get("pivot"), self.name)
 
     @property
     def include_history(self) -> bool:
@@ -146,7 +170,34 @@ class Catalogue:
 
 def run_query(store: Store, query: CatalogueQuery, params: Mapping[str, str] | None = None) -> QueryResult:
     """Bind and run one query; history queries see the submission history graphs."""
-    return store.query(query.bind(params, base=store.base), include_history=query.include_history)
+    return store.query(bind_query(store, query, params), include_history=query.include_history)
+
+
+def bind_query(store: Store, query: CatalogueQuery, params: Mapping[str, str] | None = None) -> str:
+    """The query text for ``store``: short forms resolved (:func:`resolve_params`), then bound."""
+    return query.bind(resolve_params(store, query, params), base=store.base)
+
+
+def resolve_params(store: Store, query: CatalogueQuery, params: Mapping[str, str] | None) -> dict[str, str]:
+    """The given values with each organisation, programme or county short form (``0486``, ``komet``,
+    ``Sörmland``, ``04``) replaced by the IRI or county name the query compares; see ``resolve.py``."""
+    out: dict[str, str] = {}
+    for key, value in (params or {}).items():
+        param = query.param(key)
+        kind = param.kind
+        if kind:
+            out[key] = resolve.resolve(store, kind, param.name, value)
+        elif param.type == "iri" and not resolve.is_absolute_iri(value):
+            example = iris.rebase(param.default or next(iter(param.enum), f"{DEFAULT_BASE}id/…"), store.base)
+            raise UserError(
+                f"parameter {param.name}: {value!r} is not an absolute IRI (e.g. {example})",
+                f"parametern {param.name}: {value!r} är inte en absolut IRI (t.ex. {example})",
+                column=param.name,
+                code="bad-parameter",
+            )
+        else:
+            out[key] = value
+    return out
 
 
 # -- parsing the header ------------------------------------------------------------------------------
@@ -187,6 +238,7 @@ def parse_query(text: str, *, name: str, path: Path | None = None) -> CatalogueQ
     descriptions = _name_map(decorators.get("params"))
     params = tuple(_make_param(var, defaults, enums, descriptions) for var in param_vars(text))
     tags = decorators.get("tags") or []
+    _pivot(decorators.get("pivot"), where)
     return CatalogueQuery(
         name=name,
         path=path or Path(f"{name}.rq"),
@@ -200,6 +252,22 @@ def parse_query(text: str, *, name: str, path: Path | None = None) -> CatalogueQ
         example=str(decorators.get("example", "")).strip(),
         decorators=decorators,
     )
+
+
+def _pivot(value: object, where: str) -> Pivot | None:
+    if value is None:
+        return None
+    keys = ("rows", "columns", "value")
+    if not isinstance(value, dict) or any(not isinstance(value.get(k), str) for k in keys):
+        raise UserError(
+            "#+ pivot: must name rows, columns and value, e.g. {rows: organisation, columns: programme, "
+            "value: offerings}",
+            "#+ pivot: måste ange rows, columns och value, t.ex. {rows: organisation, columns: programme, "
+            "value: offerings}",
+            file=where,
+            code="bad-query",
+        )
+    return Pivot(*(str(value[k]).lstrip("?") for k in keys))
 
 
 def _name_map(value: object) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from insatsgraf.catalogue.queries import Catalogue, CatalogueQuery, format_result, run_query, term_text
 from insatsgraf.commands.common import (
@@ -39,9 +40,9 @@ def list_queries() -> None:
     """List the query catalogue: name, title (en/sv) and parameters with their defaults."""
     catalogue = Catalogue.load(settings_for(None).queries_dir)
     table = Table(title=f"{len(catalogue)} queries / frågor")
-    table.add_column("name / namn", style="bold", no_wrap=True)
-    table.add_column("title / titel")
-    table.add_column("parameters / parametrar")
+    table.add_column("name / namn", style="bold", overflow="fold")
+    table.add_column("title / titel", overflow="fold")
+    table.add_column("parameters / parametrar", overflow="fold")
     for q in catalogue:
         params = "\n".join(
             f"{p.name} ({p.type}) = {p.default}" if p.default else f"{p.name} ({p.type})" for p in q.params
@@ -58,7 +59,8 @@ def query(
         typer.Option(
             "--param",
             "-p",
-            help="key=value, repeatable; the key is the parameter name (org, county, …).",
+            help="key=value, repeatable; the key is the parameter name (org, county, …); org=0580, "
+            "programme=komet, county=Sörmland or county=04 work as well as IRIs.",
         ),
     ] = None,
     format: Annotated[
@@ -117,15 +119,46 @@ def print_table(selected: CatalogueQuery, result: QueryResult, base: str = DEFAU
         assert result.graph is not None
         typer.echo(result.graph.serialize(format="turtle"))
         return
+    headers, rows = table_view(selected, result, base)
     table = Table(
         title=selected.summary_sv if selected.summary_sv != selected.summary else selected.summary,
         caption=f"{len(result.rows)} rows / rader",
     )
-    for var in result.vars:
-        table.add_column(var)
-    for row in result.rows:
-        table.add_row(*(_short(term_text(row.get(var)), base) for var in result.vars))
+    for header in headers:
+        table.add_column(Text(header), overflow="fold")
+    for line in rows:
+        table.add_row(*(Text(cell) for cell in line))  # Text: a value is never read as rich markup
     console.print(table)
+
+
+def table_view(
+    selected: CatalogueQuery, result: QueryResult, base: str = DEFAULT_BASE
+) -> tuple[list[str], list[list[str]]]:
+    """What the table shows: a ``?xLabel`` column instead of ``?x`` beside it (the IRI when a row has no
+    label), and for a ``#+ pivot:`` query one line per ``rows`` value with a column per ``columns`` value."""
+    table = [{var: term_text(row.get(var)) for var in result.vars} for row in result.rows]
+    labelled = {var for var in result.vars if f"{var}Label" in result.vars}
+
+    def shown(row: dict[str, str], var: str) -> str:
+        if var in labelled:
+            return row.get(f"{var}Label") or _short(row.get(var, ""), base)
+        return _short(row.get(var, ""), base)
+
+    pivot = selected.pivot
+    if pivot and {pivot.rows, pivot.columns, pivot.value} <= set(result.vars):
+        lines: dict[str, dict[str, str]] = {}
+        line_names: dict[str, str] = {}
+        columns: dict[str, str] = {}
+        for row in table:
+            key, column = row.get(pivot.rows, ""), row.get(pivot.columns, "")
+            line_names.setdefault(key, shown(row, pivot.rows))
+            columns.setdefault(column, shown(row, pivot.columns))
+            lines.setdefault(key, {})[column] = row.get(pivot.value, "")
+        order = sorted(columns, key=lambda c: columns[c].casefold())
+        headers = [f"{pivot.rows} × {pivot.columns}", *(columns[c] for c in order)]
+        return headers, [[line_names[k], *(cells.get(c, "–") for c in order)] for k, cells in lines.items()]
+    visible = [var for var in result.vars if not (var.endswith("Label") and var[: -len("Label")] in labelled)]
+    return visible, [[shown(row, var) for var in visible] for row in table]
 
 
 def _short(value: str, base: str) -> str:

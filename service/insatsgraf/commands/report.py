@@ -19,7 +19,9 @@ def register(app: typer.Typer) -> None:
 
 
 def report(
-    county: Annotated[str, typer.Option("--county", help="County / län, as in the data.")] = DEFAULT_COUNTY,
+    county: Annotated[
+        str, typer.Option("--county", help="County / län: its name, short name (Sörmland) or code (04).")
+    ] = DEFAULT_COUNTY,
     out: Annotated[
         Path,
         typer.Option(

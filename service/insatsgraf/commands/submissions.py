@@ -5,11 +5,15 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from rich.text import Text
 
 from insatsgraf.commands.common import StoreOption, console, err_console, open_or_exit, settings_for
 from insatsgraf.config import Settings
@@ -18,6 +22,9 @@ from insatsgraf.model import iris
 from insatsgraf.sparql.connect import is_directory_spec
 from insatsgraf.sparql.store import Store, StoreError
 from insatsgraf.submission.validate import ValidationFailed
+
+if TYPE_CHECKING:
+    from insatsgraf.submission.lists import SubmitResult
 
 
 class Format(StrEnum):
@@ -134,8 +141,18 @@ def validate(
     raise typer.Exit(0 if report.conforms else 1)
 
 
+SUBMITTABLE = (".csv", ".xlsx", ".ttl")
+"""The files a directory given to ``submit`` contributes (hidden files and others are left out)."""
+
+
 def submit(
-    file: FileArg,
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            help="CSV (UTF-8 or Windows-1252, , or ;), XLSX or Turtle files, or directories of them "
+            "(their .csv, .xlsx and .ttl files, by name)."
+        ),
+    ],
     org: OrgOption = None,
     date: Annotated[
         str | None, typer.Option("--date", help="Submission date YYYY-MM-DD (default today).")
@@ -156,7 +173,34 @@ def submit(
     """Validate a file and make it the organisation's current data, keeping the previous one in history.
 
     A file whose name starts with another organisation's id (0486-… with --org 0580) is refused unless --force.
+    Several files (or a directory) are submitted in one go, each on its own: a refused file changes nothing
+    and does not stop the others; a summary lists the refusals, and the exit code is 1 or 2 if any was refused.
     """
+    if len(files) == 1 and not files[0].is_dir():
+        submit_one(files[0], org, date, by, force, format, store)
+        return
+    paths = expand_files(files)
+    settings, st = _open_loaded(store)
+    try:
+        outcomes = submit_many(
+            st, settings, paths, org, date, by, force=force, show_progress=format is Format.text
+        )
+    finally:
+        st.close()
+    report_many(outcomes, format)
+    raise typer.Exit(max((o.exit_code for o in outcomes), default=0))
+
+
+def submit_one(
+    file: Path,
+    org: str | None,
+    date: str | None,
+    by: str | None,
+    force: bool,
+    format: Format,
+    store: str | None,
+) -> None:
+    """One file, reported in full (the validation report on a refusal)."""
     from insatsgraf.submission.lists import submit_file
     from insatsgraf.submission.naming import check_file_name
 
@@ -172,6 +216,125 @@ def submit(
     )
     if result.report.warnings:
         console.print(result.report.text(), markup=False, highlight=False, soft_wrap=True)
+
+
+def expand_files(files: list[Path]) -> list[Path]:
+    """The files given, a directory replaced by its submittable files sorted by name; each once."""
+    out: list[Path] = []
+    for path in files:
+        if path.is_dir():
+            out.extend(
+                sorted(
+                    p
+                    for p in path.iterdir()
+                    if p.is_file() and p.suffix.lower() in SUBMITTABLE and not p.name.startswith(".")
+                )
+            )
+        else:
+            out.append(path)
+    return list(dict.fromkeys(out))
+
+
+@dataclass
+class Outcome:
+    """What became of one file of a bulk submission: its result, or the error that refused it."""
+
+    file: Path
+    result: SubmitResult | None = None
+    error: UserError | None = None
+
+    @property
+    def exit_code(self) -> int:
+        if self.error is None:
+            return 0
+        return 1 if isinstance(self.error, ValidationFailed) else 2
+
+    def to_json(self) -> dict[str, object]:
+        if self.result is not None:
+            return {**self.result.to_json(), "file": str(self.file), "accepted": True}
+        assert self.error is not None
+        return {**self.error.to_json(), "file": str(self.file), "accepted": False}
+
+
+def submit_many(
+    st: Store,
+    settings: Settings,
+    paths: list[Path],
+    org: str | None = None,
+    date: str | None = None,
+    by: str | None = None,
+    *,
+    force: bool = False,
+    show_progress: bool = False,
+) -> list[Outcome]:
+    """Submit each file with ``submit_file`` in this one process, each in its own write (all of the file or
+    none of it): a refused file is recorded and the next one goes on. ``show_progress`` draws a bar on stderr."""
+    from insatsgraf.submission.lists import submit_file
+    from insatsgraf.submission.naming import check_file_name
+
+    outcomes: list[Outcome] = []
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.fields[file]}"),
+        console=err_console,
+        disable=not show_progress,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("submit / lämnar in", total=len(paths), file="")
+        for path in paths:
+            progress.update(task, file=path.name)
+            outcome = Outcome(path)
+            try:
+                check_file_name(path.name, org, settings, force=force)
+                outcome.result = submit_file(st, settings, path, org, date, by)
+            except UserError as exc:
+                outcome.error = exc if exc.file else _with_file(exc, path.name)
+            except StoreError as exc:  # the store refused this file's one write: this file changed nothing
+                outcome.error = UserError(
+                    f"the store refused the write: {exc}",
+                    f"databasen avvisade skrivningen: {exc}",
+                    file=path.name,
+                    code="store-error",
+                )
+            outcomes.append(outcome)
+            progress.advance(task)
+    return outcomes
+
+
+def _with_file(exc: UserError, name: str) -> UserError:
+    """The error with the file it is about (an error raised before the file was read names none)."""
+    exc.file = name
+    return exc
+
+
+def report_many(outcomes: list[Outcome], format: Format) -> None:
+    """JSON: one object per file. Text: the count, then a table of the refused files and why."""
+    if format is Format.json:
+        console.print_json(json.dumps([o.to_json() for o in outcomes], ensure_ascii=False))
+        return
+    accepted = [o for o in outcomes if o.result is not None]
+    refused = [o for o in outcomes if o.error is not None]
+    offerings = sum(o.result.offerings for o in accepted if o.result is not None)
+    console.print(
+        f"accepted / godkända: {len(accepted)} of / av {len(outcomes)} files / filer "
+        f"({offerings} offerings / insatser); refused / avvisade: {len(refused)}",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
+    if not refused:
+        return
+    table = Table(title="refused / avvisade", title_justify="left")
+    table.add_column("file / fil", overflow="fold")
+    table.add_column("reason / orsak", overflow="fold")
+    for outcome in refused:
+        assert outcome.error is not None
+        reason = outcome.error.en if not outcome.error.sv else f"{outcome.error.en}\n{outcome.error.sv}"
+        table.add_row(Text(str(outcome.file)), Text(reason))
+    console.print(table)
 
 
 def history(

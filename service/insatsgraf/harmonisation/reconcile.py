@@ -102,6 +102,13 @@ class RegisteredOrganisation:
     code: str = ""
     county: str = ""
     parent: str | None = None
+    kind_label: str = ""
+    """The kind's names, ``Kommun / Municipality`` (``kind`` is the class's local name)."""
+
+
+def bilingual(sv: str, en: str) -> str:
+    """``Kommun / Municipality``; one name when there is one, or both are the same."""
+    return " / ".join(dict.fromkeys(x for x in (sv, en) if x))
 
 
 @dataclass
@@ -128,9 +135,24 @@ class ReconData:
             parent = iris.org_id(row["parent"], base) if "parent" in row else None
             if org is None or (kind and not org.kind):
                 data.organisations[row["id"]] = RegisteredOrganisation(
-                    row["id"], row["name"], kind, row.get("code", ""), row.get("county", ""), parent
+                    row["id"],
+                    row["name"],
+                    kind,
+                    row.get("code", ""),
+                    row.get("county", ""),
+                    parent,
+                    bilingual(row.get("classSv", ""), row.get("classEn", "")) if kind else "",
                 )
         return data
+
+    def kind_label(self, programme: str) -> str:
+        """The programme's intervention kind by its names (``Behandlingsprogram / Treatment programme``)."""
+        detail = self.details.get(programme, {})
+        return bilingual(detail.get("kindSv", ""), detail.get("kindEn", "")) or detail.get("kind", "")
+
+    def offered_by(self, programme: str, relation: str = "same") -> list[str]:
+        """The organisations with an offering of the programme (``same``) or of a variant (``variant``)."""
+        return sorted({o for o, r in self.offered.get(programme, []) if r == relation})
 
     def programmes_of(self, org: str) -> list[tuple[str, str]]:
         return sorted((pid, rel) for pid, offers in self.offered.items() for o, rel in offers if o == org)
@@ -155,9 +177,11 @@ def parse_entity(value: str, base: str) -> tuple[str, str] | None:
 # -- manifest ------------------------------------------------------------------------------------
 
 
-def manifest(service_url: str, base: str) -> dict[str, Any]:
-    """The service manifest (GET on the endpoint without parameters)."""
+def manifest(service_url: str, base: str, site_url: str | None = None) -> dict[str, Any]:
+    """The service manifest (GET on the endpoint without parameters); ``view`` opens an entity's page on
+    ``site_url`` (the running service's root, ``http://host:port/``) when given, else at its IRI."""
     service_url = service_url.rstrip("/")
+    view_root = f"{site_url.rstrip('/')}/" if site_url else base
     return {
         "versions": [API_VERSION],
         "name": "insatsgraf – program och organisationer / programmes and organisations",
@@ -166,7 +190,7 @@ def manifest(service_url: str, base: str) -> dict[str, Any]:
         "documentation": "https://w3id.org/insatsgraf/def",
         "serviceVersion": __version__,
         "defaultTypes": [{"id": t, "name": n} for t, n in TYPES.items()],
-        "view": {"url": f"{base}id/{{{{id}}}}"},
+        "view": {"url": f"{view_root}id/{{{{id}}}}"},
         "preview": {"url": f"{service_url}/preview?id={{{{id}}}}", "width": 420, "height": 220},
         "suggest": {
             "entity": {"service_url": service_url, "service_path": "/suggest/entity"},
@@ -577,9 +601,10 @@ def preview_html(data: ReconData, id_: str) -> str:
         others = sorted({t for t, k in entry.labels if k in ("alt", "pref") and t != entry.label_sv})
         rows = [
             ("Andra namn / Other names", ", ".join(others)),
-            ("Typ / Kind", detail.get("kind", "")),
+            ("Typ / Kind", data.kind_label(local)),
             ("Ålder / Age", "–".join(x for x in (detail.get("minAge", ""), detail.get("maxAge", "")) if x)),
-            ("Erbjuds av / Offered by", str(len(data.offered.get(local, [])))),
+            ("Erbjuds av / Offered by", _org_list(data, data.offered_by(local))),
+            ("Variant erbjuds av / Variant offered by", _org_list(data, data.offered_by(local, "variant"))),
         ]
         text = detail.get("definition", "")
     else:
@@ -587,7 +612,7 @@ def preview_html(data: ReconData, id_: str) -> str:
         title = org.name
         parent = data.organisations.get(org.parent or "")
         rows = [
-            ("Typ / Kind", org.kind),
+            ("Typ / Kind", org.kind_label or org.kind),
             ("Kommunkod / Code", org.code),
             ("Län / County", org.county),
             ("Del av / Unit of", parent.name if parent else ""),
@@ -604,6 +629,14 @@ def preview_html(data: ReconData, id_: str) -> str:
         f"{html.escape(title)}</a></h1>"
         f"<p>{html.escape(text)}</p><table>{body}</table></body></html>"
     )
+
+
+def _org_list(data: ReconData, orgs: list[str]) -> str:
+    """``2: Linköping, Norrköping``: the count, and the organisations it counts (as data extension lists them)."""
+    if not orgs:
+        return ""
+    names = [data.organisations[o].name if o in data.organisations else o for o in orgs]
+    return f"{len(orgs)}: {', '.join(names)}"
 
 
 # -- data extension ------------------------------------------------------------------------------
@@ -636,7 +669,21 @@ def extend(data: ReconData, query: Any) -> dict[str, Any]:
         if not isinstance(pid, str) or not any(pid in table for table in EXTEND_PROPERTIES.values()):
             raise _bad(f"unknown property '{pid}'.", f"okänd egenskap '{pid}'.")
         pids.append(pid)
-    names = {pid: name for table in EXTEND_PROPERTIES.values() for pid, name in table.items()}
+    if len(query["ids"]) > MAX_EXTEND_IDS:
+        raise _bad(
+            f"at most {MAX_EXTEND_IDS} ids per extension query.",
+            f"högst {MAX_EXTEND_IDS} id:n per utökningsfråga.",
+        )
+    entities = [parse_entity(str(id_), data.base) for id_ in query["ids"]]
+    kinds = {TYPE_PROGRAMME if e[0] == "programme" else TYPE_ORGANISATION for e in entities if e}
+    tables = [EXTEND_PROPERTIES[t] for t in sorted(kinds)] or list(EXTEND_PROPERTIES.values())
+    names: dict[str, str] = {}
+    for table in tables:  # a property both types have (kind) is named for the ids asked about
+        for pid, name in table.items():
+            names[pid] = name if pid not in names else "Typ / Kind"
+    for table in EXTEND_PROPERTIES.values():
+        for pid, name in table.items():
+            names.setdefault(pid, name)
     meta = []
     for pid in pids:
         item: dict[str, Any] = {"id": pid, "name": names[pid]}
@@ -645,14 +692,8 @@ def extend(data: ReconData, query: Any) -> dict[str, Any]:
         elif pid == "programmes":
             item["type"] = {"id": TYPE_PROGRAMME, "name": TYPES[TYPE_PROGRAMME]}
         meta.append(item)
-    if len(query["ids"]) > MAX_EXTEND_IDS:
-        raise _bad(
-            f"at most {MAX_EXTEND_IDS} ids per extension query.",
-            f"högst {MAX_EXTEND_IDS} id:n per utökningsfråga.",
-        )
     rows = {}
-    for id_ in query["ids"]:
-        entity = parse_entity(str(id_), data.base)
+    for id_, entity in zip(query["ids"], entities, strict=True):
         rows[str(id_)] = {pid: _extend_values(data, entity, pid) for pid in pids}
     return {"meta": meta, "rows": rows}
 
@@ -673,13 +714,15 @@ def _extend_values(data: ReconData, entity: tuple[str, str] | None, pid: str) ->
             return [{"str": entry.label_en}] if entry.label_en else []
         if pid == "altLabel":
             return [{"str": t} for t, k in entry.labels if k == "alt"]
-        if pid in ("definition", "kind"):
+        if pid == "definition":
             return [{"str": detail[pid]}] if detail.get(pid) else []
+        if pid == "kind":
+            return [{"str": data.kind_label(local)}] if detail.get("kind") else []
         if pid in ("minAge", "maxAge"):
             return [{"int": int(detail[pid])}] if detail.get(pid) else []
         if pid in ("offeredBy", "variantOfferedBy"):
             rel = "same" if pid == "offeredBy" else "variant"
-            return [_org_value(data, o) for o, r in sorted(set(data.offered.get(local, []))) if r == rel]
+            return [_org_value(data, o) for o in data.offered_by(local, rel)]
     if kind == "organisation" and local in data.organisations:
         org = data.organisations[local]
         if pid == "municipalityCode":
@@ -687,7 +730,7 @@ def _extend_values(data: ReconData, entity: tuple[str, str] | None, pid: str) ->
         if pid == "county":
             return [{"str": org.county}] if org.county else []
         if pid == "kind":
-            return [{"str": org.kind}] if org.kind else []
+            return [{"str": org.kind_label or org.kind}] if org.kind else []
         if pid == "unitOf":
             return [_org_value(data, org.parent)] if org.parent else []
         if pid == "programmes":

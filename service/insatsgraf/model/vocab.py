@@ -70,6 +70,17 @@ class Vocabulary:
                 found.append(pid)
         return found[:limit]
 
+    def close_organisations(self, text: str, limit: int = 3) -> list[str]:
+        """Register ids whose id or name is closest to ``text`` (for "did you mean" messages)."""
+        found: list[str] = []
+        for key, score, _ in process.extract(
+            normalise(text), list(self.organisation_labels), scorer=fuzz.WRatio, limit=limit * 4
+        ):
+            oid = self.organisation_labels[key]
+            if score >= 60 and oid not in found:
+                found.append(oid)
+        return found[:limit]
+
 
 def _scheme_slug(scheme_iri: str) -> str:
     return scheme_iri.rstrip("/").rsplit("/", 1)[-1]

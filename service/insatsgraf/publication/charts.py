@@ -15,6 +15,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
+from insatsgraf.catalogue import resolve
 from insatsgraf.catalogue.queries import Catalogue
 from insatsgraf.sparql.results import QueryResult
 from insatsgraf.sparql.store import Store
@@ -151,7 +152,9 @@ def coverage_matrix(result: QueryResult) -> CoverageMatrix:
 
 
 def build_page(store: Store, catalogue: Catalogue, county: str = DEFAULT_COUNTY) -> ChartsPage:
-    """Run the two chart queries for one county and build the page model."""
+    """Run the two chart queries for one county and build the page model; ``county`` may be a short form
+    (``Sörmland``, ``04``: ``catalogue.resolve``), an unknown one is a UserError naming the counties."""
+    county = resolve.resolve(store, resolve.COUNTY, "county", county)
     params = {"county": county}
     return ChartsPage(
         county=county,

@@ -46,6 +46,9 @@ SHAPE_COLUMNS = {
     "VariantKind_Shape": "variant",
 }
 SCOPE = "https://w3id.org/insatsgraf/shapes#Submission_Scope"
+COMPARISONS = {"LessThanConstraintComponent", "LessThanOrEqualsConstraintComponent"}
+"""Rules comparing two cells of a row: said only when neither cell is wrong itself (``alder_fran=tretton`` is
+not a number; that it is not below alder_till adds nothing)."""
 
 
 @dataclass
@@ -305,13 +308,33 @@ def validate_graph(
         if key not in seen:
             seen.add(key)
             results.append(result)
+    results = _without_moot_comparisons(results, settings)
     if org is not None:
         results = scope_results(graph, org, settings) + results
-    results.sort(
-        key=lambda r: (r.row or 0, r.column or "", r.severity != "Violation", r.message_en, r.value or "")
+    results.sort(  # errors first, then warnings, each by row and column
+        key=lambda r: (r.severity != "Violation", r.row or 0, r.column or "", r.message_en, r.value or "")
     )
     conforms = not any(r.severity == "Violation" for r in results)
     return ValidationReport(conforms=conforms, results=results, file=file)
+
+
+def _without_moot_comparisons(results: list[Result], settings: Settings) -> list[Result]:
+    """The results less each comparison of two cells (``COMPARISONS``) where either cell is wrong itself."""
+    faults = {
+        (r.focus, r.path) for r in results if r.severity == "Violation" and r.component not in COMPARISONS
+    }
+    if not faults:
+        return results
+    shapes = shapes_graph(settings)
+    kept = []
+    for r in results:
+        if r.component in COMPARISONS and r.shape:
+            shape = URIRef(r.shape)
+            other = shapes.value(shape, SH.lessThanOrEquals) or shapes.value(shape, SH.lessThan)
+            if (r.focus, r.path) in faults or (r.focus, str(other) if other else None) in faults:
+                continue
+        kept.append(r)
+    return kept
 
 
 def _short(term: object, base: str) -> str:
@@ -369,6 +392,11 @@ def _result(report: Graph, node: Node, graph: Graph, settings: Settings) -> Resu
         shape=str(shape) if shape is not None else None,
         component=str(component).rsplit("#", 1)[-1] if component is not None else None,
     )
+    organisation_prefix = f"{settings.base}id/organisation/"
+    if path == IG.partner and isinstance(value, URIRef) and str(value).startswith(organisation_prefix):
+        typed = str(value)[len(organisation_prefix) :]  # the id or the slug of the name the cell held
+        result.value = typed
+        result.suggestions = vocab.load(settings).close_organisations(typed)
     if path == IG.submittedProgramme:
         written = graph.value(focus, IG.submittedProgramme)
         if written is not None:
