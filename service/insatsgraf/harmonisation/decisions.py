@@ -49,6 +49,14 @@ from insatsgraf.sparql.store import Store, StoreError
 
 OUTCOMES = ("accepted", "rejected", "mapped")
 
+FIELD_LIMITS: dict[str, tuple[int, str]] = {
+    "name": (200, "a local name of an offering: the longest in the bundled data is under 80 characters"),
+    "by": (200, "a person's name, or a team's"),
+    "reason": (2000, "a few sentences and a reference; longer notes belong in a linked document"),
+}
+"""The most characters of each free-text field of a decision, and why: the CLI and the API (400/422) refuse
+more, so one request cannot write a megabyte into the decisions file, the graph and every proposal list."""
+
 HEADER = (
     "# Harmonisation decisions: which canonical programme a local name denotes, who decided, when and why.\n"
     "# Written by `insatsgraf harmonise accept|reject|map` (and POST /harmonise/decisions); the file is the\n"
@@ -244,7 +252,16 @@ def _write_atomically(path: Path, text: str) -> None:
 
 
 def check(store: Store, decision: Decision) -> None:
-    """Reject a decision that names an unknown programme, organisation, outcome or relation."""
+    """Reject a decision that names an unknown programme, organisation, outcome or relation, or whose
+    free-text fields pass ``FIELD_LIMITS``."""
+    for name, (most, _why) in FIELD_LIMITS.items():
+        length = len(getattr(decision, name))
+        if length > most:
+            raise UserError(
+                f"the decision's '{name}' is {length} characters long; the most is {most}.",
+                f"beslutets '{name}' är {length} tecken långt; högst {most} tecken får plats.",
+                code="field-too-long",
+            )
     if not decision.name.strip():
         raise UserError(
             "the decision needs the local name it is about.",
