@@ -309,3 +309,13 @@ def test_graph_variables_in_a_large_union(backend) -> None:
     want = expected(sparql, oracle)
     assert ("offering-removed", iris.offering("0580", "cope", BASE), "COPE", "", "") in want
     assert got(store, sparql, include_history=True) == want
+
+
+def test_evaluate_resolves_relative_iris_against_the_base(backend) -> None:
+    """The endpoint passes its URL as the base (W3C protocol test query_content_type_construct)."""
+    store = backend([FIXTURE])
+    base = "http://127.0.0.1:8000/sparql"
+    answer = store.evaluate(
+        "SELECT (<s> AS ?x) {}", QueryDataset(base_iri=base), Limits(10, time.monotonic() + 30)
+    )
+    assert answer.rows == [{"x": {"type": "uri", "value": "http://127.0.0.1:8000/s"}}]  # type: ignore[union-attr]

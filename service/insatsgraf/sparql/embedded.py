@@ -45,6 +45,7 @@ class DatasetArgs(TypedDict, total=False):
 
     default_graph: list[GraphName]
     named_graphs: list[ox.NamedNode | ox.BlankNode]
+    base_iri: str
 
 
 def _written(data: bytes | None) -> bytes:
@@ -132,8 +133,11 @@ class OxigraphStore(Closing):
     def _run(
         self, sparql: str, dataset: Dataset, has_from: bool | None = None
     ) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
+        kwargs = self.dataset_kwargs(sparql, dataset, has_from=has_from)
+        if dataset.base_iri:
+            kwargs["base_iri"] = dataset.base_iri
         try:
-            return self._store.query(sparql, **self.dataset_kwargs(sparql, dataset, has_from=has_from))
+            return self._store.query(sparql, **kwargs)
         except SyntaxError as exc:
             raise QuerySyntaxError(str(exc)) from exc
 

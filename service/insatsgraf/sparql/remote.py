@@ -83,6 +83,9 @@ WRITE_MODES = ("update", "staged", "direct")
 """How ``replace_graphs`` writes (docs/design.md, "Remote stores"): one update request; Graph Store PUTs into
 staging graphs, then DROP/MOVE; or Graph Store PUTs straight into the graphs (fast, not atomic)."""
 
+_IRI_UNSAFE = re.compile(r'[\x00-\x20<>"{}|^`\\]')
+"""Characters an IRI between ``<`` and ``>`` may not hold (a base IRI with one is not written in)."""
+
 
 @dataclass(frozen=True)
 class Endpoints:
@@ -294,6 +297,8 @@ class SparqlStore(Closing):
             raise DatasetNotSupported(
                 "default-graph-uri and named-graph-uri need the embedded store; use FROM / FROM NAMED."
             )
+        if dataset.base_iri and not _IRI_UNSAFE.search(dataset.base_iri):
+            sparql = f"BASE <{dataset.base_iri}>\n{sparql}"  # a BASE of the query's own comes later and wins
         result = self.query(sparql, include_history=dataset.include_history)
         answer: Answer = result
         count = len(result.rows)

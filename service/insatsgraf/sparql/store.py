@@ -73,6 +73,8 @@ class Dataset:
     named: list[str] = field(default_factory=list)
     include_history: bool = False
     """With no dataset parameters: also the submission history graphs (catalogue queries tagged history)."""
+    base_iri: str | None = None
+    """The IRI relative IRIs in the query resolve against (the endpoint's URL), unless the query has BASE."""
 
 
 @dataclass(frozen=True)

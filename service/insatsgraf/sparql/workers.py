@@ -305,6 +305,7 @@ class WorkerPool:
                 "default": dataset.default,
                 "named": dataset.named,
                 "history": dataset.include_history,
+                "base_iri": dataset.base_iri,
                 "max_rows": limits.max_rows,
                 "deadline": limits.deadline,
             }
@@ -347,7 +348,7 @@ def _too_large() -> dict[str, Any]:
 
 def _evaluate(store: OxigraphStore, job: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
     """One job's reply: a JSON head and, for triples, N-Triples bytes; never raises ``MemoryError``."""
-    dataset = Dataset(job["default"], job["named"], job["history"])
+    dataset = Dataset(job["default"], job["named"], job["history"], job.get("base_iri"))
     try:
         answer = store.evaluate(job["query"], dataset, Limits(job["max_rows"], job["deadline"]))
         if isinstance(answer, list):
