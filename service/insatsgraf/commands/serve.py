@@ -33,6 +33,22 @@ def prepare_store(store: Store, settings: Settings, *, reload: bool = False) -> 
     return True
 
 
+def resync_decisions(store: Store, settings: Settings) -> None:
+    """The decisions graph agrees with the decisions file (the source of truth) before the first request: a
+    crash between the file and the store write (``record_decisions``) leaves the file ahead."""
+    from insatsgraf.harmonisation.decisions import default_path, ensure_in_sync
+
+    try:
+        synced = ensure_in_sync(store, settings)
+    except UserError as exc:
+        err_console.print(f"[red]error:[/red] {exc.text()}")
+        raise typer.Exit(2) from exc
+    if synced is not None:
+        err_console.print(
+            f"the decisions graph differed from {default_path(settings)}: re-derived it ({synced} decisions)"
+        )
+
+
 def run_serve(
     settings: Settings,
     store: Store,
@@ -51,6 +67,7 @@ def run_serve(
 
     if prepare_store(store, settings, reload=reload):
         err_console.print("loaded the bundled data into the store")
+    resync_decisions(store, settings)
     app = create_app(settings, store, limits=limits, tokens=tokens)
     err_console.print(
         f"insatsgraf: SPARQL endpoint http://{host}:{port}/sparql · API docs http://{host}:{port}/docs"

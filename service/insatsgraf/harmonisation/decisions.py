@@ -5,8 +5,11 @@ organisation scope), not by an offering IRI, so it survives a resubmission that 
 
 The file (``data/ttl/decisions.ttl`` by default) is the source of truth: recording a decision reads the
 file, adds the decision, rebuilds the whole graph (decisions plus the ``skos:hiddenLabel`` each accepted
-same-programme name gives its programme) and replaces the store's decisions graph with it, then the file.
-If either write fails the other is undone, so the file and the store never disagree.
+same-programme name gives its programme), writes the file (atomically: a synced temporary file, then a
+rename) and then replaces the store's decisions graph. If the store write fails the file is put back. A
+crash (kill -9) between the two writes leaves the file one decision ahead of the store, never behind:
+``in_sync`` finds that and ``ensure_in_sync`` (run by ``insatsgraf serve`` at start-up) re-derives the graph
+from the file (``sync_store``).
 
 A decision takes effect at once: the mapping graphs (``mapping.py``) of every organisation holding a name
 the decisions are about (within their scope) are derived again and written in the same ``replace_graphs``
@@ -242,9 +245,13 @@ def serialise(decisions: Iterable[Decision]) -> str:
 
 
 def _write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` so a reader (or a crash) sees the old file or the new one, never a part."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
     os.replace(tmp, path)
 
 
@@ -362,23 +369,29 @@ def record_decisions(
     labels_change = set(hidden_labels(everything)) != set(hidden_labels(read_file(path, store.base)))
     orgs = None if labels_change else mapping.affected_orgs(store, [(d.key, d.org) for d in decisions])
     graphs = _graphs_after(store, everything, orgs)
-    before: dict[str, Graph | None] = {
-        name: (store.graph(name) if name in set(store.graph_names()) else None) for name in graphs
-    }
-    store.replace_graphs(graphs)
+    old_text = path.read_text(encoding="utf-8") if path.exists() else None
+    # the file first, then the store: a crash in between leaves the file ahead, and ensure_in_sync
+    # (at start-up) derives the graph from it again
     try:
         _write_atomically(path, serialise(everything))
     except OSError as exc:
-        try:
-            store.replace_graphs(before)
-        except StoreError:  # pragma: no cover - nothing more can be done; say both
-            pass
         raise UserError(
             f"the decisions file cannot be written: {exc}. Nothing was recorded.",
             f"beslutsfilen går inte att skriva: {exc}. Inget sparades.",
             file=str(path),
             code="decisions-not-written",
         ) from exc
+    try:
+        store.replace_graphs(graphs)
+    except StoreError:
+        try:
+            if old_text is None:
+                path.unlink()
+            else:
+                _write_atomically(path, old_text)
+        except OSError:  # pragma: no cover - the file stays ahead; ensure_in_sync repairs the store
+            pass
+        raise
     return decisions
 
 
@@ -394,6 +407,26 @@ def sync_store(store: Store, settings: Settings, path: Path | None = None) -> in
     decisions = read_file(path or default_path(settings), store.base)
     store.replace_graphs(_graphs_after(store, decisions, None))
     return len(decisions)
+
+
+def _signature(decisions: Iterable[Decision]) -> list[dict[str, object]]:
+    return sorted((d.to_json() for d in decisions), key=lambda j: str(j["id"]))
+
+
+def in_sync(store: Store, settings: Settings, path: Path | None = None) -> bool:
+    """Does the store's decisions graph hold exactly the file's decisions (and no file: no decisions)?"""
+    in_file = read_file(path or default_path(settings), store.base)
+    in_store = from_graph(store.graph(iris.graph("decisions", store.base)), store.base)
+    return _signature(in_file) == _signature(in_store)
+
+
+def ensure_in_sync(store: Store, settings: Settings, path: Path | None = None) -> int | None:
+    """Re-derive the decisions graph (and the mapping graphs) from the file when the two differ, e.g. after
+    a crash between the file and the store write; returns the number of decisions synced, ``None`` if they
+    agreed already."""
+    if in_sync(store, settings, path):
+        return None
+    return sync_store(store, settings, path)
 
 
 # -- what a person accepts -----------------------------------------------------------------------
