@@ -36,6 +36,9 @@ class ServiceLimits:
     query_memory_mb: int = 1024
     """Address space of one query worker process (on-disk store; ``sparql.workers``); more → 503."""
     cors_origins: tuple[str, ...] = field(default=("*",))
+    expose_personal_data: bool = False
+    """Whether ``/sparql`` (and the query catalogue) may read the personal graphs: the names of the people who
+    submitted lists or made decisions (``iris.personal_graph``). Off: they are not in any query's dataset."""
 
 
 class ApiError(Exception):

@@ -40,6 +40,7 @@ from insatsgraf.sparql.store import (
     Dataset,
     DatasetNotSupported,
     Limits,
+    PersonalDataHidden,
     QueryIsUpdate,
     QueryOutOfMemory,
     QuerySyntaxError,
@@ -124,6 +125,8 @@ async def run_query(request: Request, sparql: str, dataset: Dataset | None = Non
     dataset = dataset or Dataset()
     if dataset.base_iri is None:
         dataset = replace(dataset, base_iri=str(request.url.replace(query="", fragment="")))
+    if limits.expose_personal_data:
+        dataset = replace(dataset, expose_personal=True)
     try:
         return await get_runner(request).run(
             lambda cancel, deadline: evaluator.evaluate(
@@ -148,6 +151,13 @@ async def run_query(request: Request, sparql: str, dataset: Dataset | None = Non
             f"The query does not parse: {exc}",
             f"Frågan går inte att tolka: {exc}",
             detail=str(exc),
+        ) from exc
+    except PersonalDataHidden as exc:
+        raise ApiError(
+            403,
+            "personal-data",
+            f"This endpoint does not publish personal data (who submitted or decided): {exc}.",
+            f"Den här tjänsten publicerar inte personuppgifter (vem som lämnade in eller beslutade): {exc}.",
         ) from exc
     except BadDatasetIri as exc:
         raise ApiError(

@@ -118,6 +118,13 @@ def register(app: typer.Typer) -> None:
             bool,
             typer.Option("--reload-data", help="Reload the bundled data even if the store is not empty."),
         ] = False,
+        expose_personal_data: Annotated[
+            bool,
+            typer.Option(
+                "--expose-personal-data",
+                help="Let /sparql read the names of the people who submitted or decided (default: hidden).",
+            ),
+        ] = False,
     ) -> None:
         """Serve the SPARQL endpoint, query catalogue, submission and harmonisation APIs over HTTP."""
         settings, opened = open_or_exit(store)
@@ -128,6 +135,7 @@ def register(app: typer.Typer) -> None:
             max_rows=max_rows,
             max_upload_bytes=int(max_upload_mb * 1024 * 1024),
             cors_origins=tuple(cors_origin or ("*",)),
+            expose_personal_data=expose_personal_data,
         )
         run_serve(settings, opened, host=host, port=port, limits=limits, tokens=tokens, reload=reload_data)
 

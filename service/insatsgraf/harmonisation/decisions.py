@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, OWL, PROV, RDF, SKOS, XSD
 from rdflib.term import Node
 
@@ -152,7 +152,9 @@ def to_graph(decisions: Iterable[Decision], base: str) -> Graph:
         if d.reason:
             graph.add((node, IG.reason, Literal(d.reason)))
         graph.add((node, PROV.endedAtTime, Literal(d.at.isoformat(), datatype=XSD.dateTime)))
-        agent = BNode(f"agent{d.uid}")
+        agent = URIRef(
+            f"{node}#agent"
+        )  # an IRI: its name is kept in the personal graph (iris.personal_graph)
         graph.add((node, PROV.wasAssociatedWith, agent))
         graph.add((agent, RDF.type, PROV.Agent))
         graph.add((agent, FOAF.name, Literal(d.by)))
