@@ -414,3 +414,22 @@ def test_cors_lets_browser_tools_query(client: TestClient) -> None:
     assert "POST" in pre.headers["access-control-allow-methods"]
     r = client.get("/sparql", params={"query": ASK}, headers={"origin": "https://yasgui.example"})
     assert r.headers["access-control-allow-origin"] in ("*", "https://yasgui.example")
+
+
+def test_relative_iris_resolve_against_the_endpoint(client: TestClient) -> None:
+    """W3C protocol test query_content_type_construct: relative IRIs, as the Oxigraph server resolves them."""
+    query = "CONSTRUCT { <s> <p> 1 } WHERE {}"
+    r = client.post(
+        "/sparql",
+        content=query,
+        headers={"Content-Type": "application/sparql-query", "Accept": "application/n-triples"},
+    )
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"].startswith("application/n-triples")
+    base = str(client.base_url) + "/"
+    assert r.text.strip() == f'<{base}s> <{base}p> "1"^^<http://www.w3.org/2001/XMLSchema#integer> .'
+    own = client.get("/sparql", params={"query": "BASE <http://example.org/> SELECT (<x> AS ?x) {}"})
+    assert (
+        own.status_code == 200
+        and own.json()["results"]["bindings"][0]["x"]["value"] == "http://example.org/x"
+    )

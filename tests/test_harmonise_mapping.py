@@ -315,7 +315,7 @@ def test_accepting_a_variant_over_http_keeps_it_a_variant(tmp_path: Path) -> Non
     load_bundled(st, SETTINGS)
     submit_file(st, SETTINGS, LINKOPING, "0580", "2021-06-01", "t")
     tokens = TokenRegistry(tmp_path / "tokens.json")
-    token, _ = tokens.issue("0580")
+    token, _ = tokens.issue_curator()  # a national decision
     application = create_app(SETTINGS, st, tokens=tokens)
     application.state.decisions_path = tmp_path / "decisions.ttl"
     with TestClient(application) as client:

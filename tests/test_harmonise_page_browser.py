@@ -29,8 +29,8 @@ pytestmark = pytest.mark.browser
 
 
 class Service:
-    def __init__(self, url: str, token: str, decisions: Path):
-        self.url, self.token, self.decisions = url, token, decisions
+    def __init__(self, url: str, token: str, decisions: Path, org_token: str = ""):
+        self.url, self.token, self.decisions, self.org_token = url, token, decisions, org_token
 
 
 @pytest.fixture
@@ -39,7 +39,9 @@ def service(tmp_path: Path) -> Iterator[Service]:
     settings = Settings().with_(store="memory:")
     store = OxigraphStore(None, base=settings.base)
     load_review_lists(store, settings)
-    token, _ = TokenRegistry(tmp_path / "tokens.json").issue("fou-sormland", "browser test")
+    registry = TokenRegistry(tmp_path / "tokens.json")
+    token, _ = registry.issue_curator("browser test")  # decides for all organisations
+    org_token, _ = registry.issue("fou-sormland", "browser test")
     app = create_app(settings, store, tokens=tmp_path / "tokens.json")
     app.state.decisions_path = tmp_path / "decisions.ttl"
     port = free_port()
@@ -53,7 +55,7 @@ def service(tmp_path: Path) -> Iterator[Service]:
         if time.monotonic() > deadline or not thread.is_alive():
             pytest.fail("the uvicorn server did not start")
         time.sleep(0.05)
-    yield Service(f"http://127.0.0.1:{port}", token, tmp_path / "decisions.ttl")
+    yield Service(f"http://127.0.0.1:{port}", token, tmp_path / "decisions.ttl", org_token)
     srv.should_exit = True
     thread.join(timeout=10)
 
@@ -160,12 +162,18 @@ def test_the_org_filter_scopes_the_queue_and_the_decision(page: Any, service: Se
         "mini macho",
     ]
     # the filter's organisation is the default scope; fou-sormland's token may not decide for 0480
-    page.fill("#token", service.token)
+    page.fill("#token", service.org_token)
     page.fill("#by", "Lina")
     decide(page, "mini macho", "machofabriken", "accept")
     page.wait_for_selector("#status.error >> text=0480")
-    # for every organisation instead: allowed, and the name leaves the queue
+    # nor for every organisation: the page says a curator's token is needed, in both languages
     item(page, "mini macho").locator("select.scope").select_option("")
+    decide(page, "mini macho", "machofabriken", "accept")
+    page.wait_for_selector("#status.error >> text=kurators token")
+    assert "curator's token" in page.locator("#status").inner_text()
+    assert item(page, "mini macho").count() == 1
+    # a curator's token: allowed, and the name leaves the queue
+    page.fill("#token", service.token)
     decide(page, "mini macho", "machofabriken", "accept")
     item(page, "mini macho").wait_for(state="detached", timeout=15000)
     [d] = read_file(service.decisions, Settings().base)

@@ -356,9 +356,12 @@ def test_posting_a_decision_needs_a_token_and_changes_the_next_run(env) -> None:
     token, _ = tokens.issue("fou-sormland")
     auth = {"Authorization": f"Bearer {token}"}
     assert client.post("/harmonise/decisions", json={**body, "org": "0461"}, headers=auth).status_code == 403
+    assert client.post("/harmonise/decisions", json=body, headers=auth).status_code == 403  # national
+    curator, _ = tokens.issue_curator("Katalogen")
+    auth = {"Authorization": f"Bearer {curator}"}
     r = client.post("/harmonise/decisions", json=body, headers=auth)
     assert r.status_code == 201, r.text
-    assert r.json()["on_behalf_of"] == "fou-sormland" and path.exists()
+    assert r.json()["on_behalf_of"] is None and path.exists()
     rows = client.get("/harmonise", params={"org": "0461"}).json()
     assert {
         "insats": "Mini Macho",

@@ -309,3 +309,44 @@ def test_graph_variables_in_a_large_union(backend) -> None:
     want = expected(sparql, oracle)
     assert ("offering-removed", iris.offering("0580", "cope", BASE), "COPE", "", "") in want
     assert got(store, sparql, include_history=True) == want
+
+
+def test_evaluate_resolves_relative_iris_against_the_base(backend) -> None:
+    """The endpoint passes its URL as the base (W3C protocol test query_content_type_construct)."""
+    store = backend([FIXTURE])
+    base = "http://127.0.0.1:8000/sparql"
+    answer = store.evaluate(
+        "SELECT (<s> AS ?x) {}", QueryDataset(base_iri=base), Limits(10, time.monotonic() + 30)
+    )
+    assert answer.rows == [{"x": {"type": "uri", "value": "http://127.0.0.1:8000/s"}}]  # type: ignore[union-attr]
+
+
+def test_people_s_names_go_to_the_personal_graph_on_every_backend(backend) -> None:
+    """``replace_graphs`` keeps a provenance graph's ``foaf:name`` of a ``prov:Agent`` in its personal graph:
+    ``graph`` reads it back, the union does not have it, a query's FROM cannot name it."""
+    from rdflib.namespace import FOAF, PROV
+
+    from insatsgraf.sparql.store import PersonalDataHidden
+
+    store = backend([FIXTURE])
+    agent = URIRef(f"{BASE}id/submission/0580/2030-01-01#submitter")
+    graph = Graph()
+    graph.add((agent, RDF.type, PROV.Agent))
+    graph.add((agent, FOAF.name, Literal("Anna Andersson")))
+    store.replace_graphs({PROVENANCE: graph})
+    assert (agent, FOAF.name, Literal("Anna Andersson")) in store.graph(PROVENANCE)
+    assert not store.query('ASK { ?a <http://xmlns.com/foaf/0.1/name> "Anna Andersson" }').boolean
+    assert store.query(f"ASK {{ <{agent}> a <http://www.w3.org/ns/prov#Agent> }}").boolean
+    personal = iris.personal_graph(PROVENANCE, BASE)
+    limits = Limits(10, time.monotonic() + 30)
+    with pytest.raises(PersonalDataHidden):
+        store.evaluate(f"SELECT * FROM <{personal}> {{ ?s ?p ?o }}", QueryDataset(), limits)
+    if backend.backend != "virtuoso":  # Virtuoso's GRAPH ?g ranges over all of its graphs (design.md)
+        rows = store.evaluate(
+            'SELECT ?g { GRAPH ?g { ?a <http://xmlns.com/foaf/0.1/name> "Anna Andersson" } }',
+            QueryDataset(),
+            limits,
+        )
+        assert rows.rows == []  # type: ignore[union-attr]
+    store.replace_graphs({PROVENANCE: None})
+    assert personal not in store.graph_names()

@@ -10,6 +10,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from insatsgraf import __version__
 from insatsgraf.api.deps import ApiError, ServiceLimits
@@ -79,6 +80,7 @@ def create_app(
     app.add_exception_handler(ApiError, _api_error)  # type: ignore[arg-type]
     app.add_exception_handler(UserError, _user_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _invalid_request)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
 
     from insatsgraf.api import charts, harmonise, linked_data, queries, review, sparql, submissions, web
     from insatsgraf.catalogue.queries import Catalogue
@@ -94,9 +96,43 @@ async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
     return JSONResponse(exc.to_json(), status_code=exc.status, headers=exc.headers)
 
 
+_HTTP_MESSAGES: dict[int, tuple[str, str, str]] = {
+    404: (
+        "not-found",
+        "There is nothing at {path}. /docs lists the API.",
+        "Det finns inget på {path}. /docs visar API:t.",
+    ),
+    405: (
+        "method-not-allowed",
+        "{method} is not allowed on {path}.",
+        "{method} är inte tillåtet på {path}.",
+    ),
+}
+
+
+async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    """Starlette's own errors (no route: 404, wrong method: 405, …) in the documented error shape."""
+    code, en, sv = _HTTP_MESSAGES.get(
+        exc.status_code,
+        (
+            f"http-{exc.status_code}",
+            "The request cannot be answered: {detail}.",
+            "Anropet kan inte besvaras: {detail}.",
+        ),
+    )
+    where = {"path": request.url.path, "method": request.method, "detail": exc.detail}
+    body = {"error": code, "message": {"en": en.format(**where), "sv": sv.format(**where)}}
+    if exc.detail and exc.status_code not in _HTTP_MESSAGES:
+        body["detail"] = exc.detail
+    return JSONResponse(body, status_code=exc.status_code, headers=getattr(exc, "headers", None))
+
+
 async def _invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
     """A parameter or body FastAPI could not read: 422, in the same shape as every other error."""
-    fields = ", ".join(".".join(str(p) for p in e.get("loc", ())) for e in exc.errors())
+    fields = ", ".join(
+        ".".join(str(p) for p in e.get("loc", ())) + (f" ({e['msg']})" if e.get("msg") else "")
+        for e in exc.errors()
+    )
     return JSONResponse(
         {
             "error": "invalid-request",

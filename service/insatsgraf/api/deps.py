@@ -1,7 +1,8 @@
 """What every router shares: the app's settings, store, limits and tokens, the error shape, and auth.
 
 Routes that write depend on ``require_org_writer`` (a token for the organisation in the path) or on
-``require_token`` (any valid token, e.g. a harmonisation decision, which records the token's organisation).
+``require_token`` (any valid token, e.g. a harmonisation decision, whose scope ``api/harmonise.py`` checks
+against the token's role and organisation).
 Reads never need a token.
 """
 
@@ -35,6 +36,9 @@ class ServiceLimits:
     query_memory_mb: int = 1024
     """Address space of one query worker process (on-disk store; ``sparql.workers``); more → 503."""
     cors_origins: tuple[str, ...] = field(default=("*",))
+    expose_personal_data: bool = False
+    """Whether ``/sparql`` (and the query catalogue) may read the personal graphs: the names of the people who
+    submitted lists or made decisions (``iris.personal_graph``). Off: they are not in any query's dataset."""
 
 
 class ApiError(Exception):
@@ -135,7 +139,8 @@ def get_tokens(request: Request) -> TokenRegistry:
 _bearer = HTTPBearer(
     auto_error=False,
     scheme_name="orgToken",
-    description="A write token for one organisation, from `insatsgraf token issue --org ID`.",
+    description="A write token for one organisation (`insatsgraf token issue --org ID`), or a curator's "
+    "(`insatsgraf token issue --curator`) for national harmonisation decisions.",
 )
 
 _CHALLENGE = 'Bearer realm="insatsgraf"'
@@ -175,7 +180,16 @@ def require_org_writer(
     ],
     token: Annotated[TokenInfo, Depends(require_token)],
 ) -> TokenInfo:
-    """A valid token issued for the organisation named in the path; 403 for another organisation's token."""
+    """A valid token issued for the organisation named in the path; 403 for another organisation's token
+    and for a curator's (a curator decides on names, it does not submit an organisation's list)."""
+    if token.curator:
+        raise ApiError(
+            403,
+            "wrong-organisation",
+            f"A curator's token does not submit for an organisation; use a token of organisation {org}.",
+            f"En kurators token lämnar inte in för en organisation; använd en token för organisation {org}.",
+            headers={"WWW-Authenticate": f'{_CHALLENGE}, error="insufficient_scope"'},
+        )
     if token.org != org:
         raise ApiError(
             403,

@@ -3,7 +3,9 @@
 ``/reconcile`` implements the Reconciliation Service API 0.2 (manifest, query batches over GET and POST,
 suggest, preview, data extension); CORS is open for the whole app (``create_app``), as the spec requires.
 ``GET /harmonise`` lists proposals like ``insatsgraf harmonise``; ``POST /harmonise/decisions`` records a
-decision and needs a bearer token (a decision scoped to an organisation needs that organisation's token).
+decision and needs a bearer token: a decision scoped to an organisation needs that organisation's token (or
+its municipality's, for a district unit: ``org:unitOf``) or a curator's; a national (unscoped) decision,
+which can change the catalogue (``skos:hiddenLabel``), needs a curator's token (``api/tokens.py``).
 """
 
 from __future__ import annotations
@@ -18,12 +20,22 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, Field
 
-from insatsgraf.api.deps import AUTH_RESPONSES, ApiError, SettingsDep, StoreDep, get_write_lock, require_token
+from insatsgraf.api.deps import (
+    AUTH_RESPONSES,
+    ApiError,
+    SettingsDep,
+    StoreDep,
+    error_response,
+    get_write_lock,
+    require_token,
+)
 from insatsgraf.api.tokens import TokenInfo
+from insatsgraf.catalogue.lookups import unit_of
 from insatsgraf.config import Settings
 from insatsgraf.errors import UserError
 from insatsgraf.harmonisation import reconcile as rc
 from insatsgraf.harmonisation.decisions import (
+    FIELD_LIMITS,
     Decision,
     accepted_relation,
     default_path,
@@ -168,7 +180,7 @@ async def proposals(
 class DecisionIn(BaseModel):
     """A person's decision on a local name."""
 
-    name: str = Field(min_length=1, examples=["Mini Macho"])
+    name: str = Field(min_length=1, max_length=FIELD_LIMITS["name"][0], examples=["Mini Macho"])
     outcome: Literal["accepted", "rejected", "mapped"] = Field(examples=["mapped"])
     programme: str | None = Field(
         None, description="Catalogue id; null with 'mapped' = on no list.", examples=["machofabriken"]
@@ -179,9 +191,56 @@ class DecisionIn(BaseModel):
         "(accepting a variant keeps it a variant), else 'same'.",
         examples=["local-adaptation"],
     )
-    by: str = Field(min_length=1, description="Who decides.", examples=["Lina Larsson"])
-    reason: str = Field("", examples=["Lokal anpassning för mellanstadiet (FoU-podden 86)."])
-    org: str | None = Field(None, description="Make it hold for this organisation's name only.")
+    by: str = Field(
+        min_length=1, max_length=FIELD_LIMITS["by"][0], description="Who decides.", examples=["Lina Larsson"]
+    )
+    reason: str = Field(
+        "",
+        max_length=FIELD_LIMITS["reason"][0],
+        examples=["Lokal anpassning för mellanstadiet (FoU-podden 86)."],
+    )
+    org: str | None = Field(
+        None,
+        max_length=64,
+        description="Make it hold for this organisation's name only (the token's organisation, or one of "
+        "its district units). Without it the decision holds for all organisations: a curator's token only.",
+    )
+
+
+DECISION_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **AUTH_RESPONSES,
+    403: error_response(
+        "The token may not decide for this scope: another organisation's, or a national decision "
+        "(no `org`) without a curator's token.",
+        "curator-required",
+        "A decision for all organisations changes the national catalogue and needs a curator's token …",
+        "Ett beslut för alla organisationer ändrar den nationella katalogen och kräver en kurators token …",
+    ),
+}
+
+
+def check_scope(store: Store, token: TokenInfo, org: str | None) -> None:
+    """403 unless ``token`` may decide for ``org`` (``None``: all organisations, the catalogue)."""
+    if token.curator:
+        return
+    if org is None:
+        raise ApiError(
+            403,
+            "curator-required",
+            f"A decision for all organisations changes the national catalogue and needs a curator's token "
+            f"(insatsgraf token issue --curator). This token is organisation {token.org}'s: choose "
+            f"'only {token.org}' as the scope, or ask a curator.",
+            f"Ett beslut för alla organisationer ändrar den nationella katalogen och kräver en kurators "
+            f"token (insatsgraf token issue --curator). Den här token tillhör organisation {token.org}: "
+            f"välj 'bara {token.org}' som omfattning, eller be en kurator.",
+        )
+    if org != token.org and not unit_of(store, org, token.org):
+        raise ApiError(
+            403,
+            "wrong-organisation",
+            f"This token decides for organisation {token.org} (and its district units), not {org}.",
+            f"Den här token beslutar för organisation {token.org} (och dess stadsdelar), inte {org}.",
+        )
 
 
 def decisions_file(request: Request, settings: Settings) -> Path:
@@ -192,8 +251,8 @@ def decisions_file(request: Request, settings: Settings) -> Path:
 @router.post(
     "/harmonise/decisions",
     status_code=201,
-    responses=AUTH_RESPONSES,
-    summary="Record a harmonisation decision (needs a bearer token)",
+    responses=DECISION_RESPONSES,
+    summary="Record a harmonisation decision (needs a bearer token; national decisions a curator's)",
 )
 async def post_decision(
     request: Request,
@@ -202,14 +261,11 @@ async def post_decision(
     settings: SettingsDep,
     token: Annotated[TokenInfo, Depends(require_token)],
 ) -> dict[str, Any]:
-    """Recorded with who (``by``), for the token's organisation, when and why, in the decisions graph."""
-    if body.org and body.org != token.org:
-        raise ApiError(
-            403,
-            "wrong-organisation",
-            f"This token decides for organisation {token.org}, not {body.org}.",
-            f"Den här token beslutar för organisation {token.org}, inte {body.org}.",
-        )
+    """Recorded with who (``by``), for the token's organisation, when and why, in the decisions graph.
+
+    An organisation's token decides within its scope (``org``: itself or its district units); a decision
+    for all organisations (no ``org``) needs a curator's token. Fields longer than their limit: 422."""
+    await run_in_threadpool(check_scope, store, token, body.org or None)
     path = decisions_file(request, settings)
     lock = get_write_lock(request)
 
@@ -225,8 +281,8 @@ async def post_decision(
                 body.by,
                 relation or "same",
                 body.reason,
-                body.org,
-                on_behalf_of=token.org,
+                body.org or None,
+                on_behalf_of=token.org or None,
             )
             return record_decision(store, settings, decision, path)
 

@@ -26,6 +26,7 @@ import re
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Annotated, Any, TypeVar
 from urllib.parse import parse_qs
 
@@ -39,6 +40,7 @@ from insatsgraf.sparql.store import (
     Dataset,
     DatasetNotSupported,
     Limits,
+    PersonalDataHidden,
     QueryIsUpdate,
     QueryOutOfMemory,
     QuerySyntaxError,
@@ -116,13 +118,19 @@ def get_evaluator(request: Request) -> Evaluator:
 
 
 async def run_query(request: Request, sparql: str, dataset: Dataset | None = None) -> Answer:
-    """Evaluate ``sparql`` for a request: limits applied, errors turned into API errors."""
+    """Evaluate ``sparql`` for a request: limits applied, errors turned into API errors. Relative IRIs in
+    the query resolve against the URL it was sent to (without the query string), as the Oxigraph server's."""
     evaluator = get_evaluator(request)
     limits: ServiceLimits = get_limits(request)
+    dataset = dataset or Dataset()
+    if dataset.base_iri is None:
+        dataset = replace(dataset, base_iri=str(request.url.replace(query="", fragment="")))
+    if limits.expose_personal_data:
+        dataset = replace(dataset, expose_personal=True)
     try:
         return await get_runner(request).run(
             lambda cancel, deadline: evaluator.evaluate(
-                sparql, dataset or Dataset(), Limits(limits.max_rows, deadline, cancel)
+                sparql, dataset, Limits(limits.max_rows, deadline, cancel)
             ),
             limits.query_timeout,
         )
@@ -143,6 +151,13 @@ async def run_query(request: Request, sparql: str, dataset: Dataset | None = Non
             f"The query does not parse: {exc}",
             f"Frågan går inte att tolka: {exc}",
             detail=str(exc),
+        ) from exc
+    except PersonalDataHidden as exc:
+        raise ApiError(
+            403,
+            "personal-data",
+            f"This endpoint does not publish personal data (who submitted or decided): {exc}.",
+            f"Den här tjänsten publicerar inte personuppgifter (vem som lämnade in eller beslutade): {exc}.",
         ) from exc
     except BadDatasetIri as exc:
         raise ApiError(

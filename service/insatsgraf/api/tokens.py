@@ -1,4 +1,10 @@
-"""Write tokens: one bearer token per organisation (or several), stored hashed in a JSON file.
+"""Write tokens: bearer tokens of an organisation (or of a curator), stored hashed in a JSON file.
+
+Each token has a role. An *organisation* token (``insatsgraf token issue --org ID``) writes for its
+organisation only: its submissions, and harmonisation decisions scoped to it (or to its district units,
+``org:unitOf`` in the register). A *curator* token (``insatsgraf token issue --curator``) belongs to no
+organisation and makes national decisions: unscoped ones, which change the catalogue (``skos:hiddenLabel``).
+A file written before roles existed has no ``role`` keys: its tokens load as organisation tokens.
 
 A token looks like ``igt_<id>_<secret>``. The id (public, 12 hex digits) names the record so it can be
 listed and revoked; only ``sha256(salt + secret)`` is stored, and verification compares digests in
@@ -38,19 +44,34 @@ def tokens_path(settings: Settings) -> Path:
     return Path(spec).resolve().parent / "tokens.json"
 
 
+ORGANISATION = "organisation"
+CURATOR = "curator"
+ROLES = (ORGANISATION, CURATOR)
+
+
 @dataclass(frozen=True)
 class TokenInfo:
-    """What is known about a token without its secret."""
+    """What is known about a token without its secret. A curator's token has ``org == ""``."""
 
     id: str
     org: str
     created: str
     label: str = ""
     revoked: str | None = None
+    role: str = ORGANISATION
 
     @property
     def active(self) -> bool:
         return self.revoked is None
+
+    @property
+    def curator(self) -> bool:
+        return self.role == CURATOR
+
+    @property
+    def holder(self) -> str:
+        """Who holds it, for messages: the organisation id, or "curator"."""
+        return CURATOR if self.curator else self.org
 
 
 @dataclass(frozen=True)
@@ -99,12 +120,21 @@ class TokenRegistry:
                 ) from exc
             records = {}
             for item in doc.get("tokens", []):
+                role = item.get("role", ORGANISATION)  # files from before roles: organisation tokens
+                if role not in ROLES:
+                    raise UserError(
+                        f"the token file names an unknown role '{role}' (token {item.get('id')}).",
+                        f"tokenfilen anger en okänd roll '{role}' (token {item.get('id')}).",
+                        file=str(self.path),
+                        code="bad-token-file",
+                    )
                 info = TokenInfo(
                     id=item["id"],
-                    org=item["org"],
+                    org=item.get("org", ""),
                     created=item["created"],
                     label=item.get("label", ""),
                     revoked=item.get("revoked"),
+                    role=role,
                 )
                 records[info.id] = _Record(info, item["salt"], item["sha256"])
             self._records, self._stamp = records, stamp
@@ -129,12 +159,19 @@ class TokenRegistry:
 
     def issue(self, org: str, label: str = "") -> tuple[str, TokenInfo]:
         """A new token for ``org``: returns the secret token (shown once) and its record."""
-        if not _ORG_RE.match(org):
+        if not _ORG_RE.match(org or ""):
             raise UserError(
                 f"'{org}' is not an organisation id (a municipality code like 0580, or 0180-bromma).",
                 f"'{org}' är inte ett organisations-id (en kommunkod som 0580, eller 0180-bromma).",
                 code="bad-org",
             )
+        return self._issue(org, label, ORGANISATION)
+
+    def issue_curator(self, label: str = "") -> tuple[str, TokenInfo]:
+        """A new curator token (national decisions, catalogue changes): the secret token and its record."""
+        return self._issue("", label, CURATOR)
+
+    def _issue(self, org: str, label: str, role: str) -> tuple[str, TokenInfo]:
         with self._lock:
             records = dict(self._load())
             token_id = secrets.token_hex(6)
@@ -142,7 +179,7 @@ class TokenRegistry:
                 token_id = secrets.token_hex(6)
             secret = secrets.token_urlsafe(32)
             salt = secrets.token_hex(16)
-            info = TokenInfo(id=token_id, org=org, created=_now(), label=label)
+            info = TokenInfo(id=token_id, org=org, created=_now(), label=label, role=role)
             records[token_id] = _Record(info, salt, _digest(salt, secret))
             self._save(records)
         return f"{PREFIX}_{token_id}_{secret}", info
@@ -151,7 +188,8 @@ class TokenRegistry:
         with self._lock:
             infos = [r.info for r in self._load().values()]
         return sorted(
-            (i for i in infos if org is None or i.org == org), key=lambda i: (i.org, i.created, i.id)
+            (i for i in infos if org is None or i.org == org),
+            key=lambda i: (i.role != CURATOR, i.org, i.created, i.id),
         )
 
     def revoke(self, token_id: str) -> TokenInfo:

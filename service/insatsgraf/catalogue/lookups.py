@@ -26,3 +26,15 @@ def known_programme(store: Store, programme: str) -> bool:
         return False
     query = rq.bind(rq.read("programme-known"), programme=iris.programme(programme, store.base))
     return bool(store.query(query).boolean)
+
+
+def unit_of(store: Store, unit: str, parent: str) -> bool:
+    """Is ``unit`` a unit of ``parent`` in the register (``org:unitOf``: a district of its municipality)?"""
+    if not (ID_RE.match(unit or "") and ID_RE.match(parent or "")):
+        return False
+    query = rq.bind(
+        rq.read("organisation-unit-of"),
+        unit=iris.organisation(unit, store.base),
+        parent=iris.organisation(parent, store.base),
+    )
+    return bool(store.query(query).boolean)

@@ -1,4 +1,4 @@
-"""``insatsgraf serve`` (the HTTP service) and ``insatsgraf token`` (write tokens for organisations)."""
+"""``insatsgraf serve`` (the HTTP service) and ``insatsgraf token`` (write tokens: organisations, curators)."""
 
 from __future__ import annotations
 
@@ -33,6 +33,22 @@ def prepare_store(store: Store, settings: Settings, *, reload: bool = False) -> 
     return True
 
 
+def resync_decisions(store: Store, settings: Settings) -> None:
+    """The decisions graph agrees with the decisions file (the source of truth) before the first request: a
+    crash between the file and the store write (``record_decisions``) leaves the file ahead."""
+    from insatsgraf.harmonisation.decisions import default_path, ensure_in_sync
+
+    try:
+        synced = ensure_in_sync(store, settings)
+    except UserError as exc:
+        err_console.print(f"[red]error:[/red] {exc.text()}")
+        raise typer.Exit(2) from exc
+    if synced is not None:
+        err_console.print(
+            f"the decisions graph differed from {default_path(settings)}: re-derived it ({synced} decisions)"
+        )
+
+
 def run_serve(
     settings: Settings,
     store: Store,
@@ -51,6 +67,7 @@ def run_serve(
 
     if prepare_store(store, settings, reload=reload):
         err_console.print("loaded the bundled data into the store")
+    resync_decisions(store, settings)
     app = create_app(settings, store, limits=limits, tokens=tokens)
     err_console.print(
         f"insatsgraf: SPARQL endpoint http://{host}:{port}/sparql · API docs http://{host}:{port}/docs"
@@ -101,6 +118,13 @@ def register(app: typer.Typer) -> None:
             bool,
             typer.Option("--reload-data", help="Reload the bundled data even if the store is not empty."),
         ] = False,
+        expose_personal_data: Annotated[
+            bool,
+            typer.Option(
+                "--expose-personal-data",
+                help="Let /sparql read the names of the people who submitted or decided (default: hidden).",
+            ),
+        ] = False,
     ) -> None:
         """Serve the SPARQL endpoint, query catalogue, submission and harmonisation APIs over HTTP."""
         settings, opened = open_or_exit(store)
@@ -111,17 +135,27 @@ def register(app: typer.Typer) -> None:
             max_rows=max_rows,
             max_upload_bytes=int(max_upload_mb * 1024 * 1024),
             cors_origins=tuple(cors_origin or ("*",)),
+            expose_personal_data=expose_personal_data,
         )
         run_serve(settings, opened, host=host, port=port, limits=limits, tokens=tokens, reload=reload_data)
 
     token_app = typer.Typer(
-        help="Write tokens for organisations (the API's bearer tokens).", no_args_is_help=True
+        help="Write tokens for organisations and curators (the API's bearer tokens).", no_args_is_help=True
     )
     app.add_typer(token_app, name="token")
 
     @token_app.command("issue")
     def token_issue(
-        org: Annotated[str, typer.Option("--org", help="Organisation id, e.g. 0580 or 0180-bromma.")],
+        org: Annotated[
+            str | None, typer.Option("--org", help="Organisation id, e.g. 0580 or 0180-bromma.")
+        ] = None,
+        curator: Annotated[
+            bool,
+            typer.Option(
+                "--curator",
+                help="A curator's token (no organisation): national decisions and catalogue changes.",
+            ),
+        ] = False,
         label: Annotated[str, typer.Option(help="A note: who holds it, what for.")] = "",
         store: StoreOption = None,
         tokens: TokensOption = None,
@@ -129,8 +163,22 @@ def register(app: typer.Typer) -> None:
             bool, typer.Option(help="Issue even if the organisation is not in the register.")
         ] = False,
     ) -> None:
-        """Issue a new token for one organisation and print it (only now: it is stored hashed)."""
+        """Issue a new token for one organisation (or a curator's) and print it (only now: it is stored hashed)."""
         registry = _registry(store, tokens)
+        if (org is None) == (not curator):
+            err_console.print(
+                "[red]error:[/red] give either --org ID (an organisation's token) or --curator "
+                "(a curator's token); ange antingen --org ID eller --curator."
+            )
+            raise typer.Exit(2)
+        if org is None:
+            secret, info = registry.issue_curator(label)
+            err_console.print(
+                f"curator token {info.id} (stored in {registry.path}); it may decide for every organisation "
+                "and change the catalogue. Keep it secret, it is not shown again:"
+            )
+            print(secret)
+            return
         known = known_organisations(settings_for(store))
         if known and org not in known and not force:
             err_console.print(
@@ -156,9 +204,9 @@ def register(app: typer.Typer) -> None:
         tokens: TokensOption = None,
     ) -> None:
         """List tokens (ids, organisations, dates; never the secrets)."""
-        table = Table("id", "organisation", "created", "label", "revoked")
+        table = Table("id", "role", "organisation", "created", "label", "revoked")
         for info in _registry(store, tokens).list(org):
-            table.add_row(info.id, info.org, info.created, info.label, info.revoked or "")
+            table.add_row(info.id, info.role, info.org, info.created, info.label, info.revoked or "")
         console.print(table)
 
     @token_app.command("revoke")
@@ -173,4 +221,5 @@ def register(app: typer.Typer) -> None:
         except UserError as exc:
             err_console.print(f"[red]error:[/red] {exc.text()}")
             raise typer.Exit(2) from exc
-        console.print(f"revoked token {info.id} of organisation {info.org} at {info.revoked}")
+        whose = "a curator" if info.curator else f"organisation {info.org}"
+        console.print(f"revoked token {info.id} of {whose} at {info.revoked}")

@@ -5,8 +5,11 @@ organisation scope), not by an offering IRI, so it survives a resubmission that 
 
 The file (``data/ttl/decisions.ttl`` by default) is the source of truth: recording a decision reads the
 file, adds the decision, rebuilds the whole graph (decisions plus the ``skos:hiddenLabel`` each accepted
-same-programme name gives its programme) and replaces the store's decisions graph with it, then the file.
-If either write fails the other is undone, so the file and the store never disagree.
+same-programme name gives its programme), writes the file (atomically: a synced temporary file, then a
+rename) and then replaces the store's decisions graph. If the store write fails the file is put back. A
+crash (kill -9) between the two writes leaves the file one decision ahead of the store, never behind:
+``in_sync`` finds that and ``ensure_in_sync`` (run by ``insatsgraf serve`` at start-up) re-derives the graph
+from the file (``sync_store``).
 
 A decision takes effect at once: the mapping graphs (``mapping.py``) of every organisation holding a name
 the decisions are about (within their scope) are derived again and written in the same ``replace_graphs``
@@ -22,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, OWL, PROV, RDF, SKOS, XSD
 from rdflib.term import Node
 
@@ -48,6 +51,14 @@ from insatsgraf.model.rdf import new_graph
 from insatsgraf.sparql.store import Store, StoreError
 
 OUTCOMES = ("accepted", "rejected", "mapped")
+
+FIELD_LIMITS: dict[str, tuple[int, str]] = {
+    "name": (200, "a local name of an offering: the longest in the bundled data is under 80 characters"),
+    "by": (200, "a person's name, or a team's"),
+    "reason": (2000, "a few sentences and a reference; longer notes belong in a linked document"),
+}
+"""The most characters of each free-text field of a decision, and why: the CLI and the API (400/422) refuse
+more, so one request cannot write a megabyte into the decisions file, the graph and every proposal list."""
 
 HEADER = (
     "# Harmonisation decisions: which canonical programme a local name denotes, who decided, when and why.\n"
@@ -141,7 +152,9 @@ def to_graph(decisions: Iterable[Decision], base: str) -> Graph:
         if d.reason:
             graph.add((node, IG.reason, Literal(d.reason)))
         graph.add((node, PROV.endedAtTime, Literal(d.at.isoformat(), datatype=XSD.dateTime)))
-        agent = BNode(f"agent{d.uid}")
+        agent = URIRef(
+            f"{node}#agent"
+        )  # an IRI: its name is kept in the personal graph (iris.personal_graph)
         graph.add((node, PROV.wasAssociatedWith, agent))
         graph.add((agent, RDF.type, PROV.Agent))
         graph.add((agent, FOAF.name, Literal(d.by)))
@@ -234,9 +247,13 @@ def serialise(decisions: Iterable[Decision]) -> str:
 
 
 def _write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` so a reader (or a crash) sees the old file or the new one, never a part."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
     os.replace(tmp, path)
 
 
@@ -244,7 +261,16 @@ def _write_atomically(path: Path, text: str) -> None:
 
 
 def check(store: Store, decision: Decision) -> None:
-    """Reject a decision that names an unknown programme, organisation, outcome or relation."""
+    """Reject a decision that names an unknown programme, organisation, outcome or relation, or whose
+    free-text fields pass ``FIELD_LIMITS``."""
+    for name, (most, _why) in FIELD_LIMITS.items():
+        length = len(getattr(decision, name))
+        if length > most:
+            raise UserError(
+                f"the decision's '{name}' is {length} characters long; the most is {most}.",
+                f"beslutets '{name}' är {length} tecken långt; högst {most} tecken får plats.",
+                code="field-too-long",
+            )
     if not decision.name.strip():
         raise UserError(
             "the decision needs the local name it is about.",
@@ -345,23 +371,29 @@ def record_decisions(
     labels_change = set(hidden_labels(everything)) != set(hidden_labels(read_file(path, store.base)))
     orgs = None if labels_change else mapping.affected_orgs(store, [(d.key, d.org) for d in decisions])
     graphs = _graphs_after(store, everything, orgs)
-    before: dict[str, Graph | None] = {
-        name: (store.graph(name) if name in set(store.graph_names()) else None) for name in graphs
-    }
-    store.replace_graphs(graphs)
+    old_text = path.read_text(encoding="utf-8") if path.exists() else None
+    # the file first, then the store: a crash in between leaves the file ahead, and ensure_in_sync
+    # (at start-up) derives the graph from it again
     try:
         _write_atomically(path, serialise(everything))
     except OSError as exc:
-        try:
-            store.replace_graphs(before)
-        except StoreError:  # pragma: no cover - nothing more can be done; say both
-            pass
         raise UserError(
             f"the decisions file cannot be written: {exc}. Nothing was recorded.",
             f"beslutsfilen går inte att skriva: {exc}. Inget sparades.",
             file=str(path),
             code="decisions-not-written",
         ) from exc
+    try:
+        store.replace_graphs(graphs)
+    except StoreError:
+        try:
+            if old_text is None:
+                path.unlink()
+            else:
+                _write_atomically(path, old_text)
+        except OSError:  # pragma: no cover - the file stays ahead; ensure_in_sync repairs the store
+            pass
+        raise
     return decisions
 
 
@@ -377,6 +409,26 @@ def sync_store(store: Store, settings: Settings, path: Path | None = None) -> in
     decisions = read_file(path or default_path(settings), store.base)
     store.replace_graphs(_graphs_after(store, decisions, None))
     return len(decisions)
+
+
+def _signature(decisions: Iterable[Decision]) -> list[dict[str, object]]:
+    return sorted((d.to_json() for d in decisions), key=lambda j: str(j["id"]))
+
+
+def in_sync(store: Store, settings: Settings, path: Path | None = None) -> bool:
+    """Does the store's decisions graph hold exactly the file's decisions (and no file: no decisions)?"""
+    in_file = read_file(path or default_path(settings), store.base)
+    in_store = from_graph(store.graph(iris.graph("decisions", store.base)), store.base)
+    return _signature(in_file) == _signature(in_store)
+
+
+def ensure_in_sync(store: Store, settings: Settings, path: Path | None = None) -> int | None:
+    """Re-derive the decisions graph (and the mapping graphs) from the file when the two differ, e.g. after
+    a crash between the file and the store write; returns the number of decisions synced, ``None`` if they
+    agreed already."""
+    if in_sync(store, settings, path):
+        return None
+    return sync_store(store, settings, path)
 
 
 # -- what a person accepts -----------------------------------------------------------------------

@@ -94,6 +94,30 @@ def is_history_graph(name: str, base: str = DEFAULT_BASE) -> bool:
     return name.startswith(f"{base}id/submission/")
 
 
+PERSONAL_SOURCES = ("provenance/", "decisions")
+"""The graphs whose people's names (``foaf:name`` of a ``prov:Agent``) are personal data (``personal_graph``)."""
+
+
+def personal_graph(name: str, base: str = DEFAULT_BASE) -> str | None:
+    """Where the names of the people in graph ``name`` are kept: ``{base}graph/personal/{rest}`` for the
+    provenance graphs (who submitted) and the decisions graph (who decided); ``None`` for other graphs.
+
+    The stores write those names there, not in ``name`` (``sparql.updates.split_personal``), and read them
+    back with it (``Store.graph``); the personal graphs are in no union and the SPARQL endpoint leaves them
+    out of its dataset unless the deployment opts in (``insatsgraf serve --expose-personal-data``)."""
+    prefix = graph("", base)
+    if not name.startswith(prefix):
+        return None
+    rest = name[len(prefix) :]
+    if rest == "decisions" or (rest.startswith("provenance/") and len(rest) > len("provenance/")):
+        return graph(f"personal/{rest}", base)
+    return None
+
+
+def is_personal_graph(name: str, base: str = DEFAULT_BASE) -> bool:
+    return name.startswith(graph("personal/", base))
+
+
 def org_id(org_iri: str, base: str = DEFAULT_BASE) -> str:
     """The organisation id back from its IRI."""
     prefix = f"{base}id/organisation/"

@@ -44,6 +44,8 @@ def published_graph_names(
     """The named graphs a dump holds, sorted."""
     names = []
     for name in store.graph_names():
+        if iris.is_personal_graph(name, store.base):
+            continue  # the people's names: ``store.graph`` of their provenance or decisions graph holds them
         if iris.is_history_graph(name, store.base) and not include_history:
             continue
         if is_internal_graph(name, store.base) and not include_internal:

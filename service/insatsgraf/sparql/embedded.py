@@ -19,8 +19,8 @@ from rdflib import Graph
 
 from insatsgraf.config import DEFAULT_BASE
 from insatsgraf.model import iris
-from insatsgraf.sparql import updates
-from insatsgraf.sparql.parse import check_query
+from insatsgraf.sparql import binding, updates
+from insatsgraf.sparql.parse import check_query, refuse_personal
 from insatsgraf.sparql.results import QueryResult
 from insatsgraf.sparql.store import (
     Answer,
@@ -45,6 +45,7 @@ class DatasetArgs(TypedDict, total=False):
 
     default_graph: list[GraphName]
     named_graphs: list[ox.NamedNode | ox.BlankNode]
+    base_iri: str
 
 
 def _written(data: bytes | None) -> bytes:
@@ -93,8 +94,11 @@ class OxigraphStore(Closing):
         self._on_close: list[Callable[[], None]] = []
         self.generation = 0
         """Counts the writes of this instance: a reader of a snapshot knows when to take a newer one."""
+        self._public_named: tuple[int, list[ox.NamedNode] | None] = (-1, None)
+        """The named graphs without the personal ones, for the generation they were listed at."""
         if not read_only:
             self._ensure_union()
+            self._ensure_personal_split()
 
     # -- reading ---------------------------------------------------------------------------------
 
@@ -129,11 +133,31 @@ class OxigraphStore(Closing):
             return {}
         return {"default_graph": self._default_dataset(dataset.include_history)}
 
+    def _public_named_graphs(self, dataset: Dataset, has_from: bool | None) -> list[ox.NamedNode] | None:
+        """The named graphs ``GRAPH ?g`` may see without the personal ones (``None``: all, when the store has
+        no personal graph or the dataset is the query's or the protocol's own, checked by refuse_personal)."""
+        if dataset.default or dataset.named or has_from is not False:
+            return None
+        if self._public_named[0] != self.generation:
+            names = [g for g in self._store.named_graphs() if isinstance(g, ox.NamedNode)]
+            public = [g for g in names if not iris.is_personal_graph(g.value, self.base)]
+            self._public_named = (self.generation, public if len(public) < len(names) else None)
+        return self._public_named[1]
+
     def _run(
-        self, sparql: str, dataset: Dataset, has_from: bool | None = None
+        self,
+        sparql: str,
+        dataset: Dataset,
+        has_from: bool | None = None,
+        named: list[ox.NamedNode] | None = None,
     ) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
+        kwargs = self.dataset_kwargs(sparql, dataset, has_from=has_from)
+        if named is not None:
+            kwargs["named_graphs"] = list(named)
+        if dataset.base_iri:
+            kwargs["base_iri"] = dataset.base_iri
         try:
-            return self._store.query(sparql, **self.dataset_kwargs(sparql, dataset, has_from=has_from))
+            return self._store.query(sparql, **kwargs)
         except SyntaxError as exc:
             raise QuerySyntaxError(str(exc)) from exc
 
@@ -152,9 +176,16 @@ class OxigraphStore(Closing):
     def evaluate(self, sparql: str, dataset: Dataset, limits: Limits) -> Answer:
         """Run one untrusted query, stopping at ``limits.max_rows`` or when cancelled or past the deadline.
 
-        Checked on its parse first (``sparql.parse.check_query``): SERVICE and updates are refused."""
+        Checked on its parse first (``sparql.parse.check_query``): SERVICE and updates are refused. Unless
+        ``dataset.expose_personal``, the personal graphs (people's names) are not in its dataset: ``GRAPH ?g``
+        ranges over the other named graphs, and naming a personal graph (``FROM``, ``default-graph-uri``,
+        ``named-graph-uri``) is refused (``PersonalDataHidden``)."""
         checked = check_query(sparql)
-        result = self._run(sparql, dataset, checked.names_dataset)
+        named: list[ox.NamedNode] | None = None
+        if not dataset.expose_personal:
+            refuse_personal(sparql, checked, [*dataset.default, *dataset.named])
+            named = self._public_named_graphs(dataset, checked.names_dataset)
+        result = self._run(sparql, dataset, checked.names_dataset, named)
         if isinstance(result, ox.QueryBoolean):
             return QueryResult(kind="ask", boolean=bool(result))
         # Oxigraph's result iterators must be dropped in the thread that made them, so collect without
@@ -201,9 +232,12 @@ class OxigraphStore(Closing):
         self._on_close.append(action)
 
     def graph(self, name: str) -> Graph:
+        """The graph's triples, with the people's names kept in its personal graph (``iris.personal_graph``)."""
         graph = Graph()
-        for quad in self._store.quads_for_pattern(None, None, None, ox.NamedNode(name)):
-            graph.add((from_ox(quad.subject), from_ox(quad.predicate), from_ox(quad.object)))
+        companion = iris.personal_graph(name, self.base)
+        for graph_name in (name, companion) if companion else (name,):
+            for quad in self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph_name)):
+                graph.add((from_ox(quad.subject), from_ox(quad.predicate), from_ox(quad.object)))
         return graph
 
     def graph_names(self) -> list[str]:
@@ -238,6 +272,7 @@ class OxigraphStore(Closing):
         """Replace each named graph by the given triples (``None`` drops it), all in one transaction."""
         if not graphs:
             return
+        graphs = updates.split_personal(graphs, self.base)
         with self._write_lock:
             try:
                 self._store.update(self._union.replace(graphs))
@@ -268,6 +303,19 @@ class OxigraphStore(Closing):
         graphs = self._store.named_graphs()
         if any(isinstance(g, ox.NamedNode) and self._union.is_current(g.value) for g in graphs):
             self._store.update(self._union.merge_all())
+
+    def _ensure_personal_split(self) -> None:
+        """A store written before the people's names moved to the personal graphs gets them moved now."""
+        query = binding.bind(
+            updates.read("personal-unsplit"),
+            {
+                "provenance_string": iris.graph("provenance/", self.base),
+                "decisions_iri": iris.graph("decisions", self.base),
+            },
+        )
+        names = [row["g"] for row in self.query(query).table()]
+        if names:
+            self.replace_graphs({name: self.graph(name) for name in names})
 
     def optimize(self) -> None:
         if self.path:

@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from insatsgraf.sparql.store import QueryIsUpdate, ServiceNotAllowed
+from insatsgraf.sparql.store import PersonalDataHidden, QueryIsUpdate, ServiceNotAllowed
 
 _SERVICE_WORD = re.compile(r"service", re.IGNORECASE)
 _UNICODE_ESCAPE = re.compile(r"\\[uU]")
@@ -35,6 +35,8 @@ class Checked:
 
     names_dataset: bool | None
     """``FROM`` / ``FROM NAMED`` in the query; ``None`` when rdflib could not parse it (Oxigraph decides)."""
+    dataset_iris: tuple[str, ...] = ()
+    """The IRIs of the ``FROM`` / ``FROM NAMED`` clauses (prefixes expanded, local-name escapes undone)."""
 
 
 def _has_service(node: Any) -> bool:
@@ -79,4 +81,36 @@ def check_query(sparql: str) -> Checked:
         raise ServiceNotAllowed("the query has a SERVICE pattern")
     body = parsed[1] if len(parsed) > 1 else None
     clauses = dict.get(body, "datasetClause") if isinstance(body, dict) else None
-    return Checked(names_dataset=bool(clauses))
+    return Checked(names_dataset=bool(clauses), dataset_iris=_dataset_iris(parsed) if clauses else ())
+
+
+_FROM_WORD = re.compile(r"from", re.IGNORECASE)
+
+
+def refuse_personal(sparql: str, checked: Checked, protocol_iris: list[str]) -> None:
+    """``PersonalDataHidden`` when the query's dataset may name a personal graph: a ``FROM`` or protocol
+    graph IRI with "personal" in it (``iris.personal_graph``: ``{base}graph/personal/…``; conservative: any
+    such IRI), or a text rdflib cannot parse that has the word ``from``."""
+    if checked.names_dataset is None and _FROM_WORD.search(sparql):
+        raise PersonalDataHidden(
+            "the query could not be parsed to check its FROM clauses for personal graphs"
+        )
+    for iri in [*protocol_iris, *checked.dataset_iris]:
+        if not iri or "personal" in iri.lower():
+            raise PersonalDataHidden(f"<{iri}> may be a personal graph (people's names), not published here")
+
+
+_LOCAL_ESCAPE = re.compile(r"\\([_~.\-!$&'()*+,;=/?#@%])")
+
+
+def _dataset_iris(parsed: Any) -> tuple[str, ...]:
+    """The ``FROM`` / ``FROM NAMED`` IRIs as Oxigraph reads them: rdflib expands the prefixes but keeps a
+    prefixed name's ``\\/``-style escapes, which Oxigraph undoes."""
+    from rdflib.plugins.sparql.algebra import translateQuery
+
+    try:
+        clauses = translateQuery(parsed).algebra.get("datasetClause") or []
+    except Exception:  # noqa: BLE001 - rdflib raises many kinds; unknown means "cannot tell": a sentinel
+        return ("",)
+    iris = [str(c["default"] if "default" in c else c["named"] if "named" in c else "") for c in clauses]
+    return tuple(_LOCAL_ESCAPE.sub(r"\1", i) for i in iris)

@@ -56,7 +56,7 @@ from insatsgraf.config import DEFAULT_BASE
 from insatsgraf.errors import UserError
 from insatsgraf.model import iris
 from insatsgraf.sparql import binding, media, updates
-from insatsgraf.sparql.parse import check_query
+from insatsgraf.sparql.parse import check_query, refuse_personal
 from insatsgraf.sparql.results import QueryResult, Term
 from insatsgraf.sparql.store import (
     Answer,
@@ -82,6 +82,9 @@ at most 32 KiB, which about 60 DROP/MOVE pairs already fill (and each graph also
 WRITE_MODES = ("update", "staged", "direct")
 """How ``replace_graphs`` writes (docs/design.md, "Remote stores"): one update request; Graph Store PUTs into
 staging graphs, then DROP/MOVE; or Graph Store PUTs straight into the graphs (fast, not atomic)."""
+
+_IRI_UNSAFE = re.compile(r'[\x00-\x20<>"{}|^`\\]')
+"""Characters an IRI between ``<`` and ``>`` may not hold (a base IRI with one is not written in)."""
 
 
 @dataclass(frozen=True)
@@ -252,7 +255,8 @@ class SparqlStore(Closing):
         if not include_history and not has_graph:
             # Only GRAPH patterns see the named graphs: skip listing them (~40 ms for 900 graphs).
             return [self.union], []
-        names = self.graph_names()
+        # the personal graphs (people's names) are read through ``graph``, never by a query (Virtuoso: see below)
+        names = [g for g in self.graph_names() if not iris.is_personal_graph(g, self.base)]
         history = [g for g in names if include_history and iris.is_history_graph(g, self.base)]
         if has_graph and self._is_virtuoso():
             # Virtuoso 7.2's GRAPH <iri> sees only the request's graphs, and its cost model overflows ("SQ200")
@@ -289,11 +293,15 @@ class SparqlStore(Closing):
         """``query`` with the endpoint's limits: the server runs the query within the store's request timeout;
         its answer is refused when it has more rows than ``limits.max_rows`` or arrives past the deadline.
         Checked on its parse first: the server would run a SERVICE pattern (``sparql.parse.check_query``)."""
-        check_query(sparql)
+        checked = check_query(sparql)
+        if not dataset.expose_personal:
+            refuse_personal(sparql, checked, [*dataset.default, *dataset.named])
         if dataset.default or dataset.named:
             raise DatasetNotSupported(
                 "default-graph-uri and named-graph-uri need the embedded store; use FROM / FROM NAMED."
             )
+        if dataset.base_iri and not _IRI_UNSAFE.search(dataset.base_iri):
+            sparql = f"BASE <{dataset.base_iri}>\n{sparql}"  # a BASE of the query's own comes later and wins
         result = self.query(sparql, include_history=dataset.include_history)
         answer: Answer = result
         count = len(result.rows)
@@ -315,14 +323,17 @@ class SparqlStore(Closing):
         return sorted(name for name in names if name.startswith(self.base) and name != self.union)
 
     def graph(self, name: str) -> Graph:
-        try:
-            query = binding.bind(updates.read("graph-triples"), {"graph_iri": name})
-        except UserError as exc:
-            raise StoreError(f"not an IRI: {name!r}") from exc
-        doc = self._select(query, None)
+        """The graph's triples, with the people's names kept in its personal graph (``iris.personal_graph``)."""
         graph = Graph()
-        for row in doc["results"]["bindings"]:
-            graph.add((_term(row["s"]), _term(row["p"]), _term(row["o"])))
+        companion = iris.personal_graph(name, self.base)
+        for graph_name in (name, companion) if companion else (name,):
+            try:
+                query = binding.bind(updates.read("graph-triples"), {"graph_iri": graph_name})
+            except UserError as exc:
+                raise StoreError(f"not an IRI: {name!r}") from exc
+            doc = self._select(query, None)
+            for row in doc["results"]["bindings"]:
+                graph.add((_term(row["s"]), _term(row["p"]), _term(row["o"])))
         return graph
 
     def _own(self, name: str) -> str:
@@ -387,6 +398,7 @@ class SparqlStore(Closing):
                 raise StoreError(
                     f"<{name}> is derived from the other graphs and not written; nothing was changed"
                 )
+        graphs = updates.split_personal(graphs, self.base)
         self.ensure_union()
         with self._write_lock:
             mode = self.write_mode()

@@ -61,6 +61,10 @@ class BadDatasetIri(StoreError):
     """A protocol dataset parameter that is not an absolute IRI."""
 
 
+class PersonalDataHidden(StoreError):
+    """An untrusted query names a personal graph (people's names) the endpoint does not publish."""
+
+
 class DatasetNotSupported(StoreError):
     """Protocol dataset parameters that this store cannot honour."""
 
@@ -73,6 +77,11 @@ class Dataset:
     named: list[str] = field(default_factory=list)
     include_history: bool = False
     """With no dataset parameters: also the submission history graphs (catalogue queries tagged history)."""
+    base_iri: str | None = None
+    """The IRI relative IRIs in the query resolve against (the endpoint's URL), unless the query has BASE."""
+    expose_personal: bool = False
+    """Whether the personal graphs (people's names, ``iris.personal_graph``) are in an untrusted query's
+    dataset: off unless the deployment opts in (``insatsgraf serve --expose-personal-data``)."""
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from rdflib import Graph
+from rdflib import Graph, URIRef
+from rdflib.namespace import FOAF, PROV, RDF
 
 from insatsgraf.errors import UserError
 from insatsgraf.model import iris
@@ -22,6 +23,36 @@ from insatsgraf.sparql.store import StoreError
 RQ_DIR = Path(__file__).parent / "rq"
 _HEAD = "{ ?s ?p ?o }"
 """The template of every union update: its first ``{ ?s ?p ?o }`` (after DELETE or INSERT)."""
+
+
+def split_personal(graphs: Mapping[str, Graph | None], base: str) -> dict[str, Graph | None]:
+    """``graphs`` with the people's names (``foaf:name`` of an IRI-named ``prov:Agent``) of the provenance
+    and decisions graphs moved into their personal graphs (``iris.personal_graph``): each store writes
+    through this, so the names are in no union and the endpoint can leave them out. A dropped graph drops
+    its personal graph too. Blank-node agents keep their names (no other graph could name them)."""
+    out: dict[str, Graph | None] = {}
+    for name, graph in graphs.items():
+        companion = iris.personal_graph(str(name), base)
+        if companion is None or companion in graphs:
+            out[name] = graph
+            continue
+        if graph is None:
+            out[name], out[companion] = None, None
+            continue
+        personal = Graph()
+        for agent in set(graph.subjects(RDF.type, PROV.Agent)):
+            if isinstance(agent, URIRef):
+                for value in graph.objects(agent, FOAF.name):
+                    personal.add((agent, FOAF.name, value))
+        if not personal:
+            out[name], out[companion] = graph, None
+            continue
+        public = Graph()
+        for triple in graph:
+            if triple not in personal:
+                public.add(triple)
+        out[name], out[companion] = public, personal
+    return out
 
 
 def read(name: str) -> str:
@@ -58,6 +89,7 @@ class Union:
         return (
             name.startswith(self.scope)
             and not iris.is_history_graph(name, self.base)
+            and not iris.is_personal_graph(name, self.base)
             and name != iris.union_graph(self.base)
         )
 
@@ -67,6 +99,7 @@ class Union:
             "union_iri": iris.union_graph(self.base),
             "base_string": self.scope,
             "history_string": self.history,
+            "personal_string": iris.graph("personal/", self.base),
             **params,
         }
         wanted = {var.lstrip("_") for var in binding.param_vars(text)}

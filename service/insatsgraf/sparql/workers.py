@@ -55,6 +55,7 @@ from insatsgraf.sparql.store import (
     BadDatasetIri,
     Dataset,
     Limits,
+    PersonalDataHidden,
     QueryIsUpdate,
     QueryOutOfMemory,
     QuerySyntaxError,
@@ -77,6 +78,7 @@ _ERRORS: dict[str, type[StoreError]] = {
     cls.__name__: cls
     for cls in (
         BadDatasetIri,
+        PersonalDataHidden,
         QueryIsUpdate,
         QueryOutOfMemory,
         QuerySyntaxError,
@@ -305,6 +307,8 @@ class WorkerPool:
                 "default": dataset.default,
                 "named": dataset.named,
                 "history": dataset.include_history,
+                "base_iri": dataset.base_iri,
+                "expose_personal": dataset.expose_personal,
                 "max_rows": limits.max_rows,
                 "deadline": limits.deadline,
             }
@@ -347,7 +351,9 @@ def _too_large() -> dict[str, Any]:
 
 def _evaluate(store: OxigraphStore, job: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
     """One job's reply: a JSON head and, for triples, N-Triples bytes; never raises ``MemoryError``."""
-    dataset = Dataset(job["default"], job["named"], job["history"])
+    dataset = Dataset(
+        job["default"], job["named"], job["history"], job.get("base_iri"), job.get("expose_personal", False)
+    )
     try:
         answer = store.evaluate(job["query"], dataset, Limits(job["max_rows"], job["deadline"]))
         if isinstance(answer, list):
