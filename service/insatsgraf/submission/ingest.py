@@ -405,7 +405,7 @@ class RowMapper:
         graph.add((subject, IG.variantKind, kind))
 
     def evidence(self, graph: Graph, subject: URIRef, cell: str) -> None:
-        source = URIRef(iris.evidence(cell, self.base))
+        source = URIRef(iris.evidence(self.org, cell, self.base))
         graph.add((subject, IG.evidence, source))
         graph.add((source, RDF.type, IG.EvidenceSource))
         if URL.match(cell.strip()):
