@@ -371,7 +371,7 @@ def scope_results(graph: Graph, org: str, settings: Settings) -> list[Result]:
             )
         elif p in (IG.offeredBy, PROV.wasAttributedTo) and o != org_iri:
             refuse(triple, f"the file is submitted for {org}", f"filen lämnas in för {org}")
-        elif p in OWN_OBJECTS and (not isinstance(o, URIRef) or kinds.get(o) != OWN_OBJECTS[p]):
+        elif isinstance(p, URIRef) and p in OWN_OBJECTS and kinds.get(o) != OWN_OBJECTS[p]:
             refuse(
                 triple,
                 f"its value must be one of the file's own {_term(OWN_OBJECTS[p], base)} resources",
