@@ -30,7 +30,7 @@ from insatsgraf.model.iris import IG
 from insatsgraf.model.rdf import new_graph
 from insatsgraf.submission.columns import COLUMNS, HEADER_INDEX, header_key
 
-LIMIT_CODES = frozenset({"too-large", "too-many-rows", "too-many-columns", "too-slow"})
+LIMIT_CODES = frozenset({"too-large", "too-many-rows", "too-many-cells", "too-many-columns", "too-slow"})
 """Error codes of a file over a size or time limit: HTTP 413 (every other reading error is 400)."""
 MOJIBAKE = re.compile(r"Ã[\u0080-\u00bf¤¥¶–—]")
 URL = re.compile(r"^https?://[^\s<>\"{}|\\^`]+$")
@@ -362,7 +362,7 @@ def read_xlsx(
                 f"{limits.max_columns} columns)",
                 f"dess blad anger {claimed_rows} rader och {claimed_cols} kolumner (gränser: {limits.max_rows} rader, "
                 f"{limits.max_columns} kolumner)",
-                "too-many-rows",
+                "too-many-cells",
             )
         if hasattr(sheet, "reset_dimensions"):
             sheet.reset_dimensions()  # no padding to a claimed size; rows are read as they are
