@@ -334,3 +334,64 @@ def test_a_slow_submission_does_not_hold_the_write_lock(
     assert post("0580") == 201
     assert time.monotonic() - started < 3
     slow_one.join()
+
+
+def test_the_contract_is_the_shapes_paths() -> None:
+    """The allowed properties come from the shapes (one table): what the ingester writes is in, the rest out."""
+    from rdflib.namespace import OWL, RDF, SKOS
+
+    from insatsgraf.model.iris import IG
+    from insatsgraf.submission.validate import contract
+
+    allowed = contract(Settings())
+    assert {IG.localName, IG.offeredBy, IG.implements, IG.evidence, IG.sourceRow, RDF.type} <= allowed[
+        IG.Offering
+    ]
+    assert {IG.partner, IG.about} <= allowed[IG.Collaboration]
+    assert all(
+        p not in props for props in allowed.values() for p in (SKOS.prefLabel, OWL.sameAs, IG.statedProgramme)
+    )
+    graph, _org, _ = ingest_bytes(EXAMPLE.read_bytes(), EXAMPLE.name, "0580", Settings())
+    for s, p, _o in graph:
+        kind = next(c for c in graph.objects(s, RDF.type))
+        assert p in allowed[kind], (s, p)
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ('ig:localName "Komet\\u0000" ;', "NUL character"),
+        (f'ig:localName "{"x" * 2001}" ;', "over the limit of 2000"),
+    ],
+)
+def test_turtle_literals_are_bounded(text: str, needle: str, fresh_store: OxigraphStore) -> None:
+    from insatsgraf.submission.validate import ValidationFailed
+
+    data = (
+        "@prefix ig: <https://w3id.org/insatsgraf/def#> .\n"
+        f"<https://w3id.org/insatsgraf/id/offering/0580/komet> a ig:Offering ; {text} ig:sourceRow 2 ;\n"
+        "    ig:offeredBy <https://w3id.org/insatsgraf/id/organisation/0580> .\n"
+    ).encode()
+    before = fresh_store.dump_nquads()
+    with pytest.raises(ValidationFailed) as caught:
+        submit(fresh_store, Settings(), data, "x.ttl", "0580", "2022-01-01")
+    assert any(needle in r.message_en for r in caught.value.report.violations)
+    assert fresh_store.dump_nquads() == before
+
+
+def test_no_nul_enters_from_an_xlsx_cell() -> None:
+    """XML cannot hold a NUL, and openpyxl keeps the escape ``_x0000_`` as text: no NUL reaches the graph."""
+    for sheet, shared in (
+        (HEADER_ROW + '<row r="2">' + inline("A2", "Komet") + inline("B2", "a_x0000_b") + "</row>", None),
+        (
+            HEADER_ROW + '<row r="2">' + inline("A2", "Komet") + '<c r="B2" t="s"><v>0</v></c></row>',
+            ["a_x0000_b"],
+        ),
+    ):
+        data = xlsx(sheet, shared=shared_sst(shared) if shared else None)
+        graph, _org, _ = ingest_bytes(data, "x.xlsx", "0580", Settings())
+        assert not any("\x00" in str(t) for triple in graph for t in triple)
+    raw = xlsx(HEADER_ROW + '<row r="2">' + inline("A2", "Kom\x00et") + "</row>")
+    with pytest.raises(UserError) as caught:
+        ingest_bytes(raw, "x.xlsx", "0580", Settings())
+    assert caught.value.code == "xlsx" and "Traceback" not in caught.value.text()
