@@ -287,15 +287,17 @@ def own_prefixes(org: str, base: str) -> dict[URIRef, str]:
     }
 
 
-def non_canonical(iri: str) -> bool:
-    """``.``/``..`` or empty path segments, a query or a fragment under the base: two spellings of one resource."""
-    scheme, sep, rest = iri.partition("://")
+def non_canonical(iri: str, base: str) -> bool:
+    """Two spellings of one resource: ``.``/``..`` path segments (also as ``%2e``) in any IRI; under the base
+    under ``id/`` also empty segments, a query or a fragment, which the package never mints."""
+    _scheme, sep, rest = iri.partition("://")
     if not sep:
         return False
-    _host, _slash, path = rest.partition("/")
-    segments = path.split("?")[0].split("#")[0].split("/")
-    lowered = [seg.lower().replace("%2e", ".") for seg in segments]
-    return any(seg in (".", "..") for seg in lowered) or "//" in path
+    path = rest.partition("/")[2].split("#")[0].split("?")[0]
+    if any(seg.lower().replace("%2e", ".") in (".", "..") for seg in path.split("/")):
+        return True
+    minted = iri.startswith(f"{base}id/") or iri.startswith(f"{base}graph/")  # not the ontology's def#
+    return minted and ("//" in path or "?" in iri or "#" in iri or iri.endswith("/"))
 
 
 def scope_results(graph: Graph, org: str, settings: Settings) -> list[Result]:
@@ -340,7 +342,7 @@ def scope_results(graph: Graph, org: str, settings: Settings) -> list[Result]:
             break
         s, p, o = triple
         kind = kinds.get(s)
-        bad_iri = next((t for t in triple if isinstance(t, URIRef) and non_canonical(str(t))), None)
+        bad_iri = next((t for t in triple if isinstance(t, URIRef) and non_canonical(str(t), base)), None)
         if bad_iri is not None:
             refuse(
                 triple,
