@@ -43,7 +43,15 @@ SHEET_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
 
-def xlsx(sheet_data: str, *, dimension: str | None = None, shared: str | None = None, **parts: str) -> bytes:
+def xlsx(
+    sheet_data: str,
+    *,
+    dimension: str | None = None,
+    shared: str | None = None,
+    part: str = "worksheets/sheet1.xml",
+    prolog: str = "",
+    **parts: str,
+) -> bytes:
     """A minimal workbook written by hand (so that it can lie): one sheet ``Insatser``, optional shared strings,
     and any part replaced (``workbook`` = xl/workbook.xml)."""
     types = (
@@ -67,18 +75,18 @@ def xlsx(sheet_data: str, *, dimension: str | None = None, shared: str | None = 
     )
     book_rels = (
         '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/'
-        f'2006/relationships"><Relationship Id="rId1" Type="{REL_NS}/worksheet" Target="worksheets/sheet1.xml"/>'
+        f'2006/relationships"><Relationship Id="rId1" Type="{REL_NS}/worksheet" Target="{part}"/>'
         f'<Relationship Id="rId2" Type="{REL_NS}/sharedStrings" Target="sharedStrings.xml"/></Relationships>'
     )
     dim = f'<dimension ref="{dimension}"/>' if dimension else ""
-    sheet = f'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{SHEET_NS}">{dim}<sheetData>{sheet_data}</sheetData></worksheet>'
+    sheet = f'<?xml version="1.0" encoding="UTF-8"?>{prolog}<worksheet xmlns="{SHEET_NS}">{dim}<sheetData>{sheet_data}</sheetData></worksheet>'
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("[Content_Types].xml", types)
         archive.writestr("_rels/.rels", rels)
         archive.writestr("xl/workbook.xml", workbook)
         archive.writestr("xl/_rels/workbook.xml.rels", book_rels)
-        archive.writestr("xl/worksheets/sheet1.xml", sheet)
+        archive.writestr(f"xl/{part}", sheet)
         strings = (
             shared
             or f'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="{SHEET_NS}" count="0" uniqueCount="0"/>'
@@ -123,6 +131,11 @@ GENERATED: dict[str, Callable[[], bytes]] = {
         ONE_ROW,
         workbook=f'<?xml version="1.0" encoding="UTF-8"?>{XXE}<workbook xmlns="{SHEET_NS}" xmlns:r="{REL_NS}">'
         '<sheets><sheet name="&xxe;" sheetId="1" r:id="rId1"/></sheets></workbook>',
+    ),
+    "disguised-part-billion-laughs.xlsx": lambda: xlsx(
+        HEADER_ROW + '<row r="2">' + inline("A2", "&lol9;") + "</row>",
+        part="worksheets/sheet1.bin",
+        prolog=BILLION_LAUGHS.replace("sst", "worksheet"),
     ),
     "cell-beyond-columns.xlsx": lambda: xlsx(HEADER_ROW + '<row r="2">' + inline("XFD2", "x") + "</row>"),
     "one-megabyte-cell.xlsx": lambda: xlsx(

@@ -13,6 +13,7 @@ import io
 import re
 import time
 import zipfile
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -241,7 +242,9 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-XML_PART = re.compile(r"\.(xml|rels|vml)$", re.IGNORECASE)
+XML_START = (b"<", b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff", b" ", b"\t", b"\r", b"\n")
+"""How an XML part begins (a BOM, white space or ``<``): any such part is checked, whatever its name, since
+a workbook's relationships may point a sheet at any part."""
 
 
 def _xlsx_refused(name: str, en: str, sv: str, code: str = "xlsx") -> UserError:
@@ -287,11 +290,12 @@ def check_xlsx(data: bytes, name: str, limits: InputLimits) -> None:
                     "too-large",
                 )
         for member in members:
-            if not XML_PART.search(member.filename):
-                continue
             shared = member.filename.lower() == "xl/sharedstrings.xml"
             count = 0
             try:
+                with archive.open(member) as part:
+                    if not part.read(4).startswith(XML_START):
+                        continue  # images, vbaProject.bin, …: openpyxl does not parse them
                 with archive.open(member) as part:
                     for event, element in iterparse(part, events=("start", "end"), forbid_dtd=True):
                         if not shared:
@@ -315,7 +319,7 @@ def check_xlsx(data: bytes, name: str, limits: InputLimits) -> None:
                     "aldrig behöver (en XML-entitetsattack: billion laughs eller XXE)",
                     "xml-unsafe",
                 ) from exc
-            except (SyntaxError, zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
+            except (SyntaxError, zipfile.BadZipFile, ValueError, OSError, EOFError, zlib.error) as exc:
                 # xml.etree's ParseError is a SyntaxError; a part that inflates past its stated size is BadZipFile
                 raise UserError(
                     f"the Excel file cannot be opened: its part {member.filename[:80]} is damaged ({exc})",
