@@ -251,7 +251,8 @@ _REPORT_EXAMPLE = {
             'okänd organisation "9999" …',
         ),
         413: error_response(
-            "The upload is larger than the limit.",
+            "The upload is larger than the limit, or the file is over one of the submission limits (README, "
+            "Limits): `too-large`, `too-many-rows`, `too-many-cells`, `too-many-columns`, `too-slow`.",
             "too-large",
             "The request body is larger than the limit of 10485760 bytes.",
             "Anropets innehåll är större än gränsen på 10485760 byte.",
