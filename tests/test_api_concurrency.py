@@ -98,7 +98,7 @@ def test_readers_see_old_or_new_never_a_mix(tmp_path: Path) -> None:
                     r = writer.post(
                         "/organisations/0580/submissions",
                         content=bodies[marker],
-                        params={"date": f"2030-01-{i + 1:02d}"},
+                        params={"date": f"2026-01-{i + 1:02d}"},
                         headers={"authorization": f"Bearer {token}", "content-type": "text/csv"},
                     )
                     statuses.append(r.status_code)

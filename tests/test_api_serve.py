@@ -68,7 +68,7 @@ def test_serve_loads_an_empty_store_and_takes_tokens_issued_while_running(tmp_pa
             content=SUBMISSION.read_bytes(),
             timeout=60,
             headers={"authorization": f"Bearer {token}", "content-type": "text/csv"},
-            params={"date": "2030-01-01"},
+            params={"date": "2026-01-01"},
         )
         assert r.status_code == 201, r.text
     finally:
@@ -76,7 +76,7 @@ def test_serve_loads_an_empty_store_and_takes_tokens_issued_while_running(tmp_pa
         proc.wait(30)
     store = OxigraphStore(store_dir)
     try:
-        assert any(name.endswith("/id/submission/0580/2030-01-01") for name in store.graph_names())
+        assert any(name.endswith("/id/submission/0580/2026-01-01") for name in store.graph_names())
     finally:
         store.close()
 

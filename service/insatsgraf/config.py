@@ -19,6 +19,44 @@ def _default_store() -> str:
 
 
 @dataclass(frozen=True)
+class InputLimits:
+    """What one submitted file may cost, each limit checked BEFORE the work it bounds (README, "Submissions").
+
+    One table: the ingester (``submission/ingest.py``) and the validator read these, nothing else decides.
+    """
+
+    max_rows: int = 5_000
+    """Data rows of a spreadsheet (and offerings of a Turtle file): the largest municipality lists a few
+    hundred; 5 000 rows validate in seconds, while 200 000 took minutes and 1.5 GB."""
+    max_columns: int = 64
+    """Columns with a value: the contract has 17; a cell at column XFD would widen every row to 16 384."""
+    max_cell_chars: int = 2_000
+    """Characters of one cell (or Turtle literal): a description is a paragraph, a 1 MB cell is an attack."""
+    max_triples: int = 200_000
+    """Statements of a Turtle submission: 5 000 offerings of ~30 statements each, and margin."""
+    max_nesting: int = 8
+    """Depth of ``[ … ]`` and ``( … )`` in Turtle, refused before rdflib parses (it recurses, and a file
+    nested 10 000 deep raised RecursionError); a submission needs no nesting at all beyond its header."""
+    max_zip_members: int = 200
+    """Parts of an XLSX archive: a workbook has about a dozen."""
+    max_member_bytes: int = 32 * 1024 * 1024
+    """Decompressed size of one XLSX part, from the zip directory (Python's zipfile never inflates more than
+    that): a 150 KB file held a shared string that inflated to gigabytes."""
+    max_unpacked_bytes: int = 64 * 1024 * 1024
+    """Decompressed size of all XLSX parts together."""
+    max_shared_strings: int = 100_000
+    """Shared strings of an XLSX (``xl/sharedStrings.xml``), counted in a streaming pass before openpyxl
+    loads them all: rows × columns of the contract is 85 000; a 5 MB file held 2 million."""
+    max_seconds: float = 60.0
+    """Time to read and validate one submission (checked between stages and every few hundred rows); the
+    write lock is taken only after it, for the commit."""
+    max_days_ahead: int = 366
+    """How far in the future a submission's date may be (``--date 9999-12-31`` was accepted)."""
+    earliest_date: str = "1990-01-01"
+    """The earliest submission date: before Swedish municipalities kept such lists at all."""
+
+
+@dataclass(frozen=True)
 class Settings:
     base: str = field(default_factory=lambda: os.environ.get("INSATSGRAF_BASE", DEFAULT_BASE))
     store: str = field(default_factory=_default_store)
@@ -31,6 +69,8 @@ class Settings:
     (``data/reference`` in the repository, see its SOURCE.md; ``INSATSGRAF_DOMAIN`` overrides it)."""
     max_file_mb: float = field(default_factory=lambda: float(os.environ.get("INSATSGRAF_MAX_FILE_MB", "10")))
     """The largest submitted file read, in MB (``INSATSGRAF_MAX_FILE_MB``): bounds the ingester's work."""
+    limits: InputLimits = field(default_factory=InputLimits)
+    """The other bounds on one submission's work (rows, cells, XLSX parts, nesting, time, date)."""
 
     @property
     def max_file_bytes(self) -> int:

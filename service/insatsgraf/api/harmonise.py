@@ -10,7 +10,6 @@ which can change the catalogue (``skos:hiddenLabel``), needs a curator's token (
 
 from __future__ import annotations
 
-import csv
 import io
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -44,6 +43,7 @@ from insatsgraf.harmonisation.decisions import (
 )
 from insatsgraf.harmonisation.matcher import CSV_COLUMNS, VARIANT_KINDS, propose
 from insatsgraf.sparql.store import Store
+from insatsgraf.submission.template import write_csv
 
 router = APIRouter(tags=["harmonisation"])
 
@@ -170,9 +170,7 @@ async def proposals(
     found = await run_in_threadpool(propose, store, settings, org)
     if format == "csv":
         out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(CSV_COLUMNS)
-        writer.writerows(p.row() for p in found)
+        write_csv(out, CSV_COLUMNS, (p.row() for p in found))
         return PlainTextResponse(out.getvalue(), media_type="text/csv; charset=utf-8")
     return JSONResponse([p.to_json() for p in found])
 

@@ -33,7 +33,8 @@ from insatsgraf.api.tokens import TokenInfo
 from insatsgraf.errors import UserError
 from insatsgraf.model import iris
 from insatsgraf.sparql import media as formats
-from insatsgraf.submission.lists import check_org, diff, history, submit
+from insatsgraf.submission.ingest import LIMIT_CODES
+from insatsgraf.submission.lists import check_org, commit, diff, history, prepare
 from insatsgraf.submission.naming import check_file_name
 from insatsgraf.submission.validate import ValidationFailed
 
@@ -250,7 +251,8 @@ _REPORT_EXAMPLE = {
             'okänd organisation "9999" …',
         ),
         413: error_response(
-            "The upload is larger than the limit.",
+            "The upload is larger than the limit, or the file is over one of the submission limits (README, "
+            "Limits): `too-large`, `too-many-rows`, `too-many-cells`, `too-many-columns`, `too-slow`.",
             "too-large",
             "The request body is larger than the limit of 10485760 bytes.",
             "Anropets innehåll är större än gränsen på 10485760 byte.",
@@ -312,8 +314,11 @@ async def post_submission(
     lock = get_write_lock(request)
 
     def work() -> Any:
+        # Reading and validating (bounded by settings.limits, time included) runs before the lock, so a
+        # refused or slow file never makes another organisation's submission wait; the lock covers the commit.
+        prepared = prepare(store, settings, data, name, org, date, by)
         with lock:
-            return submit(store, settings, data, name, org, date, by)
+            return commit(store, prepared, settings)
 
     try:
         result = await run_in_threadpool(work)
@@ -324,8 +329,10 @@ async def post_submission(
     except UserError as exc:
         if exc.code == "unknown-organisation":
             raise ApiError(404, exc.code, exc.en, exc.sv) from exc
-        if exc.code == "too-large":  # the ingester's own file limit (INSATSGRAF_MAX_FILE_MB)
-            raise ApiError(413, exc.code, exc.en, exc.sv, file=exc.file) from exc
+        if exc.code in LIMIT_CODES:  # the ingester's limits (INSATSGRAF_MAX_FILE_MB, settings.limits)
+            raise ApiError(
+                413, exc.code, exc.en, exc.sv, file=exc.file, row=exc.row, column=exc.column
+            ) from exc
         raise
     stamp = result.submission.rsplit("/", 1)[-1]
     return JSONResponse(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 from collections.abc import Callable, Iterator
@@ -25,6 +24,7 @@ from insatsgraf.harmonisation.decisions import (
 from insatsgraf.harmonisation.matcher import CSV_COLUMNS, VARIANT_KINDS, Proposal, propose
 from insatsgraf.harmonisation.review import queue_json, review_queue, rich_table
 from insatsgraf.sparql.store import Store
+from insatsgraf.submission.template import write_csv
 
 harmonise_app = typer.Typer(
     help="Map local names to canonical programmes: proposals (this command), decisions (accept/reject/map).",
@@ -76,9 +76,7 @@ def write_proposals(found: list[Proposal], fmt: str) -> None:
         json.dump([p.to_json() for p in found], sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
         return
-    writer = csv.writer(sys.stdout, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    writer.writerows(p.row() for p in found)
+    write_csv(sys.stdout, CSV_COLUMNS, (p.row() for p in found))
 
 
 @contextmanager

@@ -47,9 +47,13 @@ def submission(org: str, stamp: str, base: str = DEFAULT_BASE) -> str:
     return f"{base}id/submission/{org}/{stamp}"
 
 
-def evidence(citation_or_url: str, base: str = DEFAULT_BASE) -> str:
+def evidence(org: str, citation_or_url: str, base: str = DEFAULT_BASE) -> str:
+    """An organisation's evidence source: ``{base}id/evidence/{org}/{sha1-12 of the citation or URL}``.
+
+    Minted under the organisation, as offerings and collaborations are, so that one organisation's
+    submission can never describe (or change) a source another organisation cited."""
     digest = hashlib.sha1(citation_or_url.strip().encode("utf-8")).hexdigest()[:12]
-    return f"{base}id/evidence/{digest}"
+    return f"{base}id/evidence/{org}/{digest}"
 
 
 def collaboration(org: str, offering_slug: str, base: str = DEFAULT_BASE) -> str:

@@ -11,7 +11,9 @@ import csv
 import hashlib
 import io
 import re
+import time
 import zipfile
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -22,13 +24,15 @@ from rdflib.namespace import DCTERMS, FOAF, OWL, PROV, RDF, RDFS, XSD
 from rdflib.term import _is_valid_uri
 
 from insatsgraf import __version__
-from insatsgraf.config import Settings
+from insatsgraf.config import InputLimits, Settings
 from insatsgraf.errors import UserError
 from insatsgraf.model import iris, vocab
 from insatsgraf.model.iris import IG
 from insatsgraf.model.rdf import new_graph
 from insatsgraf.submission.columns import COLUMNS, HEADER_INDEX, header_key
 
+LIMIT_CODES = frozenset({"too-large", "too-many-rows", "too-many-cells", "too-many-columns", "too-slow"})
+"""Error codes of a file over a size or time limit: HTTP 413 (every other reading error is 400)."""
 MOJIBAKE = re.compile(r"Ã[\u0080-\u00bf¤¥¶–—]")
 URL = re.compile(r"^https?://[^\s<>\"{}|\\^`]+$")
 
@@ -152,19 +156,77 @@ def sniff_delimiter(text: str) -> str:
     return best if counts[best] else ","
 
 
-def read_csv(text: str, name: str) -> list[list[str]]:
-    """Rows of cells; a first line ``sep=;`` (which Excel writes and reads) names the separator."""
+CSV_ERRORS = {
+    "unexpected end of data": 'oväntat slut på filen (ett citattecken " som aldrig stängs?)',
+    "',' expected after '\"'": 'efter ett avslutande citattecken " väntades ett kommatecken',
+    "';' expected after '\"'": 'efter ett avslutande citattecken " väntades ett semikolon',
+}
+"""The csv module's messages in Swedish, so that no Python English ends up inside the Swedish text."""
+
+
+def read_csv(
+    text: str, name: str, limits: InputLimits | None = None, deadline: Deadline | None = None
+) -> list[list[str]]:
+    """Rows of cells; a first line ``sep=;`` (which Excel writes and reads) names the separator.
+
+    Stops at the row limit (before reading the rest) and reports the csv module's errors with their row."""
+    limits = limits or InputLimits()
     first, _, rest = text.partition("\n")
     declared = re.fullmatch(r"\s*sep=(.)\s*", first)
     if declared:
         text = rest
     delimiter = declared.group(1) if declared else sniff_delimiter(text)
+    # The module's own field limit (128 KiB) would end the read with an error that names no row or column;
+    # the file is already bounded by its size, and to_table reports a long cell with row and column.
+    if csv.field_size_limit() < len(text) + 1:
+        csv.field_size_limit(len(text) + 1)
+    rows: list[list[str]] = []
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
-        return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True))
+        for row in reader:
+            rows.append(row)
+            if len(rows) > limits.max_rows + 1:
+                raise too_many_rows(name, limits)
+            if deadline is not None and len(rows) % 256 == 0:
+                deadline.check(name)
     except csv.Error as exc:
+        number = len(rows) + 1 + (1 if declared else 0)
+        message = str(exc)
         raise UserError(
-            f"the CSV cannot be read: {exc}", f"CSV-filen kan inte läsas: {exc}", file=name, code="csv"
+            f"the CSV cannot be read at row {number}: {message}",
+            f"CSV-filen kan inte läsas på rad {number}: {CSV_ERRORS.get(message, 'felaktig CSV')}",
+            file=name,
+            row=number,
+            code="csv",
         ) from exc
+    return rows
+
+
+def too_many_rows(name: str, limits: InputLimits) -> UserError:
+    return UserError(
+        f"the file has more than {limits.max_rows} rows, the limit for one submission; split it",
+        f"filen har fler än {limits.max_rows} rader, gränsen för en inrapportering; dela upp den",
+        file=name,
+        row=limits.max_rows + 2,
+        code="too-many-rows",
+    )
+
+
+class Deadline:
+    """The time one submission may take to read and validate (``InputLimits.max_seconds``)."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.end = time.monotonic() + seconds
+
+    def check(self, name: str | None = None) -> None:
+        if time.monotonic() > self.end:
+            raise UserError(
+                f"reading and checking the file took more than {self.seconds:.0f} s, the limit; split it",
+                f"att läsa och kontrollera filen tog mer än {self.seconds:.0f} s, gränsen; dela upp den",
+                file=name,
+                code="too-slow",
+            )
 
 
 def _cell_text(value: object) -> str:
@@ -180,22 +242,169 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def read_xlsx(data: bytes, name: str) -> list[list[str]]:
-    """The sheet ``Insatser`` (the template's) or else the first sheet; formulas are read as their text."""
-    from openpyxl import load_workbook
+XML_START = (b"<", b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff", b" ", b"\t", b"\r", b"\n")
+"""How an XML part begins (a BOM, white space or ``<``): any such part is checked, whatever its name, since
+a workbook's relationships may point a sheet at any part."""
+
+
+def _xlsx_refused(name: str, en: str, sv: str, code: str = "xlsx") -> UserError:
+    return UserError(f"the Excel file is refused: {en}", f"Excel-filen avvisas: {sv}", file=name, code=code)
+
+
+def check_xlsx(data: bytes, name: str, limits: InputLimits) -> None:
+    """Everything about an XLSX that can be checked before openpyxl reads it, from the zip directory and
+    streaming XML passes: parts and their decompressed sizes, no DTD (so no entity expansion, billion
+    laughs or external entities: XXE) in any XML part, and the number of shared strings."""
+    from defusedxml import DefusedXmlException
+    from defusedxml.ElementTree import iterparse
 
     try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
         raise UserError(
             f"the Excel file cannot be opened: {exc}",
-            f"Excel-filen kan inte öppnas: {exc}",
+            "Excel-filen kan inte öppnas: den är skadad eller ingen Excel-arbetsbok",
+            file=name,
+            code="xlsx",
+        ) from exc
+    with archive:
+        members = archive.infolist()
+        if len(members) > limits.max_zip_members:
+            raise _xlsx_refused(
+                name,
+                f"it has {len(members)} parts, more than the {limits.max_zip_members} a workbook may have",
+                f"den har {len(members)} delar, fler än de {limits.max_zip_members} en arbetsbok får ha",
+                "too-large",
+            )
+        total = 0
+        for member in members:
+            total += member.file_size
+            if member.file_size > limits.max_member_bytes or total > limits.max_unpacked_bytes:
+                mb = member.file_size / 1024 / 1024
+                raise _xlsx_refused(
+                    name,
+                    f"its part {member.filename[:80]} unpacks to {mb:.0f} MB (limits: "
+                    f"{limits.max_member_bytes // 2**20} MB a part, {limits.max_unpacked_bytes // 2**20} MB in all)",
+                    f"dess del {member.filename[:80]} packas upp till {mb:.0f} MB (gränser: "
+                    f"{limits.max_member_bytes // 2**20} MB per del, {limits.max_unpacked_bytes // 2**20} MB totalt)",
+                    "too-large",
+                )
+        for member in members:
+            shared = member.filename.lower() == "xl/sharedstrings.xml"
+            count = 0
+            try:
+                with archive.open(member) as part:
+                    if not part.read(4).startswith(XML_START):
+                        continue  # images, vbaProject.bin, …: openpyxl does not parse them
+                with archive.open(member) as part:
+                    for event, element in iterparse(part, events=("start", "end"), forbid_dtd=True):
+                        if not shared:
+                            break  # the prolog, where a DTD would be, is behind: the rest is openpyxl's
+                        if event == "end" and element.tag.endswith("}si"):
+                            count += 1
+                            element.clear()
+                            if count > limits.max_shared_strings:
+                                raise _xlsx_refused(
+                                    name,
+                                    f"it has more than {limits.max_shared_strings} shared strings",
+                                    f"den har fler än {limits.max_shared_strings} delade textsträngar",
+                                    "too-large",
+                                )
+            except DefusedXmlException as exc:
+                raise _xlsx_refused(
+                    name,
+                    f"its part {member.filename[:80]} declares a DTD or entities ({type(exc).__name__}), "
+                    "which a workbook never needs (an XML entity attack: billion laughs or XXE)",
+                    f"dess del {member.filename[:80]} deklarerar en DTD eller entiteter, vilket en arbetsbok "
+                    "aldrig behöver (en XML-entitetsattack: billion laughs eller XXE)",
+                    "xml-unsafe",
+                ) from exc
+            except (SyntaxError, zipfile.BadZipFile, ValueError, OSError, EOFError, zlib.error) as exc:
+                # xml.etree's ParseError is a SyntaxError; a part that inflates past its stated size is BadZipFile
+                raise UserError(
+                    f"the Excel file cannot be opened: its part {member.filename[:80]} is damaged ({exc})",
+                    f"Excel-filen kan inte öppnas: dess del {member.filename[:80]} är skadad",
+                    file=name,
+                    code="xlsx",
+                ) from exc
+
+
+def read_xlsx(
+    data: bytes, name: str, limits: InputLimits | None = None, deadline: Deadline | None = None
+) -> list[list[str]]:
+    """The sheet ``Insatser`` (the template's) or else the first sheet; formulas are read as their text.
+
+    ``check_xlsx`` runs first; then openpyxl in read-only mode, the sheet's claimed dimension checked before
+    any row is read, and rows read one at a time against the row, column and time limits."""
+    from openpyxl import load_workbook
+
+    limits = limits or InputLimits()
+    check_xlsx(data, name, limits)
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, SyntaxError, TypeError, IndexError) as exc:
+        raise UserError(
+            f"the Excel file cannot be opened: {exc}",
+            "Excel-filen kan inte öppnas: den är skadad eller ingen Excel-arbetsbok",
             file=name,
             code="xlsx",
         ) from exc
     try:
+        if not book.worksheets:
+            raise UserError(
+                "the Excel file has no sheet", "Excel-filen har inget blad", file=name, code="xlsx"
+            )
         sheet = book["Insatser"] if "Insatser" in book.sheetnames else book.worksheets[0]
-        return [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+        claimed_rows, claimed_cols = (
+            getattr(sheet, "max_row", None) or 0,
+            getattr(sheet, "max_column", None) or 0,
+        )
+        if claimed_rows > limits.max_rows + 1 or claimed_cols > limits.max_columns:
+            raise _xlsx_refused(
+                name,
+                f"its sheet claims {claimed_rows} rows and {claimed_cols} columns (limits: {limits.max_rows} rows, "
+                f"{limits.max_columns} columns)",
+                f"dess blad anger {claimed_rows} rader och {claimed_cols} kolumner (gränser: {limits.max_rows} rader, "
+                f"{limits.max_columns} kolumner)",
+                "too-many-cells",
+            )
+        if hasattr(sheet, "reset_dimensions"):
+            sheet.reset_dimensions()  # no padding to a claimed size; rows are read as they are
+        rows: list[list[str]] = []
+        filled = 0
+        try:
+            for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+                row = list(values)
+                while row and row[-1] is None:
+                    row.pop()
+                if len(row) > limits.max_columns:
+                    raise UserError(
+                        f"a value in column {_letter(len(row) - 1)}, beyond the {limits.max_columns} columns a sheet may use",
+                        f"ett värde i kolumn {_letter(len(row) - 1)}, bortom de {limits.max_columns} kolumner ett blad får använda",
+                        file=name,
+                        row=number,
+                        column=_letter(len(row) - 1),
+                        code="too-many-columns",
+                    )
+                if row:
+                    filled += 1
+                    if filled > limits.max_rows + 1:
+                        raise too_many_rows(name, limits)
+                if number > 2 * limits.max_rows + 1:
+                    if row:
+                        raise too_many_rows(name, limits)
+                    continue  # empty rows far below the data (a claimed size, formatting): not kept
+                rows.append([_cell_text(v) for v in row])
+                if deadline is not None and number % 256 == 0:
+                    deadline.check(name)
+        except (SyntaxError, zipfile.BadZipFile, ValueError, KeyError, TypeError, OverflowError) as exc:
+            raise UserError(
+                f"the Excel file cannot be read: its sheet is damaged ({exc})",
+                "Excel-filen kan inte läsas: dess blad är skadat",
+                file=name,
+                code="xlsx",
+            ) from exc
+        return rows
     finally:
         book.close()
 
@@ -203,8 +412,36 @@ def read_xlsx(data: bytes, name: str) -> list[list[str]]:
 # -- table -----------------------------------------------------------------------------------------
 
 
-def to_table(cells: list[list[str]], name: str, kind: str) -> Table:
-    """Check the header and turn rows into dicts keyed by canonical column names."""
+def check_cells(cells: list[list[str]], name: str, limits: InputLimits) -> None:
+    """Every cell: no NUL character, at most ``max_cell_chars`` characters (row and column named)."""
+    for number, raw in enumerate(cells, start=1):
+        for i, value in enumerate(raw):
+            if "\x00" in value:
+                raise UserError(
+                    "the cell holds a NUL character (a binary file, or a damaged export); remove it",
+                    "cellen innehåller ett NUL-tecken (en binärfil eller en skadad export); ta bort det",
+                    file=name,
+                    row=number,
+                    column=_letter(i),
+                    code="nul",
+                )
+            if len(value) > limits.max_cell_chars:
+                raise UserError(
+                    f"the cell is {len(value)} characters long, over the limit of {limits.max_cell_chars}",
+                    f"cellen är {len(value)} tecken lång, över gränsen {limits.max_cell_chars}",
+                    file=name,
+                    row=number,
+                    column=_letter(i),
+                    code="cell-too-long",
+                )
+
+
+def to_table(cells: list[list[str]], name: str, kind: str, limits: InputLimits | None = None) -> Table:
+    """Check the cells and the header and turn rows into dicts keyed by canonical column names."""
+    limits = limits or InputLimits()
+    check_cells(cells, name, limits)
+    if sum(1 for raw in cells if any(c.strip() for c in raw)) > limits.max_rows + 1:
+        raise too_many_rows(name, limits)
     while cells and not any(c.strip() for c in cells[0]):
         cells = cells[1:]
     if not cells:
@@ -299,15 +536,18 @@ def _letter(index: int) -> str:
     return letters
 
 
-def read_table(data: bytes, name: str) -> Table:
+def read_table(
+    data: bytes, name: str, limits: InputLimits | None = None, deadline: Deadline | None = None
+) -> Table:
+    limits = limits or InputLimits()
     kind = sniff_kind(data, name)
     if kind == "xlsx":
-        return to_table(read_xlsx(data, name), name, kind)
+        return to_table(read_xlsx(data, name, limits, deadline), name, kind, limits)
     if kind == "turtle":
         raise UserError(
             "expected a spreadsheet, got Turtle", "väntade ett kalkylark, fick Turtle", file=name, code="kind"
         )
-    return to_table(read_csv(decode(data, name), name), name, kind)
+    return to_table(read_csv(decode(data, name), name, limits, deadline), name, kind, limits)
 
 
 # -- rows → RDF ------------------------------------------------------------------------------------
@@ -405,7 +645,7 @@ class RowMapper:
         graph.add((subject, IG.variantKind, kind))
 
     def evidence(self, graph: Graph, subject: URIRef, cell: str) -> None:
-        source = URIRef(iris.evidence(cell, self.base))
+        source = URIRef(iris.evidence(self.org, cell, self.base))
         graph.add((subject, IG.evidence, source))
         graph.add((source, RDF.type, IG.EvidenceSource))
         if URL.match(cell.strip()):
@@ -443,12 +683,103 @@ def table_to_graph(table: Table, org: str, settings: Settings) -> Graph:
 # -- Turtle ----------------------------------------------------------------------------------------
 
 
+TURTLE_SPECIAL = re.compile(r"[\n\x00\\#<\"'\[\(\]\).;,]")
+STRING_SPECIAL = {q: re.compile(r"[\n\x00\\]|" + re.escape(q)) for q in ('"""', "'''", '"', "'")}
+
+
+def turtle_shape(text: str, name: str, limits: InputLimits) -> None:
+    """Refuse Turtle nested deeper than ``max_nesting`` (``[`` ``(``), holding a NUL, or with more statements
+    than ``max_triples`` (counted as ``.``/``;``/``,`` separators, an upper bound), in one pass over the text
+    that skips strings, IRIs, comments and backslash escapes as the Turtle grammar does. rdflib's parser
+    recurses into nesting, so the check must come before it."""
+    depth = statements = 0
+    i, n, line = 0, len(text), 1
+
+    def nul() -> UserError:
+        return UserError(
+            "the file holds a NUL character",
+            "filen innehåller ett NUL-tecken",
+            file=name,
+            row=line,
+            code="nul",
+        )
+
+    while True:
+        found = TURTLE_SPECIAL.search(text, i)
+        if found is None:
+            return
+        i, c = found.start(), found.group()
+        if c == "\n":
+            line += 1
+        elif c == "\x00":
+            raise nul()
+        elif c == "\\":
+            i += 1  # a local-name escape such as ex:a\( or ex:a\'
+        elif c == "#":
+            end = text.find("\n", i)
+            i = n if end < 0 else end
+            continue
+        elif c == "<":
+            end = text.find(">", i)
+            i = n if end < 0 else end
+        elif c in "\"'":
+            quote = text[i : i + 3] if text[i : i + 3] in ('"""', "'''") else c
+            j = i + len(quote)
+            while True:
+                inner = STRING_SPECIAL[quote].search(text, j)
+                if inner is None:
+                    return  # an unterminated string: rdflib reports the syntax error
+                k, d = inner.start(), inner.group()
+                if d == quote:
+                    i = k + len(quote)
+                    break
+                if d == "\x00":
+                    raise nul()
+                if d == "\n":
+                    line += 1
+                j = k + (2 if d == "\\" else 1)
+            continue
+        elif c in "[(":
+            depth += 1
+            if depth > limits.max_nesting:
+                raise UserError(
+                    f"the Turtle is nested deeper than {limits.max_nesting} levels of [ ] or ( ); a submission "
+                    "needs no nesting",
+                    f"Turtle-texten är nästlad djupare än {limits.max_nesting} nivåer av [ ] eller ( ); en "
+                    "inrapportering behöver ingen nästling",
+                    file=name,
+                    row=line,
+                    code="too-deep",
+                )
+        elif c in "])":
+            depth -= 1
+        elif c in ".;,":
+            statements += 1
+            if statements > limits.max_triples:
+                raise UserError(
+                    f"the Turtle has more than {limits.max_triples} statements, the limit for one submission",
+                    f"Turtle-texten har fler än {limits.max_triples} påståenden, gränsen för en inrapportering",
+                    file=name,
+                    row=line,
+                    code="too-many-rows",
+                )
+        i += 1
+
+
 def read_turtle_submission(data: bytes, name: str, settings: Settings) -> Graph:
     """A submission already in Turtle (from ``ingest --out``): parsed, rebased, its file header removed."""
     text = decode(data, name)
+    turtle_shape(text, name, settings.limits)
     graph = new_graph(settings.base)
     try:
         graph.parse(data=iris.rebase(text, settings.base), format="turtle")
+    except RecursionError as exc:  # turtle_shape bounds the nesting; this is the last line
+        raise UserError(
+            "the Turtle is nested too deeply",
+            "Turtle-texten är för djupt nästlad",
+            file=name,
+            code="too-deep",
+        ) from exc
     except (SyntaxError, ValueError) as exc:  # rdflib raises BadSyntax, a SyntaxError subclass
         message = " ".join(str(exc).split())[:300]
         raise UserError(
@@ -457,6 +788,21 @@ def read_turtle_submission(data: bytes, name: str, settings: Settings) -> Graph:
             file=name,
             code="turtle-syntax",
         ) from exc
+    if len(graph) > settings.limits.max_triples:
+        raise UserError(
+            f"the Turtle has more than {settings.limits.max_triples} statements, the limit for one submission",
+            f"Turtle-texten har fler än {settings.limits.max_triples} påståenden, gränsen för en inrapportering",
+            file=name,
+            code="too-many-rows",
+        )
+    offerings = len(set(graph.subjects(RDF.type, IG.Offering)))
+    if offerings > settings.limits.max_rows:
+        raise UserError(
+            f"the file describes {offerings} offerings, more than the limit of {settings.limits.max_rows}",
+            f"filen beskriver {offerings} erbjudanden, fler än gränsen {settings.limits.max_rows}",
+            file=name,
+            code="too-many-rows",
+        )
     for term in sorted({t for triple in graph for t in triple if isinstance(t, URIRef)}):
         if not _is_valid_uri(str(term)):
             raise UserError(
@@ -549,9 +895,9 @@ def sha256(data: bytes) -> str:
 
 
 def ingest_bytes(
-    data: bytes, name: str, org: str | None, settings: Settings
+    data: bytes, name: str, org: str | None, settings: Settings, deadline: Deadline | None = None
 ) -> tuple[Graph, str, dict[str, str]]:
-    """Parse a file's bytes into (graph, organisation id, Turtle file header)."""
+    """Parse a file's bytes into (graph, organisation id, Turtle file header), within ``settings.limits``."""
     kind = sniff_kind(data, name)
     if kind == "turtle":
         graph = read_turtle_submission(data, name, settings)
@@ -567,7 +913,7 @@ def ingest_bytes(
                 code="no-org",
             )
         return graph, org, header
-    table = read_table(data, name)
+    table = read_table(data, name, settings.limits, deadline)
     if org is None:
         org = guess_org(name, vocab.load(settings))
     if org is None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from datetime import date as Date
 from pathlib import Path
 
@@ -20,7 +20,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, PROV, RDF, RDFS, XSD
 
 from insatsgraf.catalogue.lookups import ID_RE, known_organisation
-from insatsgraf.config import Settings
+from insatsgraf.config import InputLimits, Settings
 from insatsgraf.errors import UserError
 from insatsgraf.harmonisation import mapping
 from insatsgraf.harmonisation.matcher import Catalogue
@@ -28,7 +28,7 @@ from insatsgraf.model import iris
 from insatsgraf.model.iris import IG
 from insatsgraf.model.rdf import new_graph
 from insatsgraf.sparql.store import Store
-from insatsgraf.submission.ingest import ingest_bytes, read_source, self_description, sha256
+from insatsgraf.submission.ingest import Deadline, ingest_bytes, read_source, self_description, sha256
 from insatsgraf.submission.validate import ValidationFailed, ValidationReport, validate_graph
 
 BUNDLED_DATE = "2021-06-01"
@@ -82,15 +82,33 @@ def check_org(store: Store, settings: Settings, org: str, file: str | None = Non
         )
 
 
-def check_date(text: str | None) -> str:
+def check_date(text: str | None, settings: Settings | None = None, file: str | None = None) -> str:
+    """A submission date: YYYY-MM-DD, not before ``limits.earliest_date`` nor more than
+    ``limits.max_days_ahead`` days after today (``--date 9999-12-31`` is a typo or an attack)."""
+    today = datetime.now(UTC).date()
     if text is None:
-        return datetime.now(UTC).date().isoformat()
+        return today.isoformat()
     try:
-        return Date.fromisoformat(text).isoformat()
+        day = Date.fromisoformat(text)
     except ValueError as exc:
         raise UserError(
-            f'"{text}" is not a date YYYY-MM-DD', f'"{text}" är inget datum ÅÅÅÅ-MM-DD', code="bad-date"
+            f'"{text[:40]}" is not a date YYYY-MM-DD',
+            f'"{text[:40]}" är inget datum ÅÅÅÅ-MM-DD',
+            file=file,
+            code="bad-date",
         ) from exc
+    limits = settings.limits if settings is not None else InputLimits()
+    earliest, latest = Date.fromisoformat(limits.earliest_date), today + timedelta(days=limits.max_days_ahead)
+    if not earliest <= day <= latest:
+        raise UserError(
+            f"the date {day.isoformat()} is outside {earliest.isoformat()} … {latest.isoformat()} "
+            f"(at most {limits.max_days_ahead} days ahead)",
+            f"datumet {day.isoformat()} ligger utanför {earliest.isoformat()} … {latest.isoformat()} "
+            f"(högst {limits.max_days_ahead} dagar framåt)",
+            file=file,
+            code="bad-date",
+        )
+    return day.isoformat()
 
 
 # -- submit ----------------------------------------------------------------------------------------
@@ -149,7 +167,20 @@ def provenance_record(
     return graph
 
 
-def submit(
+@dataclass
+class Prepared:
+    """A submission read and validated, not yet written: ``commit`` writes it (under the write lock)."""
+
+    graph: Graph
+    org: str
+    day: str
+    filename: str
+    digest: str
+    by: str | None
+    report: ValidationReport
+
+
+def prepare(
     store: Store,
     settings: Settings,
     data: bytes,
@@ -157,21 +188,35 @@ def submit(
     org: str | None,
     date: str | None = None,
     by: str | None = None,
-    *,
-    now: datetime | None = None,
-) -> SubmitResult:
-    """Ingest, validate and make ``data`` the organisation's current submission, or change nothing.
-
-    Raises ``UserError`` when the file cannot be read and ``ValidationFailed`` (a ``UserError`` with the
-    report) when it does not conform.
-    """
+) -> Prepared:
+    """Read and validate ``data`` within ``settings.limits`` (time included); writes nothing, so callers run
+    it before taking the write lock. Raises ``UserError``, or ``ValidationFailed`` with the report."""
+    deadline = Deadline(settings.limits.max_seconds)
     data, filename = read_source(data, filename, settings)
-    graph, org_id, header = ingest_bytes(data, filename, org, settings)
+    if by is not None and len(by) > settings.limits.max_cell_chars:
+        raise UserError(
+            f"the submitter's name is over {settings.limits.max_cell_chars} characters",
+            f"inrapportörens namn är över {settings.limits.max_cell_chars} tecken",
+            file=filename,
+            code="cell-too-long",
+        )
+    graph, org_id, header = ingest_bytes(data, filename, org, settings, deadline)
     check_org(store, settings, org_id, filename)
-    day = check_date(date or header.get("date"))
+    day = check_date(date or header.get("date"), settings, filename)
+    deadline.check(filename)
     report = validate_graph(graph, store, settings, org=org_id, file=filename)
     if not report.conforms:
         raise ValidationFailed(report, file=filename)
+    deadline.check(filename)
+    return Prepared(graph, org_id, day, filename, sha256(data), by, report)
+
+
+def commit(
+    store: Store, prepared: Prepared, settings: Settings, *, now: datetime | None = None
+) -> SubmitResult:
+    """Make a prepared submission the organisation's current one: read its provenance, derive the mapping
+    graph (catalogue and decisions as they are now) and replace the four graphs in one transaction."""
+    graph, org_id, day = prepared.graph, prepared.org, prepared.day
     base = settings.base
     prov, previous, taken = _existing(store, org_id, base)
     submission = _submission_iri(org_id, day, taken, base)
@@ -182,9 +227,9 @@ def submit(
         submission=submission,
         org=org_id,
         day=day,
-        filename=filename,
-        digest=sha256(data),
-        by=by,
+        filename=prepared.filename,
+        digest=prepared.digest,
+        by=prepared.by,
         previous=previous,
         base=base,
         now=now,
@@ -207,8 +252,28 @@ def submit(
         offerings=len(set(graph.subjects(RDF.type, IG.Offering))),
         triples=len(graph),
         previous=previous,
-        report=report,
+        report=prepared.report,
     )
+
+
+def submit(
+    store: Store,
+    settings: Settings,
+    data: bytes,
+    filename: str,
+    org: str | None,
+    date: str | None = None,
+    by: str | None = None,
+    *,
+    now: datetime | None = None,
+) -> SubmitResult:
+    """Ingest, validate and make ``data`` the organisation's current submission, or change nothing
+    (``prepare`` then ``commit``).
+
+    Raises ``UserError`` when the file cannot be read and ``ValidationFailed`` (a ``UserError`` with the
+    report) when it does not conform.
+    """
+    return commit(store, prepare(store, settings, data, filename, org, date, by), settings, now=now)
 
 
 def submit_file(
@@ -262,7 +327,9 @@ def ingest_to_turtle(
     graph, org_id, _header = ingest_bytes(data, name, org, settings)
     out = new_graph(settings.base)
     out += graph
-    self_description(out, org_id, settings, name, sha256(data), check_date(issued) if issued else None)
+    self_description(
+        out, org_id, settings, name, sha256(data), check_date(issued, settings, name) if issued else None
+    )
     text = out.serialize(format="turtle")
     header = (
         f"# Submission of organisation {org_id}, generated by `insatsgraf ingest` from {name}.\n"

@@ -6,7 +6,10 @@ and never becomes a formula when the workbook is opened (formula injection).
 
 from __future__ import annotations
 
+import csv
+from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TextIO
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
@@ -23,14 +26,31 @@ DATA_ROWS = 500
 """How many rows the drop-down lists cover."""
 
 
+def formula_like(value: object) -> bool:
+    """Text a spreadsheet would run as a formula when it opens the file: ``= + - @`` (or tab, CR) first."""
+    return isinstance(value, str) and value.startswith(FORMULA_START)
+
+
+def safe_text(value: object) -> object:
+    """The one neutraliser of formula injection for every cell that leaves the service (CSV or XLSX):
+    formula-like text gets a leading ``'``, which spreadsheets show as text; anything else is unchanged."""
+    return "'" + value if isinstance(value, str) and formula_like(value) else value
+
+
 def safe_cell(cell: Cell, value: object) -> None:
-    """Write ``value`` as a plain value: text that a spreadsheet would take as a formula is prefixed with '."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        cell.value = "'" + value
+    """Write ``value`` into an XLSX cell through ``safe_text``, stored as a string."""
+    cell.value = safe_text(value)
+    if formula_like(value):
         cell.data_type = "s"
         cell.quotePrefix = True
-    else:
-        cell.value = value
+
+
+def write_csv(out: TextIO, header: Sequence[object], rows: Iterable[Sequence[object]]) -> None:
+    """CSV for people to open in a spreadsheet (``harmonise --format csv``, ``GET /harmonise?format=csv``):
+    every cell through ``safe_text``."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([safe_text(v) for v in header])
+    writer.writerows([safe_text(v) for v in row] for row in rows)
 
 
 def _write_row(sheet, row: int, values: list[object]) -> None:  # type: ignore[no-untyped-def]

@@ -8,13 +8,14 @@ store, so the time depends on the submission's size only. No inference (``infere
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 import pyshacl
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, FOAF, PROV, RDF, RDFS, SH
+from rdflib.namespace import DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SH, SKOS
 from rdflib.term import Node
 
 from insatsgraf.catalogue import rq
@@ -236,49 +237,200 @@ def _writable(iri: str) -> bool:
 # -- validation ------------------------------------------------------------------------------------
 
 
+SUBMITTED_CLASSES = (IG.Offering, IG.EvidenceSource, IG.Collaboration)
+"""The classes a submission may describe: its offerings and what the ingester makes of their cells."""
+EXTRA_PROPERTIES: dict[URIRef, tuple[URIRef, ...]] = {
+    IG.Collaboration: (DCTERMS.source,),  # set by ``submit`` to the submission; a history download has it
+}
+"""Properties of the contract that no shape names (the rest are the shapes' ``sh:path``s)."""
+OWN_OBJECTS = {IG.about: IG.Offering, IG.evidence: IG.EvidenceSource}
+"""Properties whose value must be one of the submission's own resources of that class."""
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+MAX_SCOPE_RESULTS = 50
+"""A hostile file can break the contract a million times; the report names the first ones."""
+
+
+@lru_cache(maxsize=4)
+def _contract(settings: Settings, stamp: tuple[float, ...]) -> dict[URIRef, frozenset[URIRef]]:
+    shapes = authored_shapes(settings)
+    allowed: dict[URIRef, set[URIRef]] = {
+        c: {RDF.type, *EXTRA_PROPERTIES.get(c, ())} for c in SUBMITTED_CLASSES
+    }
+
+    def paths(shape: Node) -> list[URIRef]:
+        path = shapes.value(shape, SH.path)
+        if isinstance(path, URIRef):
+            return [path]
+        alternatives = shapes.value(path, SH.alternativePath) if path is not None else None
+        if alternatives is None:
+            return []  # an inverse path constrains other nodes, not what this class may say
+        return [p for p in shapes.items(alternatives) if isinstance(p, URIRef)]
+
+    for cls in SUBMITTED_CLASSES:
+        for shape in shapes.subjects(SH.targetClass, cls):
+            for found in (shape, *shapes.objects(shape, SH.property)):
+                allowed[cls].update(paths(found))
+    return {c: frozenset(p) for c, p in allowed.items()}
+
+
+def contract(settings: Settings) -> dict[URIRef, frozenset[URIRef]]:
+    """Class → the properties a submission may state about its own resources of that class: every
+    ``sh:path`` of the shapes targeting it, plus ``rdf:type`` and ``EXTRA_PROPERTIES`` (one table)."""
+    files = sorted(settings.shapes_dir.glob("*.ttl"))
+    key = settings.with_(store="memory:", max_file_mb=0.0)
+    return _contract(key, tuple(p.stat().st_mtime for p in files))
+
+
+def own_prefixes(org: str, base: str) -> dict[URIRef, str]:
+    """Class → the IRI prefix under which organisation ``org`` mints its resources of that class."""
+    return {
+        IG.Offering: iris.offering(org, "", base),
+        IG.EvidenceSource: iris.evidence(org, "", base).rsplit("/", 1)[0] + "/",
+        IG.Collaboration: iris.collaboration(org, "", base),
+    }
+
+
+def non_canonical(iri: str, base: str) -> bool:
+    """Two spellings of one resource: ``.``/``..`` path segments (also as ``%2e``) in any IRI; under the base
+    under ``id/`` also empty segments, a query or a fragment, which the package never mints."""
+    _scheme, sep, rest = iri.partition("://")
+    if not sep:
+        return False
+    path = rest.partition("/")[2].split("#")[0].split("?")[0]
+    if any(seg.lower().replace("%2e", ".") in (".", "..") for seg in path.split("/")):
+        return True
+    minted = iri.startswith(f"{base}id/") or iri.startswith(f"{base}graph/")  # not the ontology's def#
+    return minted and ("//" in path or "?" in iri or "#" in iri or iri.endswith("/"))
+
+
 def scope_results(graph: Graph, org: str, settings: Settings) -> list[Result]:
-    """Triples about anything but this organisation's offerings, collaborations and evidence sources."""
+    """Every triple outside the submission contract: organisation ``org`` may describe only its own offerings,
+    collaborations and evidence sources (minted under its id), with the contract's classes and properties,
+    and may point ``ig:about``/``ig:evidence`` only at its own resources."""
     base = settings.base
-    own = (iris.offering(org, "", base), iris.collaboration(org, "", base), f"{base}id/evidence/")
+    allowed = contract(settings)
+    prefixes = own_prefixes(org, base)
     org_iri = URIRef(iris.organisation(org, base))
+    max_chars = settings.limits.max_cell_chars
     results: list[Result] = []
-    for subject in sorted({s for s in graph.subjects() if not str(s).startswith(own)}, key=str):
+
+    def refuse(triple: tuple[Node, Node, Node], en: str, sv: str) -> None:
+        s, p, o = triple
+        shown = " ".join(_term(t, base) for t in triple)
         results.append(
             Result(
                 "Violation",
-                f"Filen innehåller uppgifter om {_short(subject, base)}, som inte hör till organisation {org}s "
-                "inrapportering: en organisation kan bara rapportera sina egna erbjudanden.",
-                f"The file carries statements about {_short(subject, base)}, which is not part of organisation {org}'s "
-                "submission: an organisation can only submit its own offerings.",
-                focus=str(subject),
+                f"Trippeln {shown} är inte tillåten i organisation {org}s inrapportering: {sv}",
+                f"The triple {shown} is not allowed in organisation {org}'s submission: {en}",
+                focus=str(s),
+                path=str(p),
+                value=_short(o, base)[:200],
                 shape=SCOPE,
                 component="scope",
-                row=_row(graph, subject),
+                row=_row(graph, s),
             )
         )
-    for prop in (IG.offeredBy, PROV.wasAttributedTo):
-        for subject, other in graph.subject_objects(prop):
-            if other != org_iri:
-                results.append(
-                    Result(
-                        "Violation",
-                        f"{_short(subject, base)} anges tillhöra {_short(other, base)}, men filen lämnas in för {org}.",
-                        f"{_short(subject, base)} is said to belong to {_short(other, base)}, but the file is submitted for {org}.",
-                        focus=str(subject),
-                        path=str(prop),
-                        value=_short(other, base),
-                        shape=SCOPE,
-                        component="scope",
-                        row=_row(graph, subject),
-                    )
-                )
+
+    kinds: dict[Node, URIRef | None] = {}
+    for subject in set(graph.subjects()):
+        found = [
+            c
+            for c, prefix in prefixes.items()
+            if isinstance(subject, URIRef) and str(subject).startswith(prefix)
+        ]
+        kind = found[0] if found and SLUG.match(str(subject)[len(prefixes[found[0]]) :]) else None
+        kinds[subject] = kind
+    for triple in sorted(graph, key=lambda t: (str(t[0]), str(t[1]), str(t[2]))):
+        if len(results) >= MAX_SCOPE_RESULTS:
+            break
+        s, p, o = triple
+        kind = kinds.get(s)
+        bad_iri = next((t for t in triple if isinstance(t, URIRef) and non_canonical(str(t), base)), None)
+        if bad_iri is not None:
+            refuse(
+                triple,
+                f"<{bad_iri}> is not a canonical IRI (no '.' or '..' or empty path segments)",
+                f"<{bad_iri}> är ingen kanonisk IRI (inga '.', '..' eller tomma sökvägsled)",
+            )
+        elif kind is None:
+            refuse(
+                triple,
+                "its subject is not one of the organisation's own offerings, collaborations or evidence sources "
+                f"(IRIs under id/offering/{org}/, id/collaboration/{org}/, id/evidence/{org}/); an organisation "
+                "may not describe the catalogue, the register or another organisation's resources",
+                "subjektet är inte ett av organisationens egna erbjudanden, samverkanstillfällen eller evidenskällor "
+                f"(IRI:er under id/offering/{org}/, id/collaboration/{org}/, id/evidence/{org}/); en organisation "
+                "får inte beskriva katalogen, registret eller andra organisationers resurser",
+            )
+        elif p not in allowed[kind]:
+            refuse(
+                triple,
+                f"{_term(p, base)} is not a property of the submission contract for {_term(kind, base)}",
+                f"{_term(p, base)} är ingen egenskap i inrapporteringens kontrakt för {_term(kind, base)}",
+            )
+        elif p == RDF.type and o != kind:
+            refuse(
+                triple,
+                f"a resource under {prefixes[kind]} can only be a {_term(kind, base)}",
+                f"en resurs under {prefixes[kind]} kan bara vara en {_term(kind, base)}",
+            )
+        elif p in (IG.offeredBy, PROV.wasAttributedTo) and o != org_iri:
+            refuse(triple, f"the file is submitted for {org}", f"filen lämnas in för {org}")
+        elif isinstance(p, URIRef) and p in OWN_OBJECTS and kinds.get(o) != OWN_OBJECTS[p]:
+            refuse(
+                triple,
+                f"its value must be one of the file's own {_term(OWN_OBJECTS[p], base)} resources",
+                f"värdet måste vara en av filens egna resurser av typen {_term(OWN_OBJECTS[p], base)}",
+            )
+        elif isinstance(o, Literal) and len(str(o)) > max_chars:
+            refuse(
+                triple,
+                f"the text is {len(str(o))} characters long, over the limit of {max_chars}",
+                f"texten är {len(str(o))} tecken lång, över gränsen {max_chars}",
+            )
+        elif isinstance(o, Literal) and "\x00" in str(o):
+            refuse(triple, "the text holds a NUL character", "texten innehåller ett NUL-tecken")
+    for subject, kind in sorted(kinds.items(), key=lambda item: str(item[0])):
+        if kind is not None and (subject, RDF.type, kind) not in graph and len(results) < MAX_SCOPE_RESULTS:
+            refuse(
+                (subject, RDF.type, kind),
+                "this statement is missing: each of the file's resources states its class",
+                "denna uppgift saknas: var och en av filens resurser anger sin klass",
+            )
     return results
+
+
+def _term(term: Node, base: str) -> str:
+    if isinstance(term, Literal):
+        text = str(term)
+        return '"' + (text[:60] + "…" if len(text) > 60 else text) + '"'
+    if isinstance(term, URIRef):
+        text = str(term)
+        for namespace, prefix in (
+            (str(IG), "ig:"),
+            (str(RDF), "rdf:"),
+            (str(RDFS), "rdfs:"),
+            (str(OWL), "owl:"),
+            (str(SKOS), "skos:"),
+            (str(DCTERMS), "dct:"),
+            (str(PROV), "prov:"),
+            (str(FOAF), "foaf:"),
+        ):
+            if text.startswith(namespace):
+                return prefix + text[len(namespace) :]
+        return f"<{_short(term, base)[:120]}>"
+    return "[]"
 
 
 def validate_graph(
     graph: Graph, store: Store, settings: Settings, *, org: str | None = None, file: str | None = None
 ) -> ValidationReport:
-    """Validate a submission graph with ``shapes/``; with ``org``, also check it is only about that organisation."""
+    """Validate a submission graph with ``shapes/``; with ``org``, first check it is only about that organisation
+    (``scope_results``): a file that breaks the contract is refused on that alone, without running SHACL."""
+    scope = scope_results(graph, org, settings) if org is not None else []
+    if scope:
+        scope.sort(key=lambda r: (r.row or 0, r.focus, r.path or "", r.value or ""))
+        return ValidationReport(conforms=False, results=scope, file=file)
     context = [t for t in (*referenced_types(graph, store), *class_hierarchy(settings)) if t not in graph]
     # The context is added to the submission graph for the run and taken out again, rather than copying
     # the submission into a new graph (a copy costs about a third of the validation time).
@@ -309,8 +461,6 @@ def validate_graph(
             seen.add(key)
             results.append(result)
     results = _without_moot_comparisons(results, settings)
-    if org is not None:
-        results = scope_results(graph, org, settings) + results
     results.sort(  # errors first, then warnings, each by row and column
         key=lambda r: (r.severity != "Violation", r.row or 0, r.column or "", r.message_en, r.value or "")
     )
