@@ -408,3 +408,28 @@ def test_no_nul_enters_from_an_xlsx_cell() -> None:
     with pytest.raises(UserError) as caught:
         ingest_bytes(raw, "x.xlsx", "0580", Settings())
     assert caught.value.code == "xlsx" and "Traceback" not in caught.value.text()
+
+
+def test_catalogue_csv_neutralises_formula_like_text_and_the_endpoint_keeps_it_exact() -> None:
+    """A stored "+46…" or "@SUM(…)" leaves the catalogue (CLI --format csv, /queries/{name}) as text a
+    spreadsheet will not run; numbers stay numbers; /sparql answers the value exactly as stored."""
+    from insatsgraf.catalogue.queries import format_result
+    from insatsgraf.sparql import media
+    from insatsgraf.sparql.results import QueryResult
+
+    xsd_integer = "http://www.w3.org/2001/XMLSchema#integer"
+    result = QueryResult(
+        kind="select",
+        vars=["name", "n"],
+        rows=[
+            {
+                "name": {"type": "literal", "value": "@SUM(A1:A9)"},
+                "n": {"type": "literal", "value": "-5", "datatype": xsd_integer},
+            },
+            {"name": {"type": "literal", "value": "+46 13 20 60 00", "xml:lang": "sv"}},
+        ],
+    )
+    people = format_result(result, "csv").splitlines()
+    assert people[1:] == ["'@SUM(A1:A9),-5", "'+46 13 20 60 00,"]
+    exact = media.write_results(result, media.CSV).decode("utf-8").splitlines()
+    assert exact[1:] == ["@SUM(A1:A9),-5", "+46 13 20 60 00,"]

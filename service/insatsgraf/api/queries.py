@@ -91,7 +91,7 @@ async def run_catalogue_query(request: Request, query: CatalogueQuery, params: d
     store = get_store(request)
     text = await run_in_threadpool(bind_query, store, query, params)
     answer = await run_query(request, text, Dataset(include_history=query.include_history))
-    return respond(answer, request.headers.get("accept"), store.base)
+    return respond(answer, request.headers.get("accept"), store.base, for_spreadsheets=True)
 
 
 _PARAM_TYPES: dict[str, type] = {"integer": int}

@@ -214,8 +214,9 @@ def _update_refused() -> ApiError:
     )
 
 
-def respond(answer: Answer, accept: str | None, base: str) -> Response:
-    """Serialise an answer in the format the client accepts best, or 406."""
+def respond(answer: Answer, accept: str | None, base: str, *, for_spreadsheets: bool = False) -> Response:
+    """Serialise an answer in the format the client accepts best, or 406 (``for_spreadsheets``: see
+    ``media.write_results``)."""
     offered = formats.GRAPH_TYPES if isinstance(answer, list) else formats.RESULT_TYPES
     media = formats.negotiate(accept, offered)
     if media is None:
@@ -229,7 +230,7 @@ def respond(answer: Answer, accept: str | None, base: str) -> Response:
     if isinstance(answer, list):
         body = formats.write_triples(answer, media, base)
     else:
-        body = formats.write_results(answer, media)
+        body = formats.write_results(answer, media, for_spreadsheets=for_spreadsheets)
     return Response(body, media_type=formats.CONTENT_TYPES[media], headers={"Vary": "Accept"})
 
 

@@ -314,7 +314,7 @@ def term_text(term: Term | None) -> str:
 def format_result(result: QueryResult, fmt: str) -> str:
     """``csv``, ``tsv`` or ``json`` (SPARQL 1.1 Query Results JSON) text of a SELECT/ASK result."""
     if fmt in _MEDIA:
-        return media.write_results(result, _MEDIA[fmt]).decode("utf-8")
+        return media.write_results(result, _MEDIA[fmt], for_spreadsheets=True).decode("utf-8")
     raise UserError(
         f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}",
         f"okänt format {fmt!r}; använd något av {', '.join(FORMATS)}",

@@ -219,25 +219,43 @@ def _term_xml(term: Term) -> str:
     return f"<literal>{escape(value)}</literal>"
 
 
-def _term_csv(term: Term) -> str:
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+"""What a spreadsheet runs as a formula when it opens a file (OWASP, "CSV injection")."""
+
+
+def formula_like(value: object) -> bool:
+    """Text a spreadsheet would run as a formula: ``= + - @`` (or tab, CR) first."""
+    return isinstance(value, str) and value.startswith(FORMULA_START)
+
+
+def spreadsheet_safe(value: object) -> object:
+    """The one neutraliser of formula injection for every cell that leaves the service for people's
+    spreadsheets (CSV or XLSX): formula-like text gets a leading ``'``, shown as text; anything else as is."""
+    return "'" + value if isinstance(value, str) and formula_like(value) else value
+
+
+def _term_csv(term: Term, for_spreadsheets: bool = False) -> str:
     if term["type"] == "bnode":
         return f"_:{term['value']}"
     if term["type"] == "triple":
         return term_nt(term)
+    if for_spreadsheets and term["type"] == "literal" and "datatype" not in term:
+        return str(spreadsheet_safe(term["value"]))  # text, not numbers: -5 stays -5
     return term["value"]
 
 
 # -- results ---------------------------------------------------------------------------------------
 
 
-def write_results(result: QueryResult, media_type: str) -> bytes:
-    """A SELECT or ASK result in one of ``RESULT_TYPES``."""
+def write_results(result: QueryResult, media_type: str, *, for_spreadsheets: bool = False) -> bytes:
+    """A SELECT or ASK result in one of ``RESULT_TYPES``. ``for_spreadsheets``: CSV for people (the catalogue's
+    answers) with formula-like text neutralised; the SPARQL endpoint answers every value exactly as stored."""
     if media_type == JSON:
         return json.dumps(result.to_sparql_json(), ensure_ascii=False).encode("utf-8")
     if media_type == XML:
         return _results_xml(result).encode("utf-8")
     if media_type in (CSV, TSV):
-        return _results_text(result, tsv=media_type == TSV).encode("utf-8")
+        return _results_text(result, tsv=media_type == TSV, for_spreadsheets=for_spreadsheets).encode("utf-8")
     raise ValueError(f"not a results format: {media_type}")
 
 
@@ -261,7 +279,7 @@ def _results_xml(result: QueryResult) -> str:
     return "\n".join(out)
 
 
-def _results_text(result: QueryResult, *, tsv: bool) -> str:
+def _results_text(result: QueryResult, *, tsv: bool, for_spreadsheets: bool = False) -> str:
     """CSV (values only, RFC 4180, CRLF) or TSV (N-Triples terms, ``?var`` header)."""
     if result.kind == "ask":  # the CSV/TSV spec has no boolean form; this is what Jena writes
         value = "true" if result.boolean else "false"
@@ -274,7 +292,7 @@ def _results_text(result: QueryResult, *, tsv: bool) -> str:
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(result.vars)
     for row in result.rows:
-        writer.writerow([_term_csv(row[v]) if v in row else "" for v in result.vars])
+        writer.writerow([_term_csv(row[v], for_spreadsheets) if v in row else "" for v in result.vars])
     return buffer.getvalue()
 
 

@@ -19,27 +19,16 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from insatsgraf.config import Settings
 from insatsgraf.model import vocab
+from insatsgraf.sparql.media import formula_like, spreadsheet_safe
 from insatsgraf.submission.columns import COLUMNS
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 DATA_ROWS = 500
 """How many rows the drop-down lists cover."""
 
 
-def formula_like(value: object) -> bool:
-    """Text a spreadsheet would run as a formula when it opens the file: ``= + - @`` (or tab, CR) first."""
-    return isinstance(value, str) and value.startswith(FORMULA_START)
-
-
-def safe_text(value: object) -> object:
-    """The one neutraliser of formula injection for every cell that leaves the service (CSV or XLSX):
-    formula-like text gets a leading ``'``, which spreadsheets show as text; anything else is unchanged."""
-    return "'" + value if isinstance(value, str) and formula_like(value) else value
-
-
 def safe_cell(cell: Cell, value: object) -> None:
-    """Write ``value`` into an XLSX cell through ``safe_text``, stored as a string."""
-    cell.value = safe_text(value)
+    """Write ``value`` into an XLSX cell through ``spreadsheet_safe``, stored as a string."""
+    cell.value = spreadsheet_safe(value)
     if formula_like(value):
         cell.data_type = "s"
         cell.quotePrefix = True
@@ -47,10 +36,10 @@ def safe_cell(cell: Cell, value: object) -> None:
 
 def write_csv(out: TextIO, header: Sequence[object], rows: Iterable[Sequence[object]]) -> None:
     """CSV for people to open in a spreadsheet (``harmonise --format csv``, ``GET /harmonise?format=csv``):
-    every cell through ``safe_text``."""
+    every cell through ``spreadsheet_safe``."""
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([safe_text(v) for v in header])
-    writer.writerows([safe_text(v) for v in row] for row in rows)
+    writer.writerow([spreadsheet_safe(v) for v in header])
+    writer.writerows([spreadsheet_safe(v) for v in row] for row in rows)
 
 
 def _write_row(sheet, row: int, values: list[object]) -> None:  # type: ignore[no-untyped-def]
