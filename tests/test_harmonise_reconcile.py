@@ -468,3 +468,14 @@ def test_preview_offered_by_counts_the_organisations_extension_lists(client: Tes
             assert "<th>Erbjuds av / Offered by</th>" not in page
     page = client.get("/reconcile/preview", params={"id": "programme/komet"}).text
     assert "Typ / Kind</th><td>Föräldraskapsstödsprogram / Parenting programme" in page
+
+
+def test_a_posted_form_is_bounded_before_it_is_parsed(client: TestClient) -> None:
+    """Regression (issue 12): the POST form was read whole, whatever its size, before any bound applied."""
+    huge = {"queries": json.dumps({"q": {"query": "Komet"}}) + " " * (2 * 1024 * 1024)}
+    r = client.post("/reconcile", data=huge)
+    assert r.status_code == 413
+    assert r.json()["error"] == "too-large"
+    assert (
+        client.post("/reconcile", data={"queries": json.dumps({"q": {"query": "Komet"}})}).status_code == 200
+    )

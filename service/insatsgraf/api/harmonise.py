@@ -18,6 +18,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, Field
+from starlette.types import Message
 
 from insatsgraf.api.deps import (
     AUTH_RESPONSES,
@@ -26,6 +27,7 @@ from insatsgraf.api.deps import (
     StoreDep,
     error_response,
     get_write_lock,
+    read_body,
     require_token,
 )
 from insatsgraf.api.tokens import TokenInfo
@@ -88,8 +90,14 @@ async def reconcile_get(
 
 @router.post("/reconcile", summary="Reconciliation query batch or data extension (form fields)")
 async def reconcile_post(request: Request, store: StoreDep) -> dict[str, Any]:
-    """Form-encoded ``queries=<JSON>`` or ``extend=<JSON>`` (the spec's POST)."""
-    form = await request.form()
+    """Form-encoded ``queries=<JSON>`` or ``extend=<JSON>`` (the spec's POST), read within
+    ``reconcile.MAX_BODY_BYTES`` before the form is parsed."""
+    body = await read_body(request, rc.MAX_BODY_BYTES)
+
+    async def replay() -> Message:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    form = await Request(request.scope, replay).form()
     queries, extend = form.get("queries"), form.get("extend")
     if not isinstance(queries, (str, type(None))) or not isinstance(extend, (str, type(None))):
         raise UserError(

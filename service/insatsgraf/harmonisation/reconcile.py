@@ -89,6 +89,9 @@ MAX_PROPERTY_VALUES = 50
 """Property values per query (``properties``): each is compared with every registered organisation."""
 MAX_EXTEND_IDS = 1_000
 """Entities in one data-extension query (``ids``)."""
+MAX_BODY_BYTES = 256 * 1024
+"""A POSTed form, read before it is parsed (413 past it): a batch at ``MAX_BATCH_CHARS`` stays under it even
+when every character is percent-encoded UTF-8 inside JSON escapes."""
 
 
 # -- data ----------------------------------------------------------------------------------------
