@@ -72,23 +72,44 @@ def test_labels_replace_the_iri_beside_them(store_dir: str) -> None:
 
 
 def test_coverage_matrix_is_a_matrix(store_dir: str) -> None:
+    """One line per value of the longer side (a terminal is narrow), one column per value of the other."""
     rows = csv_rows(store_dir, "coverage-matrix", "-p", "county=Sörmland")
     out = invoke("query", "coverage-matrix", "-p", "county=Sörmland", store=store_dir)
     assert all(len(line) <= 80 for line in out.splitlines())
     lines = [BOX.sub("|", line) for line in out.splitlines()]
     organisations = {r["organisationLabel"] for r in rows}
     programmes = {r["programmeLabel"] for r in rows}
-    body = [line for line in lines if any(f"| {o} " in line for o in organisations)]
-    assert len(body) == len(organisations), "one line per organisation"
-    assert all("".join(p.split()) in cells(out) for p in programmes), "one column per programme"
-    assert cells(out).startswith("organisation×programme")
+    down, across = (
+        ("programme", "organisation")
+        if len(programmes) > len(organisations)
+        else (
+            "organisation",
+            "programme",
+        )
+    )
+    downs = programmes if down == "programme" else organisations
+    acrosses = organisations if down == "programme" else programmes
+    body = [line for line in lines if any(f"| {d} " in line for d in downs)]
+    assert len(body) == len(downs), f"one line per {down}"
+    assert all("".join(a.split()) in cells(out) for a in acrosses), f"one column per {across}"
+    assert cells(out).startswith(f"{down}×{across}")
     for line in body:
         values = [v.strip() for v in line.strip("|").split("|")]
-        org = values[0]
-        counts = [v for v in values[1:]]
-        expected = {r["programmeLabel"]: r["offerings"] for r in rows if r["organisationLabel"] == org}
+        first, counts = values[0], values[1:]
+        expected = {r[f"{across}Label"]: r["offerings"] for r in rows if r[f"{down}Label"] == first}
         assert sorted(c for c in counts if c != "–") == sorted(expected.values())
-        assert counts.count("–") == len(programmes) - len(expected), "a missing cell is a dash"
+        assert counts.count("–") == len(acrosses) - len(expected), "a missing cell is a dash"
+
+
+def test_the_longer_side_of_the_matrix_goes_down(store_dir: str) -> None:
+    """Östergötland: 2 organisations × 12 programmes reads as 12 lines, not 12 columns of 3 letters."""
+    rows = csv_rows(store_dir, "coverage-matrix")
+    out = invoke("query", "coverage-matrix", store=store_dir)
+    programmes = {r["programmeLabel"] for r in rows}
+    organisations = {r["organisationLabel"] for r in rows}
+    assert len(programmes) > len(organisations)
+    assert cells(out).startswith("programme×organisation")
+    assert all(len(line) <= 80 for line in out.splitlines())
 
 
 def test_csv_and_json_stay_the_plain_rows(store_dir: str) -> None:

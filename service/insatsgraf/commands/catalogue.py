@@ -59,7 +59,7 @@ def load(
 
     settings, st = open_or_exit(store)
     total = len(bundled_graphs(settings)) + len(bundled_submissions(settings))
-    total += len(example_submissions(settings)) if examples else 0
+    total += (len(example_submissions(settings)) if examples else 0) + 1  # and the mapping graphs
     with Progress(
         TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}")
     ) as bar:

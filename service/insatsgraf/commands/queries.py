@@ -146,16 +146,19 @@ def table_view(
 
     pivot = selected.pivot
     if pivot and {pivot.rows, pivot.columns, pivot.value} <= set(result.vars):
+        down, across = pivot.rows, pivot.columns
+        if len({row.get(across, "") for row in table}) > len({row.get(down, "") for row in table}):
+            down, across = across, down  # the longer side goes down the page: a terminal is narrow
         lines: dict[str, dict[str, str]] = {}
         line_names: dict[str, str] = {}
         columns: dict[str, str] = {}
         for row in table:
-            key, column = row.get(pivot.rows, ""), row.get(pivot.columns, "")
-            line_names.setdefault(key, shown(row, pivot.rows))
-            columns.setdefault(column, shown(row, pivot.columns))
+            key, column = row.get(down, ""), row.get(across, "")
+            line_names.setdefault(key, shown(row, down))
+            columns.setdefault(column, shown(row, across))
             lines.setdefault(key, {})[column] = row.get(pivot.value, "")
         order = sorted(columns, key=lambda c: columns[c].casefold())
-        headers = [f"{pivot.rows} × {pivot.columns}", *(columns[c] for c in order)]
+        headers = [f"{down} × {across}", *(columns[c] for c in order)]
         return headers, [[line_names[k], *(cells.get(c, "–") for c in order)] for k, cells in lines.items()]
     visible = [var for var in result.vars if not (var.endswith("Label") and var[: -len("Label")] in labelled)]
     return visible, [[shown(row, var) for var in visible] for row in table]
