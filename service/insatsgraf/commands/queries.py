@@ -159,7 +159,8 @@ def table_view(
             lines.setdefault(key, {})[column] = row.get(pivot.value, "")
         order = sorted(columns, key=lambda c: columns[c].casefold())
         headers = [f"{down} × {across}", *(columns[c] for c in order)]
-        return headers, [[line_names[k], *(cells.get(c, "–") for c in order)] for k, cells in lines.items()]
+        down_order = sorted(lines, key=lambda k: line_names[k].casefold())
+        return headers, [[line_names[k], *(lines[k].get(c, "–") for c in order)] for k in down_order]
     visible = [var for var in result.vars if not (var.endswith("Label") and var[: -len("Label")] in labelled)]
     return visible, [[shown(row, var) for var in visible] for row in table]
 
