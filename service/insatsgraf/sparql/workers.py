@@ -69,10 +69,10 @@ DEFAULT_MEMORY_MB = 1024
 """Address space of one worker (``RLIMIT_AS``): Python, rdflib and pyoxigraph reserve about 230 MB of it
 before any query (with two malloc arenas; 560 MB with glibc's default of eight per core)."""
 START_TIMEOUT = 30.0
+"""Seconds a new worker may take to import its modules and say it is ready."""
 MAX_ANSWER_BYTES = 128 * 1024 * 1024
 """Largest answer a worker hands back (rows within ``max_rows`` can still be huge strings): the server's own
 memory must not be what a query's answer takes. Larger → ``QueryOutOfMemory``."""
-"""Seconds a new worker may take to import its modules and say it is ready."""
 
 _ERRORS: dict[str, type[StoreError]] = {
     cls.__name__: cls
