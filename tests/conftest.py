@@ -69,6 +69,19 @@ def fresh_store() -> Iterator[OxigraphStore]:
     yield store
 
 
+@pytest.fixture
+def loaded_store_dir(tmp_path: Path) -> str:
+    """An on-disk store loaded by the CLI's own ``insatsgraf load``, for command-line tests."""
+    from typer.testing import CliRunner
+
+    from insatsgraf.cli import app
+
+    path = str(tmp_path / "store")
+    result = CliRunner().invoke(app, ["load", "--store", path])
+    assert result.exit_code == 0, result.output
+    return path
+
+
 # -- remote backends (tests/servers.py): one Oxigraph server and one Virtuoso per session -----------
 
 BACKENDS = [

@@ -22,11 +22,8 @@ runner = CliRunner()
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> str:
-    path = str(tmp_path / "store")
-    result = runner.invoke(app, ["load", "--store", path])
-    assert result.exit_code == 0, result.output
-    return path
+def store(loaded_store_dir: str) -> str:
+    return loaded_store_dir
 
 
 @pytest.fixture

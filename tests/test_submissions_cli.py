@@ -19,11 +19,8 @@ runner = CliRunner()
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> str:
-    path = str(tmp_path / "store")
-    result = runner.invoke(app, ["load", "--store", path])
-    assert result.exit_code == 0, result.output
-    return path
+def store(loaded_store_dir: str) -> str:
+    return loaded_store_dir
 
 
 def run(*args: str) -> tuple[int, str]:
