@@ -26,6 +26,7 @@ def bundled_graphs(settings: Settings) -> list[tuple[str, Path]]:
         (iris.graph("catalogue", base), settings.data_dir / "catalogue.ttl"),
         (iris.graph("organisations", base), settings.data_dir / "organisations.ttl"),
         (iris.graph("decisions", base), settings.data_dir / "decisions.ttl"),
+        (iris.graph("evidence-scales", base), settings.data_dir / "evidence-scales.ttl"),  # issue 17
     ]
     return [(name, path) for name, path in pairs if path.exists()]
 

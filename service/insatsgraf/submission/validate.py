@@ -35,6 +35,8 @@ REFERENCE_PROPERTIES = (
     IG.about,
     PROV.wasAttributedTo,
     IG.evidence,
+    URIRef("http://www.w3.org/ns/oa#hasTarget"),  # evidence assessments (shapes/evidence.ttl)
+    IG.rating,
 )
 EXTRA_COLUMNS = {
     str(FOAF.page): "evidenskalla",
