@@ -42,9 +42,9 @@ def test_a_file_with_three_registries_imports_with_its_record(fresh_store: Oxigr
         fresh_store, SETTINGS, FIXTURES / "valid-three-registries.csv", by="Kim Kurator", today=TODAY
     )
     rows = evidence.assessments(fresh_store)
-    assert len(rows) == 5
+    assert len(rows) == 6
     assert registries_of(rows) == {"blueprints", "cebc", "title-iv-e", "gruene-liste"}
-    mst = next(r for r in rows if r["programmeId"] == "mst")
+    mst = next(r for r in rows if (r["programmeId"], r["registryId"]) == ("mst", "blueprints"))
     assert (mst["ratingId"], mst["levelId"], mst["date"], mst["directionId"]) == (
         "model-plus",
         "strong",
@@ -83,7 +83,7 @@ def test_an_xlsx_file_reads_like_the_csv(fresh_store: OxigraphStore, tmp_path: P
     path = tmp_path / "bedomningar.xlsx"
     book.save(path)
     evidence.import_file(fresh_store, SETTINGS, path, today=TODAY)
-    assert len(evidence.assessments(fresh_store)) == 5
+    assert len(evidence.assessments(fresh_store)) == 6
 
 
 def test_a_reimport_replaces_the_collection_and_keeps_the_first_in_history(
@@ -120,7 +120,7 @@ def test_a_bad_file_is_refused_at_its_row_and_column_and_writes_nothing(
     assert (err.value.code, err.value.file, err.value.row, err.value.column) == (code, name, row, column)
     assert err.value.en and err.value.sv
     assert snapshot(fresh_store) == before
-    assert len(evidence.assessments(fresh_store)) == 5
+    assert len(evidence.assessments(fresh_store)) == 6
 
 
 def test_the_refusal_of_a_rating_outside_the_scale_names_the_levels(fresh_store: OxigraphStore) -> None:

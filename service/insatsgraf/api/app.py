@@ -27,6 +27,7 @@ TAGS = [
     {"name": "harmonisation", "description": "Name-matching proposals, decisions and reconciliation."},
     {"name": "linked data", "description": "Dereferenceable IRIs, dataset description and dumps."},
     {"name": "web", "description": "HTML pages."},
+    {"name": "evidence", "description": "Evidence assessments: registry ratings of catalogue programmes."},
 ]
 
 
@@ -83,10 +84,11 @@ def create_app(
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
 
     from insatsgraf.api import charts, harmonise, linked_data, queries, review, sparql, submissions, web
+    from insatsgraf.api import evidence as evidence_api  # issue 17
     from insatsgraf.catalogue.queries import Catalogue
 
     app.state.catalogue = Catalogue.load(settings.queries_dir)
-    for module in (sparql, queries, submissions, review, harmonise, linked_data, web, charts):
+    for module in (sparql, queries, submissions, review, harmonise, linked_data, web, charts, evidence_api):
         router = queries.build_router(app.state.catalogue) if module is queries else module.router
         app.include_router(router)
     return app

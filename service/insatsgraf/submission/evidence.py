@@ -275,6 +275,13 @@ def to_graph(
     """The assessments of the rows, each checked; the first bad cell raises with its row and column."""
     today = today or date.today()
     known_programmes, known_registries = programmes(store), registries(store)
+    if not known_registries:
+        raise UserError(
+            "the store holds no evidence registries (data/ttl/evidence-scales.ttl): run `insatsgraf load`",
+            "databasen har inga evidensregister (data/ttl/evidence-scales.ttl): kör `insatsgraf load`",
+            file=name,
+            code="no-registries",
+        )
     by_name = {n: reg for reg in known_registries.values() for n in (reg.notation.casefold(), *reg.names)}
     graph = new_graph(settings.base)
     graph.bind("oa", OA)
@@ -421,11 +428,33 @@ def import_file(
     today: date | None = None,
 ) -> curated.Imported:
     """Check the file and make it the collection ``evidence/{key}``, in one write; a bad file writes nothing."""
-    collection = curated.Collection("evidence", key)
+    curated.Collection("evidence", key)  # a bad key is refused before the file is read
     graph, data, name = parse(source, filename, store, settings, today)
+    return save(store, settings, graph, data, name, key=key, by=by, today=today)
+
+
+def save(
+    store: Store,
+    settings: Settings,
+    graph: Graph,
+    data: bytes,
+    name: str,
+    *,
+    key: str = DEFAULT_KEY,
+    by: str | None = None,
+    today: date | None = None,
+) -> curated.Imported:
+    """Write a graph ``parse`` checked as the collection's current data (the one write, e.g. under a lock)."""
     day = (today or date.today()).isoformat()
     return curated.commit(
-        store, settings, collection, graph, filename=name, digest=sha256(data), day=day, by=by
+        store,
+        settings,
+        curated.Collection("evidence", key),
+        graph,
+        filename=name,
+        digest=sha256(data),
+        day=day,
+        by=by,
     )
 
 
