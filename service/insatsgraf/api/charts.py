@@ -11,6 +11,7 @@ from fastapi.templating import Jinja2Templates
 from insatsgraf.api.deps import StoreDep, error_response
 from insatsgraf.publication.charts import DEFAULT_COUNTY, TEMPLATES, build_page, page_context
 from insatsgraf.publication.describe import local_href
+from insatsgraf.publication.evidence_charts import share_section
 
 templates = Jinja2Templates(directory=str(TEMPLATES))
 
@@ -47,4 +48,7 @@ def charts(
     names no county is a 400 (``unknown-value``) listing the counties."""
     page = build_page(store, request.app.state.catalogue, county)
     context = page_context(page, link=lambda iri: local_href(iri, store.base))
+    context["evidence_share"] = share_section(  # issue 17
+        store, request.app.state.catalogue, page.county, link=lambda iri: local_href(iri, store.base)
+    )
     return templates.TemplateResponse(request, "charts.html", context)

@@ -25,6 +25,7 @@ from insatsgraf.model import iris
 from insatsgraf.publication import dcat
 from insatsgraf.publication import dumps as export
 from insatsgraf.publication.describe import NotDescribable, describe, page_model, resource_iri
+from insatsgraf.publication.evidence_charts import levels_svg
 from insatsgraf.sparql import media
 from insatsgraf.sparql.media import negotiate
 from insatsgraf.sparql.store import Store
@@ -116,7 +117,10 @@ def render(request: Request, store: Store, path: str, fmt: RdfFormat, *, negotia
     if fmt is HTML:
         page = page_model(store, iri, graph)
         return templates.TemplateResponse(
-            request, "resource.html", {"page": page, "alternates": _alternates(path)}, headers=headers
+            request,
+            "resource.html",
+            {"page": page, "alternates": _alternates(path), "evidence_levels": levels_svg(page.assessments)},
+            headers=headers,
         )
     body = export.serialise_graph(graph, fmt)
     return Response(body, media_type=fmt.media_type, headers=headers)

@@ -25,8 +25,11 @@ INCOMING_LIMIT = 500
 """Most triples pointing at a resource that a description carries (a concept is used by many offerings);
 the ``LIMIT`` written in ``rq/describe.rq``."""
 
-SHOWN_AS_OFFERINGS = {"programme": (IG.implements, IG.variantOf), "organisation": (IG.offeredBy,)}
-"""Incoming links a page shows in its offerings table instead of under "Referenced by"."""
+SHOWN_AS_OFFERINGS = {
+    "programme": (IG.implements, IG.variantOf, URIRef("http://www.w3.org/ns/oa#hasTarget")),
+    "organisation": (IG.offeredBy,),
+}
+"""Incoming links a page shows in its offerings (or assessments) table instead of under "Referenced by"."""
 
 
 class NotDescribable(ValueError):
@@ -85,6 +88,8 @@ class Page:
     offerings: list[dict[str, Value | None]] = field(default_factory=list)
     """The offerings of a programme (with their organisation) or of an organisation (with their programme)."""
     kind: str = ""
+    assessments: list[dict[str, Value | None]] = field(default_factory=list)
+    """A programme's evidence assessments: registry, rating, crosswalk level, date, link (issue 17)."""
 
 
 def local_href(iri: str, base: str) -> str | None:
@@ -191,6 +196,7 @@ def page_model(store: Store, iri: str, graph: Graph) -> Page:
     )
     if page.kind == "programme":
         page.offerings = offerings_of_programme(store, iri)
+        page.assessments = assessments_of_programme(store, iri)
     elif page.kind == "organisation":
         page.offerings = offerings_of_organisation(store, iri)
     return page
@@ -254,3 +260,24 @@ def offerings_of_organisation(store: Store, iri: str) -> list[dict[str, Value | 
         rows,
         {"offering": "name", "programme": "programmeName", "relation": "relationName", "status": "status"},
     )
+
+
+def assessments_of_programme(store: Store, iri: str) -> list[dict[str, Value | None]]:
+    """The registries' ratings of the programme, strongest crosswalk level first, newest first."""
+    rows = store.query(_bound("describe-programme-assessments", programme=iri)).rows
+    values = _rows_to_values(
+        store,
+        rows,
+        {
+            "assessment": "date",
+            "registry": "registryName",
+            "rating": "ratingName",
+            "level": "levelName",
+            "url": "url",
+            "direction": "directionName",
+        },
+    )
+    for item in values:  # the link is shown as the registry's page, not as this service's
+        if item["url"] is not None:
+            item["url"].href = item["url"].iri
+    return values
