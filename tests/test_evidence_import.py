@@ -106,6 +106,9 @@ REFUSED = [
     ("invalid-url.csv", "bad-url", 2, "url"),
     ("invalid-missing-column.csv", "missing-column", 1, "date"),
     ("invalid-direction.csv", "bad-direction", 2, "direction"),
+    ("invalid-registry-page.csv", "bad-url", 2, "registry_page"),
+    ("invalid-formula.csv", "formula", 2, "note"),
+    ("invalid-headerless-value.csv", "headerless-value", 3, "F"),
 ]
 
 
@@ -166,3 +169,24 @@ def test_the_submission_validator_ignores_the_evidence_shapes(fresh_store: Oxigr
     report = validate_graph(graph, fresh_store, SETTINGS, org="0580")
     assert report.conforms
     assert not [r for r in report.results if "EvidenceAssessment" in (r.shape or "")]
+
+
+def test_a_file_over_the_row_limit_is_refused_before_any_row_is_checked(fresh_store: OxigraphStore) -> None:
+    """The limits of ``config.InputLimits`` bound an import like a submission (here 3 rows; the file has 4)."""
+    from insatsgraf.config import InputLimits
+
+    tight = SETTINGS.with_(limits=InputLimits(max_rows=3))
+    before = snapshot(fresh_store)
+    with pytest.raises(UserError) as err:
+        evidence.import_file(fresh_store, tight, FIXTURES / "valid-four-rows.csv", today=TODAY)
+    assert err.value.code == "too-many-rows"
+    assert snapshot(fresh_store) == before
+    evidence.import_file(fresh_store, SETTINGS, FIXTURES / "valid-four-rows.csv", today=TODAY)
+    assert len(evidence.assessments(fresh_store)) == 4
+
+
+def test_a_store_without_the_scales_says_to_load(tmp_path: Path) -> None:
+    store = OxigraphStore(None, base=BASE)
+    with pytest.raises(UserError) as err:
+        evidence.import_file(store, SETTINGS, FIXTURES / "valid-three-registries.csv", today=TODAY)
+    assert err.value.code == "no-registries" and "insatsgraf load" in err.value.en

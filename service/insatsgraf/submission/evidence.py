@@ -215,6 +215,18 @@ def read_rows(
             )
     rows = []
     for number, raw in enumerate(cells[start + 1 :], start=start + 2):
+        stray = next(
+            (i for i, v in enumerate(raw) if v.strip() and (i >= len(header) or not header[i])), None
+        )
+        if stray is not None:
+            raise UserError(
+                f'a value in a column without a header: "{raw[stray][:40]}"',
+                f'ett värde i en kolumn utan rubrik: "{raw[stray][:40]}"',
+                file=name,
+                row=number,
+                column=column_letter(stray),
+                code="headerless-value",
+            )
         row = {col: (raw[i].strip() if i < len(raw) else "") for col, i in index.items()}
         if any(row.values()):
             rows.append((number, row))
@@ -229,6 +241,16 @@ def read_rows(
             code="no-rows",
         )
     return written, rows
+
+
+def column_letter(index: int) -> str:
+    """A 0-based column index as Excel writes it (0 → A, 26 → AA)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
 
 
 def _date(cell: str, where: Problem, today: date) -> date:
@@ -356,6 +378,13 @@ def to_graph(
         graph.add((subject, FOAF.page, page))
         graph.add((subject, IG.sourceRow, Literal(number)))
         for col, prop in (("outcome", IG.outcome), ("population", IG.population), ("note", SKOS.note)):
+            if row.get(col, "").startswith("="):  # a spreadsheet formula, not text (formula injection)
+                raise where.error(
+                    col,
+                    "the cell starts with '=' and is a formula: write the text without '='",
+                    "cellen börjar med '=' och är en formel: skriv texten utan '='",
+                    "formula",
+                )
             if row.get(col):
                 graph.add((subject, prop, Literal(row[col])))
         if row.get("direction"):
