@@ -41,9 +41,13 @@ class Vocabulary:
     programmes: dict[str, URIRef] = field(default_factory=dict)
     """normalised catalogue id or label → programme IRI."""
     programme_ids: list[str] = field(default_factory=list)
+    programme_names: dict[str, str] = field(default_factory=dict)
+    """catalogue id → its Swedish preferred label, what a drop-down shows (the ingest reads it back)."""
     organisations: set[str] = field(default_factory=set)
     organisation_labels: dict[str, str] = field(default_factory=dict)
     """normalised organisation name → id, so "Region Östergötland" finds ``region-ostergotland``."""
+    organisation_names: dict[str, str] = field(default_factory=dict)
+    """organisation id → its name, what a drop-down shows (the ingest reads it back)."""
 
     def concept(self, scheme: str, cell: str) -> URIRef | None:
         return self.concepts.get(scheme, {}).get(normalise(cell))
@@ -116,12 +120,15 @@ def build(vocabularies: Path, catalogue: Path, organisations: Path, base: str) -
         for prop in LABEL_PROPERTIES[:3]:
             for label in cat.objects(entry, prop):
                 vocab.programmes.setdefault(normalise(str(label)), URIRef(entry))
+                if prop == SKOS.prefLabel and getattr(label, "language", None) == "sv":
+                    vocab.programme_names[str(entry)[len(prefix) :]] = str(label)
     orgs = read_turtle(organisations, base)
     for org in set(orgs.subjects(RDF.type, None)):
         for ident in orgs.objects(org, DCTERMS.identifier):
             vocab.organisations.add(str(ident))
             for label in orgs.objects(org, SKOS.prefLabel):
                 vocab.organisation_labels[normalise(str(label))] = str(ident)
+                vocab.organisation_names[str(ident)] = str(label)
             vocab.organisation_labels[normalise(str(ident))] = str(ident)
     return vocab
 

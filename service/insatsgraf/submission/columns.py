@@ -58,10 +58,17 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "variant",
         ("variant_kind",),
-        "samma, egen variant eller lokal anpassning (i förhållande till programmet).",
-        "same, own variant or local adaptation (relative to the programme).",
+        "samma, egen variant, lokal anpassning eller liknande (i förhållande till programmet).",
+        "same, own variant, local adaptation or like (relative to the programme).",
         scheme="variant-kind",
         paths=(IG.variantKind,),
+    ),
+    Column(
+        "avvikelse",
+        ("variant_note", "deviation", "avvikelser", "skillnad"),
+        "Vad som skiljer er variant från programmet, t.ex. färre träffar eller en annan målgrupp (fritext).",
+        "What differs between your variant and the programme, e.g. fewer sessions or another target group.",
+        paths=(IG.variantNote,),
     ),
     Column(
         "malgrupp",
@@ -132,8 +139,8 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "samverkan_med",
         ("collaboration_with", "partners", "samverkanspartner"),
-        "Id för de organisationer ni samverkar med, t.ex. region-ostergotland (flera med ;).",
-        "Ids of the organisations you collaborate with, e.g. region-ostergotland (several with ;).",
+        "Namn eller id för de organisationer ni samverkar med, t.ex. Region Östergötland (flera med ;).",
+        "Names or ids of the organisations you collaborate with, e.g. Region Östergötland (several with ;).",
         multi=True,
         paths=(IG.partner,),
     ),

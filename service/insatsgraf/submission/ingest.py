@@ -616,6 +616,8 @@ class RowMapper:
             add((subject, IG.followUpInstrument, Literal(instrument)))
         if row.get("kommentar"):
             add((subject, RDFS.comment, Literal(row["kommentar"], lang="sv")))
+        if row.get("avvikelse"):
+            add((subject, IG.variantNote, Literal(row["avvikelse"])))
         if row.get("evidenskalla"):
             self.evidence(graph, subject, row["evidenskalla"])
         partners = split(row.get("samverkan_med", ""))

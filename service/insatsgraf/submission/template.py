@@ -1,5 +1,9 @@
 """The XLSX submission template: the headers, an explanation sheet in Swedish, drop-down lists.
 
+The drop-downs show names (``ABC – Alla barn i centrum``, ``Linköpings kommun``), never bare ids: the ingest
+reads a name back to its id (``vocab.Vocabulary.programme``/``organisation``). Their values are on the
+visible sheet ``Listor``, which the explanation sheet points at.
+
 Every value written goes through ``safe_cell`` so that text beginning with ``= + - @`` is stored as text
 and never becomes a formula when the workbook is opened (formula injection).
 """
@@ -47,6 +51,10 @@ def _write_row(sheet, row: int, values: list[object]) -> None:  # type: ignore[n
         safe_cell(sheet.cell(row=row, column=col), value)
 
 
+LISTS_SHEET = "Listor"
+"""The sheet of drop-down values, visible so that the explanation sheet's "se bladet Listor" can be followed."""
+
+
 def build_template(settings: Settings) -> Workbook:
     """The template workbook: ``Insatser`` (headers), ``Förklaring`` (explanations), ``Listor`` (drop-down values)."""
     vocabulary = vocab.load(settings)
@@ -62,7 +70,7 @@ def build_template(settings: Settings) -> Workbook:
         sheet.column_dimensions[get_column_letter(col)].width = max(14, len(column.name) + 4)
     sheet.freeze_panes = "A2"
 
-    lists = book.create_sheet("Listor")
+    lists = book.create_sheet(LISTS_SHEET)
     explain = book.create_sheet("Förklaring", 1)
     _write_row(
         explain, 1, ["kolumn", "förklaring", "explanation (English)", "tillåtna värden", "flera värden med ;"]
@@ -72,15 +80,21 @@ def build_template(settings: Settings) -> Workbook:
     list_col = 0
     for row, column in enumerate(COLUMNS, start=2):
         words = _choices(column.name, column.scheme, vocabulary)
-        shown = ", ".join(words) if column.scheme else (f"{len(words)} id, se bladet Listor" if words else "")
+        letter = get_column_letter(list_col + 1)
+        shown = (
+            ", ".join(words)
+            if column.scheme
+            else (f"{len(words)} namn, se bladet {LISTS_SHEET} kolumn {letter}" if words else "")
+        )
         _write_row(explain, row, [column.name, column.sv, column.en, shown, "ja" if column.multi else "nej"])
         if words:
             list_col += 1
-            letter = get_column_letter(list_col)
             safe_cell(lists.cell(row=1, column=list_col), column.name)
+            lists.cell(row=1, column=list_col).font = Font(bold=True)
+            lists.column_dimensions[letter].width = min(60, max(16, *(len(w) for w in words)))
             for i, word in enumerate(words, start=2):
                 safe_cell(lists.cell(row=i, column=list_col), word)
-            ref = f"{quote_sheetname('Listor')}!${letter}$2:${letter}${len(words) + 1}"
+            ref = f"{quote_sheetname(LISTS_SHEET)}!${letter}$2:${letter}${len(words) + 1}"
             validation = DataValidation(type="list", formula1=ref, allow_blank=True, showErrorMessage=True)
             validation.promptTitle = column.name
             validation.prompt = column.sv[:250]
@@ -94,16 +108,19 @@ def build_template(settings: Settings) -> Workbook:
             sheet.add_data_validation(validation)
     for letter, width in (("A", 18), ("B", 60), ("C", 60), ("D", 60), ("E", 10)):
         explain.column_dimensions[letter].width = width
-    lists.sheet_state = "hidden"
     return book
 
 
 def _choices(column: str, scheme: str | None, vocabulary: vocab.Vocabulary) -> list[str]:
-    """The drop-down values of a column: vocabulary words, catalogue ids or organisation ids."""
+    """The drop-down values of a column: vocabulary words, catalogue names or organisation names."""
     if column == "program":
-        return sorted(vocabulary.programme_ids)
+        return sorted(
+            {vocabulary.programme_names.get(p, p) for p in vocabulary.programme_ids}, key=str.casefold
+        )
     if column == "samverkan_med":
-        return sorted(vocabulary.organisations)
+        return sorted(
+            {vocabulary.organisation_names.get(o, o) for o in vocabulary.organisations}, key=str.casefold
+        )
     return _sheet_words(scheme, vocabulary) if scheme else []
 
 
