@@ -1,9 +1,10 @@
 """Command groups. Each module has ``register(app)``; the order here is the order in ``--help``."""
 
-from insatsgraf.commands import catalogue, export, harmonise, queries, report, serve, submissions
+from insatsgraf.commands import catalogue, editions, export, harmonise, queries, report, serve, submissions
 
 REGISTRARS = [
     catalogue.register,
+    editions.register,
     submissions.register,
     queries.register,
     report.register,
