@@ -82,11 +82,21 @@ def create_app(
     app.add_exception_handler(RequestValidationError, _invalid_request)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
 
-    from insatsgraf.api import charts, harmonise, linked_data, queries, review, sparql, submissions, web
+    from insatsgraf.api import (
+        charts,
+        harmonise,
+        linked_data,
+        queries,
+        review,
+        sparql,
+        submissions,
+        web,
+        workbook,
+    )
     from insatsgraf.catalogue.queries import Catalogue
 
     app.state.catalogue = Catalogue.load(settings.queries_dir)
-    for module in (sparql, queries, submissions, review, harmonise, linked_data, web, charts):
+    for module in (sparql, queries, submissions, workbook, review, harmonise, linked_data, web, charts):
         router = queries.build_router(app.state.catalogue) if module is queries else module.router
         app.include_router(router)
     return app

@@ -172,6 +172,23 @@ COLUMNS: tuple[Column, ...] = (
 )
 
 
+WORKBOOK_COLUMNS: tuple[Column, ...] = (
+    Column(
+        "status",
+        ("offering_status",),
+        "erbjuds, erbjuds inte längre (tas bort ur listan) eller ny. Rader utan status tas inte med.",
+        "offered, no longer offered (left out of the list) or new. Rows without a status are left out.",
+    ),
+    Column(
+        "tjanstens_koppling",
+        ("tjänstens_koppling", "service_mapping"),
+        "Det program tjänsten kopplade insatsen till, och hur säkert. Läses inte in: rätta i kolumnen program.",
+        "The programme the service linked the offering to, and how sure it is. Not read: correct the program column.",
+    ),
+)
+"""Columns only the confirm-your-list workbook has (``workbook.py``); the ingest reads ``status`` and skips the rest."""
+
+
 def header_key(text: str) -> str:
     """A header compared loosely: "Ålder från" → "alder_fran", "Target group" → "target_group"."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
@@ -179,7 +196,7 @@ def header_key(text: str) -> str:
 
 
 HEADER_INDEX: dict[str, str] = {}
-for _col in COLUMNS:
+for _col in (*COLUMNS, *WORKBOOK_COLUMNS):
     for _alias in (_col.name, *_col.aliases):
         HEADER_INDEX[header_key(_alias)] = _col.name
 

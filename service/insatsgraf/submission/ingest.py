@@ -30,6 +30,7 @@ from insatsgraf.model import iris, vocab
 from insatsgraf.model.iris import IG
 from insatsgraf.model.rdf import new_graph
 from insatsgraf.submission.columns import COLUMNS, HEADER_INDEX, header_key
+from insatsgraf.submission.review_state import keep_row
 
 LIMIT_CODES = frozenset({"too-large", "too-many-rows", "too-many-cells", "too-many-columns", "too-slow"})
 """Error codes of a file over a size or time limit: HTTP 413 (every other reading error is 400)."""
@@ -925,6 +926,7 @@ def ingest_bytes(
             file=name,
             code="no-org",
         )
+    table.rows = [(n, row) for n, row in table.rows if keep_row(row, n, name)]  # the workbook's status
     return table_to_graph(table, org, settings), org, {}
 
 
