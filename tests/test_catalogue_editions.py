@@ -144,6 +144,22 @@ def test_diff_lists_added_removed_and_changed_entries_with_their_fields(store: O
         editions.diff(store, SETTINGS, "SKR 1999")
 
 
+def test_loading_the_bundled_data_again_keeps_an_imported_edition(store: OxigraphStore) -> None:
+    editions.import_edition(
+        store, SETTINGS, edition_csv(), "skr-2025.csv", edition="SKR 2025", day="2025-01-15"
+    )
+    load_bundled(store, SETTINGS)
+    rows = editions.history(store, SETTINGS)
+    assert [(r["edition"], r["current"]) for r in rows] == [
+        (editions.BUNDLED_EDITION, False),
+        ("SKR 2025", True),
+    ]
+    current = store.graph(iris.graph("catalogue", BASE))
+    assert (URIRef(iris.programme("tonarskomet", BASE)), SKOS.notation, None) in current
+    lotsen = run_query(store, "offerings-of-programme", programme=iris.programme("familjelotsen", BASE))
+    assert [r["localName"] for r in lotsen] == ["Familjelotsen"]  # load's own re-derivation sees the edition
+
+
 def test_a_dropped_entry_listed_again_is_no_longer_deprecated(store: OxigraphStore) -> None:
     editions.import_edition(store, SETTINGS, edition_csv(), "skr-2025.csv", day="2025-01-15")
     editions.import_edition(store, SETTINGS, PROGRAMMES.read_bytes(), "programmes.csv", day="2025-02-01")
@@ -193,6 +209,26 @@ def test_an_unknown_column_is_refused_before_validation(store: OxigraphStore) ->
     assert (caught.value.row, caught.value.column, caught.value.code) == (1, "farg", "unknown-column")
     assert not isinstance(caught.value, ValidationFailed)
     assert store.dump_nquads() == before
+
+
+def test_an_xlsx_edition_imports_like_the_csv(store: OxigraphStore) -> None:
+    import csv
+    import io
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    for row in csv.reader(io.StringIO(edition_csv().decode("utf-8"))):
+        book.active.append([int(c) if c.isdigit() else c for c in row])
+    out = io.BytesIO()
+    book.save(out)
+    result = editions.import_edition(store, SETTINGS, out.getvalue(), "skr-2025.xlsx", day="2025-01-15")
+    assert (result.entries, result.deprecated, result.edition) == (62, 1, "skr-2025")
+    assert [i for i, _ in editions.diff(store, SETTINGS).added] == [
+        "familjelotsen",
+        "stod-i-skolan",
+        "tonarskomet",
+    ]
 
 
 def test_the_valid_fixture_imports(store: OxigraphStore) -> None:

@@ -116,8 +116,16 @@ def import_edition(
     Raises ``UserError`` (unreadable file, bad date) or ``ValidationFailed`` (rows); the store is unchanged then.
     """
     data, name = read_source(source, filename, settings)
+    for label, text in (("--by", by), ("--edition", edition)):
+        if text is not None and len(text) > settings.limits.max_cell_chars:
+            raise UserError(
+                f"{label} is over {settings.limits.max_cell_chars} characters",
+                f"{label} är över {settings.limits.max_cell_chars} tecken",
+                file=name,
+                code="cell-too-long",
+            )
     day = check_date(day, settings, name)
-    edition = (edition or Path(name).stem).strip()[:120] or Path(name).stem
+    edition = (edition or "").strip() or Path(name).stem
     read = read_edition(data, name, settings, edition=edition, day=day)
     graph = without_rows(read.graph)
     current, previous, _prov = _current(store, settings.base)

@@ -68,7 +68,10 @@ class _Words:
         return self.vocabulary.programme_names.get(pid, pid)
 
     def organisation(self, term: Node) -> str:
-        oid = str(term)[len(iris.organisation("", self.base)) :]
+        prefix = iris.organisation("", self.base)
+        if not str(term).startswith(prefix):  # a partner that is not in the register (a kind of partner)
+            return self.concept(term)
+        oid = str(term)[len(prefix) :]
         return self.vocabulary.organisation_names.get(oid, oid)
 
 
