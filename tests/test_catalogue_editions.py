@@ -160,6 +160,35 @@ def test_loading_the_bundled_data_again_keeps_an_imported_edition(store: Oxigrap
     assert [r["localName"] for r in lotsen] == ["Familjelotsen"]  # load's own re-derivation sees the edition
 
 
+def test_a_list_may_name_an_entry_of_the_imported_edition(store: OxigraphStore) -> None:
+    """The program column reads the store's current edition: tonarskomet is unknown before the import."""
+    from insatsgraf.submission.lists import submit
+
+    listed = "insats,program,variant\nTonårskomet,tonarskomet,samma\n".encode()
+    with pytest.raises(ValidationFailed) as caught:
+        submit(store, SETTINGS, listed, "0580-2025.csv", "0580", "2025-02-01")
+    assert [(r.row, r.column) for r in caught.value.report.violations] == [(2, "program")]
+    editions.import_edition(store, SETTINGS, edition_csv(), "skr-2025.csv", day="2025-01-15")
+    submit(store, SETTINGS, listed, "0580-2025.csv", "0580", "2025-02-01")
+    rows = run_query(store, "offerings-of-programme", programme=iris.programme("tonarskomet", BASE))
+    assert [(r["localName"], r["status"].rsplit("/", 1)[-1]) for r in rows] == [("Tonårskomet", "confirmed")]
+
+
+def test_the_workbook_offers_the_current_editions_names(store: OxigraphStore) -> None:
+    from insatsgraf.submission.workbook import build_workbook
+
+    def programme_names() -> list[str]:
+        lists = build_workbook(store, SETTINGS, "0580")["Listor"]
+        column = next(col for col in lists.iter_cols() if col[0].value == "program")
+        return [str(c.value) for c in column[1:] if c.value]
+
+    assert "Tonårskomet" not in programme_names()
+    editions.import_edition(store, SETTINGS, edition_csv(), "skr-2025.csv", day="2025-01-15")
+    names = programme_names()
+    assert {"Tonårskomet", "Familjelotsen", "Stöd i skolan", "Noorgrupper"} <= set(names)
+    assert "Noor-grupper" not in names
+
+
 def test_a_dropped_entry_listed_again_is_no_longer_deprecated(store: OxigraphStore) -> None:
     editions.import_edition(store, SETTINGS, edition_csv(), "skr-2025.csv", day="2025-01-15")
     editions.import_edition(store, SETTINGS, PROGRAMMES.read_bytes(), "programmes.csv", day="2025-02-01")

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
 from rapidfuzz import fuzz, process
-from rdflib import URIRef
+from rdflib import Graph, URIRef
 from rdflib.namespace import DCTERMS, RDF, SKOS
 from rdflib.term import IdentifiedNode
 
@@ -107,7 +107,20 @@ def build(vocabularies: Path, catalogue: Path, organisations: Path, base: str) -
             if getattr(label, "language", None) == "sv"
         ]
         vocab.display.setdefault(slug, []).extend(sv)
-    cat = read_turtle(catalogue, base)
+    _add_catalogue(vocab, read_turtle(catalogue, base), base)
+    orgs = read_turtle(organisations, base)
+    for org in set(orgs.subjects(RDF.type, None)):
+        for ident in orgs.objects(org, DCTERMS.identifier):
+            vocab.organisations.add(str(ident))
+            for label in orgs.objects(org, SKOS.prefLabel):
+                vocab.organisation_labels[normalise(str(label))] = str(ident)
+                vocab.organisation_names[str(ident)] = str(label)
+            vocab.organisation_labels[normalise(str(ident))] = str(ident)
+    return vocab
+
+
+def _add_catalogue(vocab: Vocabulary, cat: Graph, base: str) -> None:
+    """The catalogue's ids, labels and names into ``vocab``'s programme tables."""
     prefix = iris.programme("", base)
     entries = sorted({e for e in cat.subjects(SKOS.inScheme, None) if isinstance(e, IdentifiedNode)})
     for entry in entries:
@@ -122,15 +135,13 @@ def build(vocabularies: Path, catalogue: Path, organisations: Path, base: str) -
                 vocab.programmes.setdefault(normalise(str(label)), URIRef(entry))
                 if prop == SKOS.prefLabel and getattr(label, "language", None) == "sv":
                     vocab.programme_names[str(entry)[len(prefix) :]] = str(label)
-    orgs = read_turtle(organisations, base)
-    for org in set(orgs.subjects(RDF.type, None)):
-        for ident in orgs.objects(org, DCTERMS.identifier):
-            vocab.organisations.add(str(ident))
-            for label in orgs.objects(org, SKOS.prefLabel):
-                vocab.organisation_labels[normalise(str(label))] = str(ident)
-                vocab.organisation_names[str(ident)] = str(label)
-            vocab.organisation_labels[normalise(str(ident))] = str(ident)
-    return vocab
+
+
+def with_catalogue(vocabulary: Vocabulary, catalogue: Graph, base: str) -> Vocabulary:
+    """The same vocabulary with another catalogue (an imported edition in the store) in place of the bundled one."""
+    out = replace(vocabulary, programmes={}, programme_ids=[], programme_names={})
+    _add_catalogue(out, catalogue, base)
+    return out
 
 
 @lru_cache(maxsize=8)

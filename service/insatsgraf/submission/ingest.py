@@ -675,9 +675,12 @@ class RowMapper:
             )
 
 
-def table_to_graph(table: Table, org: str, settings: Settings) -> Graph:
+def table_to_graph(
+    table: Table, org: str, settings: Settings, vocabulary: vocab.Vocabulary | None = None
+) -> Graph:
+    """``vocabulary``: the words cells may use (default the bundled files'; ``edition_vocab`` for a store's)."""
     graph = new_graph(settings.base)
-    mapper = RowMapper(org, settings, vocab.load(settings))
+    mapper = RowMapper(org, settings, vocabulary or vocab.load(settings))
     for number, row in table.rows:
         mapper.add_row(graph, number, row)
     return graph
@@ -898,7 +901,12 @@ def sha256(data: bytes) -> str:
 
 
 def ingest_bytes(
-    data: bytes, name: str, org: str | None, settings: Settings, deadline: Deadline | None = None
+    data: bytes,
+    name: str,
+    org: str | None,
+    settings: Settings,
+    deadline: Deadline | None = None,
+    vocabulary: vocab.Vocabulary | None = None,
 ) -> tuple[Graph, str, dict[str, str]]:
     """Parse a file's bytes into (graph, organisation id, Turtle file header), within ``settings.limits``."""
     kind = sniff_kind(data, name)
@@ -927,7 +935,7 @@ def ingest_bytes(
             code="no-org",
         )
     table.rows = [(n, row) for n, row in table.rows if keep_row(row, n, name)]  # the workbook's status
-    return table_to_graph(table, org, settings), org, {}
+    return table_to_graph(table, org, settings, vocabulary), org, {}
 
 
 def ingest_file(

@@ -28,7 +28,7 @@ from insatsgraf.model import iris
 from insatsgraf.model.iris import IG
 from insatsgraf.model.rdf import new_graph
 from insatsgraf.sparql.store import Store
-from insatsgraf.submission import review_state
+from insatsgraf.submission import edition_vocab, review_state
 from insatsgraf.submission.ingest import Deadline, ingest_bytes, read_source, self_description, sha256
 from insatsgraf.submission.validate import ValidationFailed, ValidationReport, validate_graph
 
@@ -211,7 +211,9 @@ def prepare(
             file=filename,
             code="cell-too-long",
         )
-    graph, org_id, header = ingest_bytes(data, filename, org, settings, deadline)
+    graph, org_id, header = ingest_bytes(
+        data, filename, org, settings, deadline, edition_vocab.current(store, settings)
+    )
     check_org(store, settings, org_id, filename)
     day = check_date(date or header.get("date"), settings, filename)
     deadline.check(filename)

@@ -26,6 +26,7 @@ from insatsgraf.config import Settings
 from insatsgraf.model import iris, vocab
 from insatsgraf.model.iris import IG
 from insatsgraf.sparql.store import Store
+from insatsgraf.submission import edition_vocab
 from insatsgraf.submission.columns import COLUMNS, WORKBOOK_COLUMNS, Column
 from insatsgraf.submission.lists import check_org
 from insatsgraf.submission.review_state import OFFERED, STATUS_WORDS
@@ -49,8 +50,8 @@ def workbook_columns() -> tuple[Column, ...]:
 class _Words:
     """Concept → the word the ingest reads back, programme and organisation IRIs → their names."""
 
-    def __init__(self, settings: Settings):
-        self.vocabulary = vocab.load(settings)
+    def __init__(self, settings: Settings, vocabulary: vocab.Vocabulary):
+        self.vocabulary = vocabulary
         self.base = settings.base
         self.concepts: dict[str, str] = {}
         for column in COLUMNS:
@@ -160,7 +161,7 @@ def build_workbook(store: Store, settings: Settings, org: str) -> Workbook:
     """The pre-filled workbook of ``org`` (a ``UserError`` when it is not in the register)."""
     check_org(store, settings, org)
     base = settings.base
-    words = _Words(settings)
+    words = _Words(settings, edition_vocab.current(store, settings))
     org_iri = URIRef(iris.organisation(org, base))
     current = store.graph(iris.current_graph(org, base))
     offerings = sorted(
