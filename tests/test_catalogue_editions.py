@@ -7,15 +7,19 @@ three new entries, one dropped, one changed.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from importlib.resources import files
 from pathlib import Path
 
 import pyshacl
 import pytest
+from fastapi.testclient import TestClient
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDFS, SH, SKOS
 from typer.testing import CliRunner
 
+from insatsgraf.api import create_app
+from insatsgraf.api.tokens import TokenRegistry
 from insatsgraf.catalogue.queries import Catalogue
 from insatsgraf.cli import app
 from insatsgraf.config import Settings
@@ -315,3 +319,50 @@ def test_cli_import_history_and_diff(loaded_store_dir: str, tmp_path: Path) -> N
         app, ["catalogue", "import", str(FIXTURES / "invalid-reversed-ages.csv"), "--store", loaded_store_dir]
     )
     assert bad.exit_code == 1 and "rad/row 2, kolumn/column age_min" in bad.output
+
+
+@pytest.fixture
+def http(store: OxigraphStore, tmp_path: Path) -> Iterator[tuple[TestClient, str, str]]:
+    registry = TokenRegistry(tmp_path / "tokens.json")
+    curator, _ = registry.issue_curator()
+    linkoping, _ = registry.issue("0580")
+    with TestClient(create_app(SETTINGS, store, tokens=registry)) as client:
+        yield client, curator, linkoping
+
+
+def test_http_import_needs_a_curator_and_answers_like_the_cli(
+    http: tuple[TestClient, str, str], store: OxigraphStore
+) -> None:
+    client, curator, linkoping = http
+    params = {"filename": "skr-2025.csv", "edition": "SKR 2025", "date": "2025-01-15"}
+    body = {"content": edition_csv(), "params": params}
+    assert client.post("/catalogue/editions", **body).status_code == 401  # type: ignore[arg-type]
+    refused = client.post(
+        "/catalogue/editions",
+        headers={"authorization": f"Bearer {linkoping}", "content-type": "text/csv"},
+        **body,  # type: ignore[arg-type]
+    )
+    assert refused.status_code == 403 and refused.json()["error"] == "curator-required"
+    before = store.dump_nquads()
+    bad = client.post(
+        "/catalogue/editions",
+        headers={"authorization": f"Bearer {curator}", "content-type": "text/csv"},
+        params={"filename": "fel.csv"},
+        content=(FIXTURES / "invalid-reversed-ages.csv").read_bytes(),
+    )
+    assert bad.status_code == 422
+    assert [(r["row"], r["column"]) for r in bad.json()["report"]["results"]] == [(2, "age_min")]
+    assert store.dump_nquads() == before
+    done = client.post(
+        "/catalogue/editions",
+        headers={"authorization": f"Bearer {curator}", "content-type": "text/csv"},
+        **body,  # type: ignore[arg-type]
+    )
+    assert done.status_code == 201, done.text
+    assert (done.json()["entries"], done.json()["deprecated"]) == (62, 1)
+    listed = client.get("/catalogue/editions").json()
+    assert [e["edition"] for e in listed] == [editions.BUNDLED_EDITION, "SKR 2025"]
+    diff = client.get("/catalogue/editions/diff").json()
+    assert [a["id"] for a in diff["added"]] == ["familjelotsen", "stod-i-skolan", "tonarskomet"]
+    text = client.get("/catalogue/editions/diff", headers={"accept": "text/plain"}).text
+    assert "- mini-maria  Mini Maria" in text

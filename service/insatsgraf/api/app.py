@@ -25,6 +25,10 @@ TAGS = [
     {"name": "queries", "description": "The query catalogue: named, parametrised questions."},
     {"name": "submissions", "description": "Organisations submit their lists; history and diffs."},
     {"name": "harmonisation", "description": "Name-matching proposals, decisions and reconciliation."},
+    {
+        "name": "catalogue",
+        "description": "Editions of the national catalogue: import (curator), history, diff.",
+    },
     {"name": "linked data", "description": "Dereferenceable IRIs, dataset description and dumps."},
     {"name": "web", "description": "HTML pages."},
 ]
@@ -84,6 +88,7 @@ def create_app(
 
     from insatsgraf.api import (
         charts,
+        editions,
         harmonise,
         linked_data,
         queries,
@@ -96,7 +101,18 @@ def create_app(
     from insatsgraf.catalogue.queries import Catalogue
 
     app.state.catalogue = Catalogue.load(settings.queries_dir)
-    for module in (sparql, queries, submissions, workbook, review, harmonise, linked_data, web, charts):
+    for module in (
+        sparql,
+        queries,
+        submissions,
+        workbook,
+        editions,
+        review,
+        harmonise,
+        linked_data,
+        web,
+        charts,
+    ):
         router = queries.build_router(app.state.catalogue) if module is queries else module.router
         app.include_router(router)
     return app
