@@ -96,17 +96,17 @@ def test_template(tmp_path: Path) -> None:
     book = load_workbook(out)
     assert book.sheetnames == ["Insatser", "Förklaring", "Listor"]
     headers = [c.value for c in book["Insatser"][1]]
-    assert headers[0] == "insats" and "samverkan_med" in headers and len(headers) == 17
+    assert headers[0] == "insats" and "samverkan_med" in headers and "avvikelse" in headers
     explanations = {row[0]: row[1] for row in book["Förklaring"].iter_rows(min_row=2, values_only=True)}
     assert "obligatorisk" in explanations["insats"]
     ranges = {
         str(v.sqref).split(":")[0][0]: v.formula1 for v in book["Insatser"].data_validations.dataValidation
     }
-    column = "ABCDEFGHIJKLMNOPQ"[headers.index("preventionsniva")]
+    column = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[headers.index("preventionsniva")]
     letter = ranges[column].split("!")[1][1]
     values = [c.value for c in book["Listor"][letter][1:] if c.value]
     assert values == ["universell", "selektiv", "indikerad"]
-    assert book["Listor"].sheet_state == "hidden"
+    assert book["Listor"].sheet_state == "visible"  # the explanation sheet points at it
     # the template is itself a valid (empty) submission layout: a filled copy ingests
     book["Insatser"].append(["Mini Maria", "mini-maria", "Mottagning.", "samma", "unga", 13, 20, "indikerad"])
     filled = tmp_path / "0580-fylld.xlsx"

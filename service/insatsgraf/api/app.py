@@ -25,6 +25,10 @@ TAGS = [
     {"name": "queries", "description": "The query catalogue: named, parametrised questions."},
     {"name": "submissions", "description": "Organisations submit their lists; history and diffs."},
     {"name": "harmonisation", "description": "Name-matching proposals, decisions and reconciliation."},
+    {
+        "name": "catalogue",
+        "description": "Editions of the national catalogue: import (curator), history, diff.",
+    },
     {"name": "linked data", "description": "Dereferenceable IRIs, dataset description and dumps."},
     {"name": "web", "description": "HTML pages."},
     {"name": "evidence", "description": "Evidence assessments: registry ratings of catalogue programmes."},
@@ -83,12 +87,35 @@ def create_app(
     app.add_exception_handler(RequestValidationError, _invalid_request)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
 
-    from insatsgraf.api import charts, harmonise, linked_data, queries, review, sparql, submissions, web
+    from insatsgraf.api import (
+        charts,
+        editions,
+        harmonise,
+        linked_data,
+        queries,
+        review,
+        sparql,
+        submissions,
+        web,
+        workbook,
+    )
     from insatsgraf.api import evidence as evidence_api  # issue 17
     from insatsgraf.catalogue.queries import Catalogue
 
     app.state.catalogue = Catalogue.load(settings.queries_dir)
-    for module in (sparql, queries, submissions, review, harmonise, linked_data, web, charts, evidence_api):
+    for module in (
+        sparql,
+        queries,
+        submissions,
+        workbook,
+        editions,
+        review,
+        harmonise,
+        linked_data,
+        web,
+        charts,
+        evidence_api,
+    ):
         router = queries.build_router(app.state.catalogue) if module is queries else module.router
         app.include_router(router)
     return app

@@ -57,6 +57,10 @@ class SubmissionInfo(BaseModel):
     previous: str | None = None
     offerings: int = Field(examples=[42])
     current: bool
+    state: str | None = Field(
+        None, description="Review state (review-state notation).", examples=["confirmed"]
+    )
+    state_label: str | None = Field(None, examples=["bekräftad"])
 
 
 class Accepted(BaseModel):
@@ -305,6 +309,14 @@ async def post_submission(
             "(`0486-strangnas-2024.xlsx` posted to 0580 is refused otherwise, 400 `file-name-mismatch`)."
         ),
     ] = False,
+    state: Annotated[
+        str | None,
+        Query(
+            description="Review state recorded on the submission: utkast, skickad för bekräftelse or bekräftad "
+            "(400 `bad-state` otherwise).",
+            examples=["bekräftad"],
+        ),
+    ] = None,
 ) -> Response:
     """Validate the file with SHACL and, if it conforms, make it the organisation's current data, keeping the
     previous one as history. Needs `Authorization: Bearer <token>` of this organisation. A file whose name
@@ -316,7 +328,7 @@ async def post_submission(
     def work() -> Any:
         # Reading and validating (bounded by settings.limits, time included) runs before the lock, so a
         # refused or slow file never makes another organisation's submission wait; the lock covers the commit.
-        prepared = prepare(store, settings, data, name, org, date, by)
+        prepared = prepare(store, settings, data, name, org, date, by, state=state)
         with lock:
             return commit(store, prepared, settings)
 

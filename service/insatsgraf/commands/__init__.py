@@ -1,10 +1,23 @@
 """Command groups. Each module has ``register(app)``; the order here is the order in ``--help``."""
 
-from insatsgraf.commands import catalogue, evidence, export, harmonise, queries, report, serve, submissions
+from insatsgraf.commands import (
+    catalogue,
+    editions,
+    evidence,
+    export,
+    harmonise,
+    queries,
+    report,
+    serve,
+    submissions,
+    workbook,
+)
 
 REGISTRARS = [
     catalogue.register,
+    editions.register,
     submissions.register,
+    workbook.register,
     queries.register,
     report.register,
     harmonise.register,

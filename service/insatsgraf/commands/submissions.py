@@ -169,6 +169,14 @@ def submit(
     ] = False,
     format: FormatOption = Format.text,
     store: StoreOption = None,
+    state: Annotated[
+        str | None,
+        typer.Option(
+            "--state",
+            help="Review state recorded on the submission: utkast, 'skickad för bekräftelse' or bekräftad "
+            "(with --by: who confirmed).",
+        ),
+    ] = None,
 ) -> None:
     """Validate a file and make it the organisation's current data, keeping the previous one in history.
 
@@ -177,8 +185,11 @@ def submit(
     and does not stop the others; a summary lists the refusals, and the exit code is 1 or 2 if any was refused.
     """
     if len(files) == 1 and not files[0].is_dir():
-        submit_one(files[0], org, date, by, force, format, store)
+        submit_one(files[0], org, date, by, force, format, store, state=state)
         return
+    if state is not None:
+        err_console.print("--state applies to one file / --state gäller en fil", markup=False)
+        raise typer.Exit(2)
     paths = expand_files(files)
     settings, st = _open_loaded(store)
     try:
@@ -199,6 +210,8 @@ def submit_one(
     force: bool,
     format: Format,
     store: str | None,
+    *,
+    state: str | None = None,
 ) -> None:
     """One file, reported in full (the validation report on a refusal)."""
     from insatsgraf.submission.lists import submit_file
@@ -206,7 +219,7 @@ def submit_one(
 
     with _loaded(store, format) as (settings, st):
         check_file_name(file.name, org, settings, force=force)
-        result = submit_file(st, settings, file, org, date, by)
+        result = submit_file(st, settings, file, org, date, by, state=state)
     if format is Format.json:
         console.print_json(json.dumps(result.to_json(), ensure_ascii=False))
         return
@@ -359,7 +372,8 @@ def history(
         mark = "*" if row["current"] else " "
         console.print(
             f"{mark} {str(row['submission']).rsplit('/', 1)[-1]}  {row['offerings']} offerings  "
-            f"{row['file']}  sha256 {str(row['sha256'])[:12]}  {row['by'] or ''}",
+            f"{row['file']}  sha256 {str(row['sha256'])[:12]}  {row['by'] or ''}"
+            + (f"  [{row['state_label']} {row['generated']}]" if row.get("state_label") else ""),
             markup=False,
             highlight=False,
             soft_wrap=True,

@@ -111,8 +111,12 @@ def catalogue_graph(programmes_csv: Path, base: str = DEFAULT_BASE) -> Graph:
                     URIRef(iris.concept("target-group", TARGET_GROUPS[row["target"]], base)),
                 )
             )
-        for column, prop in (("age_min", IG.minAge), ("age_max", IG.maxAge)):
-            if row[column]:
+        for column, prop in (
+            ("age_min", IG.minAge),
+            ("age_max", IG.maxAge),
+            ("sessions", IG.numberOfSessions),
+        ):
+            if row.get(column):  # sessions: optional, filled only where a source names the manual's number
                 graph.add((node, prop, Literal(int(row[column]), datatype=XSD.integer)))
         if row["description_sv"]:
             graph.add((node, SKOS.definition, Literal(row["description_sv"], lang="sv")))

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
 from rapidfuzz import fuzz, process
-from rdflib import URIRef
+from rdflib import Graph, URIRef
 from rdflib.namespace import DCTERMS, RDF, SKOS
 from rdflib.term import IdentifiedNode
 
@@ -41,9 +41,13 @@ class Vocabulary:
     programmes: dict[str, URIRef] = field(default_factory=dict)
     """normalised catalogue id or label → programme IRI."""
     programme_ids: list[str] = field(default_factory=list)
+    programme_names: dict[str, str] = field(default_factory=dict)
+    """catalogue id → its Swedish preferred label, what a drop-down shows (the ingest reads it back)."""
     organisations: set[str] = field(default_factory=set)
     organisation_labels: dict[str, str] = field(default_factory=dict)
     """normalised organisation name → id, so "Region Östergötland" finds ``region-ostergotland``."""
+    organisation_names: dict[str, str] = field(default_factory=dict)
+    """organisation id → its name, what a drop-down shows (the ingest reads it back)."""
 
     def concept(self, scheme: str, cell: str) -> URIRef | None:
         return self.concepts.get(scheme, {}).get(normalise(cell))
@@ -103,7 +107,20 @@ def build(vocabularies: Path, catalogue: Path, organisations: Path, base: str) -
             if getattr(label, "language", None) == "sv"
         ]
         vocab.display.setdefault(slug, []).extend(sv)
-    cat = read_turtle(catalogue, base)
+    _add_catalogue(vocab, read_turtle(catalogue, base), base)
+    orgs = read_turtle(organisations, base)
+    for org in set(orgs.subjects(RDF.type, None)):
+        for ident in orgs.objects(org, DCTERMS.identifier):
+            vocab.organisations.add(str(ident))
+            for label in orgs.objects(org, SKOS.prefLabel):
+                vocab.organisation_labels[normalise(str(label))] = str(ident)
+                vocab.organisation_names[str(ident)] = str(label)
+            vocab.organisation_labels[normalise(str(ident))] = str(ident)
+    return vocab
+
+
+def _add_catalogue(vocab: Vocabulary, cat: Graph, base: str) -> None:
+    """The catalogue's ids, labels and names into ``vocab``'s programme tables."""
     prefix = iris.programme("", base)
     entries = sorted({e for e in cat.subjects(SKOS.inScheme, None) if isinstance(e, IdentifiedNode)})
     for entry in entries:
@@ -116,14 +133,15 @@ def build(vocabularies: Path, catalogue: Path, organisations: Path, base: str) -
         for prop in LABEL_PROPERTIES[:3]:
             for label in cat.objects(entry, prop):
                 vocab.programmes.setdefault(normalise(str(label)), URIRef(entry))
-    orgs = read_turtle(organisations, base)
-    for org in set(orgs.subjects(RDF.type, None)):
-        for ident in orgs.objects(org, DCTERMS.identifier):
-            vocab.organisations.add(str(ident))
-            for label in orgs.objects(org, SKOS.prefLabel):
-                vocab.organisation_labels[normalise(str(label))] = str(ident)
-            vocab.organisation_labels[normalise(str(ident))] = str(ident)
-    return vocab
+                if prop == SKOS.prefLabel and getattr(label, "language", None) == "sv":
+                    vocab.programme_names[str(entry)[len(prefix) :]] = str(label)
+
+
+def with_catalogue(vocabulary: Vocabulary, catalogue: Graph, base: str) -> Vocabulary:
+    """The same vocabulary with another catalogue (an imported edition in the store) in place of the bundled one."""
+    out = replace(vocabulary, programmes={}, programme_ids=[], programme_names={})
+    _add_catalogue(out, catalogue, base)
+    return out
 
 
 @lru_cache(maxsize=8)

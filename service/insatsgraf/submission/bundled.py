@@ -12,6 +12,7 @@ from insatsgraf.harmonisation import mapping
 from insatsgraf.model import iris
 from insatsgraf.model.rdf import read_turtle
 from insatsgraf.sparql.store import Store
+from insatsgraf.submission.editions import NATIONAL, load_bundled_edition
 from insatsgraf.submission.lists import load_bundled_submission, replay
 
 Progress = Callable[[str], None]
@@ -56,12 +57,16 @@ def load_bundled(
     """
     counts: dict[str, int] = {}
     graphs: dict[str, Graph | None] = {}
+    catalogue = NATIONAL.graph(settings.base)  # an edition with history (editions.py), not a plain graph
     for name, path in bundled_graphs(settings):
         if progress:
             progress(path.name)
+        if name == catalogue:
+            continue
         graphs[name] = read_turtle(path, settings.base)
         counts[name] = len(graphs[name])  # type: ignore[arg-type]
     store.replace_graphs(graphs)
+    counts.update(load_bundled_edition(store, settings))
     for path in bundled_submissions(settings):
         if progress:
             progress(path.name)

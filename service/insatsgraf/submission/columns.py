@@ -58,10 +58,17 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "variant",
         ("variant_kind",),
-        "samma, egen variant eller lokal anpassning (i förhållande till programmet).",
-        "same, own variant or local adaptation (relative to the programme).",
+        "samma, egen variant, lokal anpassning eller liknande (i förhållande till programmet).",
+        "same, own variant, local adaptation or like (relative to the programme).",
         scheme="variant-kind",
         paths=(IG.variantKind,),
+    ),
+    Column(
+        "avvikelse",
+        ("variant_note", "deviation", "avvikelser", "skillnad"),
+        "Vad som skiljer er variant från programmet, t.ex. färre träffar eller en annan målgrupp (fritext).",
+        "What differs between your variant and the programme, e.g. fewer sessions or another target group.",
+        paths=(IG.variantNote,),
     ),
     Column(
         "malgrupp",
@@ -132,8 +139,8 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "samverkan_med",
         ("collaboration_with", "partners", "samverkanspartner"),
-        "Id för de organisationer ni samverkar med, t.ex. region-ostergotland (flera med ;).",
-        "Ids of the organisations you collaborate with, e.g. region-ostergotland (several with ;).",
+        "Namn eller id för de organisationer ni samverkar med, t.ex. Region Östergötland (flera med ;).",
+        "Names or ids of the organisations you collaborate with, e.g. Region Östergötland (several with ;).",
         multi=True,
         paths=(IG.partner,),
     ),
@@ -165,6 +172,23 @@ COLUMNS: tuple[Column, ...] = (
 )
 
 
+WORKBOOK_COLUMNS: tuple[Column, ...] = (
+    Column(
+        "status",
+        ("offering_status",),
+        "erbjuds, erbjuds inte längre (tas bort ur listan) eller ny. Rader utan status tas inte med.",
+        "offered, no longer offered (left out of the list) or new. Rows without a status are left out.",
+    ),
+    Column(
+        "tjanstens_koppling",
+        ("tjänstens_koppling", "service_mapping"),
+        "Det program tjänsten kopplade insatsen till, och hur säkert. Läses inte in: rätta i kolumnen program.",
+        "The programme the service linked the offering to, and how sure it is. Not read: correct the program column.",
+    ),
+)
+"""Columns only the confirm-your-list workbook has (``workbook.py``); the ingest reads ``status`` and skips the rest."""
+
+
 def header_key(text: str) -> str:
     """A header compared loosely: "Ålder från" → "alder_fran", "Target group" → "target_group"."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
@@ -172,7 +196,7 @@ def header_key(text: str) -> str:
 
 
 HEADER_INDEX: dict[str, str] = {}
-for _col in COLUMNS:
+for _col in (*COLUMNS, *WORKBOOK_COLUMNS):
     for _alias in (_col.name, *_col.aliases):
         HEADER_INDEX[header_key(_alias)] = _col.name
 

@@ -30,6 +30,7 @@ from insatsgraf.model import iris, vocab
 from insatsgraf.model.iris import IG
 from insatsgraf.model.rdf import new_graph
 from insatsgraf.submission.columns import COLUMNS, HEADER_INDEX, header_key
+from insatsgraf.submission.review_state import keep_row
 
 LIMIT_CODES = frozenset({"too-large", "too-many-rows", "too-many-cells", "too-many-columns", "too-slow"})
 """Error codes of a file over a size or time limit: HTTP 413 (every other reading error is 400)."""
@@ -616,6 +617,8 @@ class RowMapper:
             add((subject, IG.followUpInstrument, Literal(instrument)))
         if row.get("kommentar"):
             add((subject, RDFS.comment, Literal(row["kommentar"], lang="sv")))
+        if row.get("avvikelse"):
+            add((subject, IG.variantNote, Literal(row["avvikelse"])))
         if row.get("evidenskalla"):
             self.evidence(graph, subject, row["evidenskalla"])
         partners = split(row.get("samverkan_med", ""))
@@ -672,9 +675,12 @@ class RowMapper:
             )
 
 
-def table_to_graph(table: Table, org: str, settings: Settings) -> Graph:
+def table_to_graph(
+    table: Table, org: str, settings: Settings, vocabulary: vocab.Vocabulary | None = None
+) -> Graph:
+    """``vocabulary``: the words cells may use (default the bundled files'; ``edition_vocab`` for a store's)."""
     graph = new_graph(settings.base)
-    mapper = RowMapper(org, settings, vocab.load(settings))
+    mapper = RowMapper(org, settings, vocabulary or vocab.load(settings))
     for number, row in table.rows:
         mapper.add_row(graph, number, row)
     return graph
@@ -895,7 +901,12 @@ def sha256(data: bytes) -> str:
 
 
 def ingest_bytes(
-    data: bytes, name: str, org: str | None, settings: Settings, deadline: Deadline | None = None
+    data: bytes,
+    name: str,
+    org: str | None,
+    settings: Settings,
+    deadline: Deadline | None = None,
+    vocabulary: vocab.Vocabulary | None = None,
 ) -> tuple[Graph, str, dict[str, str]]:
     """Parse a file's bytes into (graph, organisation id, Turtle file header), within ``settings.limits``."""
     kind = sniff_kind(data, name)
@@ -923,7 +934,8 @@ def ingest_bytes(
             file=name,
             code="no-org",
         )
-    return table_to_graph(table, org, settings), org, {}
+    table.rows = [(n, row) for n, row in table.rows if keep_row(row, n, name)]  # the workbook's status
+    return table_to_graph(table, org, settings, vocabulary), org, {}
 
 
 def ingest_file(

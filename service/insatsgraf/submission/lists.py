@@ -28,6 +28,7 @@ from insatsgraf.model import iris
 from insatsgraf.model.iris import IG
 from insatsgraf.model.rdf import new_graph
 from insatsgraf.sparql.store import Store
+from insatsgraf.submission import edition_vocab, review_state
 from insatsgraf.submission.ingest import Deadline, ingest_bytes, read_source, self_description, sha256
 from insatsgraf.submission.validate import ValidationFailed, ValidationReport, validate_graph
 
@@ -142,8 +143,10 @@ def provenance_record(
     previous: str | None,
     base: str,
     now: datetime | None = None,
+    state: str | None = None,
 ) -> Graph:
-    """The provenance graph with one more ``ig:Submission``, now the organisation's current one."""
+    """The provenance graph with one more ``ig:Submission``, now the organisation's current one
+    (``state``: its ``ig:reviewState`` concept, ``review_state.py``)."""
     graph = new_graph(base)
     graph += prov
     sub, org_iri = URIRef(submission), URIRef(iris.organisation(org, base))
@@ -163,6 +166,8 @@ def provenance_record(
         graph.add((agent, FOAF.name, Literal(by)))
     if previous:
         graph.add((sub, PROV.wasRevisionOf, URIRef(previous)))
+    if state:
+        graph.add((sub, IG.reviewState, URIRef(state)))
     graph.add((org_iri, IG.currentSubmission, sub))
     return graph
 
@@ -178,6 +183,8 @@ class Prepared:
     digest: str
     by: str | None
     report: ValidationReport
+    state: str | None = None
+    """The review state's concept IRI (``--state``), recorded on the submission."""
 
 
 def prepare(
@@ -188,10 +195,14 @@ def prepare(
     org: str | None,
     date: str | None = None,
     by: str | None = None,
+    *,
+    state: str | None = None,
 ) -> Prepared:
     """Read and validate ``data`` within ``settings.limits`` (time included); writes nothing, so callers run
-    it before taking the write lock. Raises ``UserError``, or ``ValidationFailed`` with the report."""
+    it before taking the write lock. Raises ``UserError``, or ``ValidationFailed`` with the report.
+    ``state`` is a review state word (``utkast``, ``skickad för bekräftelse``, ``bekräftad``)."""
     deadline = Deadline(settings.limits.max_seconds)
+    state_iri = review_state.concept(state, settings) if state else None
     data, filename = read_source(data, filename, settings)
     if by is not None and len(by) > settings.limits.max_cell_chars:
         raise UserError(
@@ -200,7 +211,9 @@ def prepare(
             file=filename,
             code="cell-too-long",
         )
-    graph, org_id, header = ingest_bytes(data, filename, org, settings, deadline)
+    graph, org_id, header = ingest_bytes(
+        data, filename, org, settings, deadline, edition_vocab.current(store, settings)
+    )
     check_org(store, settings, org_id, filename)
     day = check_date(date or header.get("date"), settings, filename)
     deadline.check(filename)
@@ -208,7 +221,7 @@ def prepare(
     if not report.conforms:
         raise ValidationFailed(report, file=filename)
     deadline.check(filename)
-    return Prepared(graph, org_id, day, filename, sha256(data), by, report)
+    return Prepared(graph, org_id, day, filename, sha256(data), by, report, state_iri)
 
 
 def commit(
@@ -233,6 +246,7 @@ def commit(
         previous=previous,
         base=base,
         now=now,
+        state=prepared.state,
     )
     current = mapping.move_statements(graph, base)
     items = mapping.items_from_graph(graph, org_id, base, submission)
@@ -266,14 +280,17 @@ def submit(
     by: str | None = None,
     *,
     now: datetime | None = None,
+    state: str | None = None,
 ) -> SubmitResult:
     """Ingest, validate and make ``data`` the organisation's current submission, or change nothing
-    (``prepare`` then ``commit``).
+    (``prepare`` then ``commit``); ``state``: its review state (``utkast``/``skickad för bekräftelse``/``bekräftad``).
 
     Raises ``UserError`` when the file cannot be read and ``ValidationFailed`` (a ``UserError`` with the
     report) when it does not conform.
     """
-    return commit(store, prepare(store, settings, data, filename, org, date, by), settings, now=now)
+    return commit(
+        store, prepare(store, settings, data, filename, org, date, by, state=state), settings, now=now
+    )
 
 
 def submit_file(
@@ -283,9 +300,11 @@ def submit_file(
     org: str | None,
     date: str | None = None,
     by: str | None = None,
+    *,
+    state: str | None = None,
 ) -> SubmitResult:
     data, name = read_source(path, None, settings)
-    return submit(store, settings, data, name, org, date, by)
+    return submit(store, settings, data, name, org, date, by, state=state)
 
 
 def replay(store: Store, settings: Settings, path: Path, org: str, day: str, by: str) -> SubmitResult | None:
@@ -365,6 +384,7 @@ def history(store: Store, org: str, settings: Settings | None = None) -> list[di
                 else None,
                 "offerings": len(set(data.subjects(RDF.type, IG.Offering))),
                 "current": sub == current,
+                **review_state.of(prov, sub),
             }
         )
     return sorted(rows, key=lambda r: (str(r["date"]), _suffix(str(r["submission"]))))

@@ -1,5 +1,9 @@
 """The XLSX submission template: the headers, an explanation sheet in Swedish, drop-down lists.
 
+The drop-downs show names (``ABC – Alla barn i centrum``, ``Linköpings kommun``), never bare ids: the ingest
+reads a name back to its id (``vocab.Vocabulary.programme``/``organisation``). Their values are on the
+visible sheet ``Listor``, which the explanation sheet points at.
+
 Every value written goes through ``safe_cell`` so that text beginning with ``= + - @`` is stored as text
 and never becomes a formula when the workbook is opened (formula injection).
 """
@@ -7,7 +11,7 @@ and never becomes a formula when the workbook is opened (formula injection).
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TextIO
 
@@ -16,11 +20,12 @@ from openpyxl.cell.cell import Cell
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
 
 from insatsgraf.config import Settings
 from insatsgraf.model import vocab
 from insatsgraf.sparql.media import formula_like, spreadsheet_safe
-from insatsgraf.submission.columns import COLUMNS
+from insatsgraf.submission.columns import COLUMNS, Column
 
 DATA_ROWS = 500
 """How many rows the drop-down lists cover."""
@@ -47,14 +52,32 @@ def _write_row(sheet, row: int, values: list[object]) -> None:  # type: ignore[n
         safe_cell(sheet.cell(row=row, column=col), value)
 
 
+LISTS_SHEET = "Listor"
+"""The sheet of drop-down values, visible so that the explanation sheet's "se bladet Listor" can be followed."""
+
+
 def build_template(settings: Settings) -> Workbook:
     """The template workbook: ``Insatser`` (headers), ``Förklaring`` (explanations), ``Listor`` (drop-down values)."""
-    vocabulary = vocab.load(settings)
     book = Workbook()
+    lay_out(book, COLUMNS, vocab.load(settings))
+    return book
+
+
+def lay_out(
+    book: Workbook,
+    columns: Sequence[Column],
+    vocabulary: vocab.Vocabulary,
+    *,
+    rows: int = DATA_ROWS,
+    extra: Mapping[str, Sequence[str]] | None = None,
+) -> Worksheet:
+    """Write the sheets ``Insatser`` (headers of ``columns``, the first sheet), ``Förklaring`` and ``Listor``
+    with a drop-down per column that has words (``extra`` adds words for columns outside the contract,
+    e.g. the workbook's ``status``, which then must be one of them). Returns ``Insatser``."""
     sheet = book.active
     sheet.title = "Insatser"
-    _write_row(sheet, 1, [c.name for c in COLUMNS])
-    for col, column in enumerate(COLUMNS, start=1):
+    _write_row(sheet, 1, [c.name for c in columns])
+    for col, column in enumerate(columns, start=1):
         cell = sheet.cell(row=1, column=col)
         cell.font = Font(bold=True)
         if column.name == "insats":
@@ -62,7 +85,7 @@ def build_template(settings: Settings) -> Workbook:
         sheet.column_dimensions[get_column_letter(col)].width = max(14, len(column.name) + 4)
     sheet.freeze_panes = "A2"
 
-    lists = book.create_sheet("Listor")
+    lists = book.create_sheet(LISTS_SHEET)
     explain = book.create_sheet("Förklaring", 1)
     _write_row(
         explain, 1, ["kolumn", "förklaring", "explanation (English)", "tillåtna värden", "flera värden med ;"]
@@ -70,44 +93,54 @@ def build_template(settings: Settings) -> Workbook:
     for cell in explain[1]:
         cell.font = Font(bold=True)
     list_col = 0
-    for row, column in enumerate(COLUMNS, start=2):
-        words = _choices(column.name, column.scheme, vocabulary)
-        shown = ", ".join(words) if column.scheme else (f"{len(words)} id, se bladet Listor" if words else "")
+    for row, column in enumerate(columns, start=2):
+        fixed = (extra or {}).get(column.name)
+        words = list(fixed) if fixed is not None else _choices(column.name, column.scheme, vocabulary)
+        letter = get_column_letter(list_col + 1)
+        shown = (
+            ", ".join(words)
+            if column.scheme or fixed is not None
+            else (f"{len(words)} namn, se bladet {LISTS_SHEET} kolumn {letter}" if words else "")
+        )
         _write_row(explain, row, [column.name, column.sv, column.en, shown, "ja" if column.multi else "nej"])
         if words:
             list_col += 1
-            letter = get_column_letter(list_col)
             safe_cell(lists.cell(row=1, column=list_col), column.name)
+            lists.cell(row=1, column=list_col).font = Font(bold=True)
+            lists.column_dimensions[letter].width = min(60, max(16, *(len(w) for w in words)))
             for i, word in enumerate(words, start=2):
                 safe_cell(lists.cell(row=i, column=list_col), word)
-            ref = f"{quote_sheetname('Listor')}!${letter}$2:${letter}${len(words) + 1}"
+            ref = f"{quote_sheetname(LISTS_SHEET)}!${letter}$2:${letter}${len(words) + 1}"
             validation = DataValidation(type="list", formula1=ref, allow_blank=True, showErrorMessage=True)
             validation.promptTitle = column.name
             validation.prompt = column.sv[:250]
             validation.showInputMessage = True
-            if (
-                column.multi or not column.scheme
-            ):  # several are typed with ;, names are allowed too: only warn
-                validation.errorStyle = "warning"
-            target = get_column_letter(COLUMNS.index(column) + 1)
-            validation.add(f"{target}2:{target}{DATA_ROWS + 1}")
+            if fixed is None and (column.multi or not column.scheme):
+                validation.errorStyle = (
+                    "warning"  # several are typed with ;, names are allowed too: only warn
+                )
+            target = get_column_letter(columns.index(column) + 1)
+            validation.add(f"{target}2:{target}{rows + 1}")
             sheet.add_data_validation(validation)
     for letter, width in (("A", 18), ("B", 60), ("C", 60), ("D", 60), ("E", 10)):
         explain.column_dimensions[letter].width = width
-    lists.sheet_state = "hidden"
-    return book
+    return sheet
 
 
 def _choices(column: str, scheme: str | None, vocabulary: vocab.Vocabulary) -> list[str]:
-    """The drop-down values of a column: vocabulary words, catalogue ids or organisation ids."""
+    """The drop-down values of a column: vocabulary words, catalogue names or organisation names."""
     if column == "program":
-        return sorted(vocabulary.programme_ids)
+        return sorted(
+            {vocabulary.programme_names.get(p, p) for p in vocabulary.programme_ids}, key=str.casefold
+        )
     if column == "samverkan_med":
-        return sorted(vocabulary.organisations)
-    return _sheet_words(scheme, vocabulary) if scheme else []
+        return sorted(
+            {vocabulary.organisation_names.get(o, o) for o in vocabulary.organisations}, key=str.casefold
+        )
+    return sheet_words(scheme, vocabulary) if scheme else []
 
 
-def _sheet_words(scheme: str | None, vocabulary: vocab.Vocabulary) -> list[str]:
+def sheet_words(scheme: str | None, vocabulary: vocab.Vocabulary) -> list[str]:
     """The words a person types in a vocabulary column: the contract's lower-case Swedish words."""
     words = {
         "variant-kind": ["samma", "egen variant", "lokal anpassning", "liknande"],

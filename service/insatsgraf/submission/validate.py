@@ -566,8 +566,9 @@ def validate_file(
     filename: str | None = None,
 ) -> ValidationReport:
     """Read a spreadsheet or Turtle file and validate it (``UserError`` when it cannot be read)."""
+    from insatsgraf.submission.edition_vocab import current
     from insatsgraf.submission.ingest import ingest_bytes, read_source
 
     data, name = read_source(source, filename, settings)
-    graph, found_org, _header = ingest_bytes(data, name, org, settings)
+    graph, found_org, _header = ingest_bytes(data, name, org, settings, vocabulary=current(store, settings))
     return validate_graph(graph, store, settings, org=found_org, file=name)
