@@ -674,13 +674,21 @@ def build_graph(
         add((obs.iri, cube.QB.dataSet, dataset))
         for prop, value in obs.dimensions.items():
             add((obs.iri, prop, value))
-        add((obs.iri, cube.SDMX_MEASURE.obsValue, Literal(obs.value, datatype=XSD.decimal)))
+        add((obs.iri, cube.SDMX_MEASURE.obsValue, number_literal(obs.value)))
         add((obs.iri, cube.SDMX_ATTRIBUTE.unitMeasure, obs.unit))
         add((obs.iri, DCTERMS.source, Literal(obs.source)))
         add((obs.iri, IG.sourceRow, Literal(obs.row, datatype=XSD.integer)))
         if obs.attributed is not None:
             add((obs.iri, PROV.wasAttributedTo, obs.attributed))
     return graph
+
+
+def number_literal(value: Decimal) -> Literal:
+    """A whole number as xsd:integer, anything else as xsd:decimal: both forms survive every serialisation
+    unchanged (a decimal ``876`` would come back from Turtle as ``876.0``)."""
+    if value == value.to_integral_value():
+        return Literal(int(value), datatype=XSD.integer)
+    return Literal(value.normalize(), datatype=XSD.decimal)
 
 
 @lru_cache(maxsize=4)
