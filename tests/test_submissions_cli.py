@@ -10,6 +10,7 @@ from openpyxl import Workbook, load_workbook
 from typer.testing import CliRunner
 
 from insatsgraf.cli import app
+from insatsgraf.submission.columns import FIGURE_COLUMNS
 from insatsgraf.config import Settings
 from insatsgraf.submission.template import safe_cell
 
@@ -96,7 +97,9 @@ def test_template(tmp_path: Path) -> None:
     book = load_workbook(out)
     assert book.sheetnames == ["Insatser", "Förklaring", "Listor"]
     headers = [c.value for c in book["Insatser"][1]]
-    assert headers[0] == "insats" and "samverkan_med" in headers and len(headers) == 17
+    assert headers[0] == "insats" and "samverkan_med" in headers
+    assert len(headers) == 17 + len(FIGURE_COLUMNS)  # and the optional per-offering figures
+    assert headers[-len(FIGURE_COLUMNS) :] == list(FIGURE_COLUMNS)
     explanations = {row[0]: row[1] for row in book["Förklaring"].iter_rows(min_row=2, values_only=True)}
     assert "obligatorisk" in explanations["insats"]
     ranges = {

@@ -28,6 +28,7 @@ from insatsgraf.model import iris
 from insatsgraf.model.iris import IG
 from insatsgraf.model.rdf import new_graph
 from insatsgraf.sparql.store import Store
+from insatsgraf.submission import figures
 from insatsgraf.submission.ingest import Deadline, ingest_bytes, read_source, self_description, sha256
 from insatsgraf.submission.validate import ValidationFailed, ValidationReport, validate_graph
 
@@ -178,6 +179,8 @@ class Prepared:
     digest: str
     by: str | None
     report: ValidationReport
+    figures: Graph | None = None
+    """The per-offering figures (``figures.py``), written with the submission."""
 
 
 def prepare(
@@ -208,7 +211,8 @@ def prepare(
     if not report.conforms:
         raise ValidationFailed(report, file=filename)
     deadline.check(filename)
-    return Prepared(graph, org_id, day, filename, sha256(data), by, report)
+    companion = figures.from_upload(data, filename, graph, org_id, settings)
+    return Prepared(graph, org_id, day, filename, sha256(data), by, report, companion)
 
 
 def commit(
@@ -243,6 +247,7 @@ def commit(
             submission: graph,
             provenance_graph(org_id, base): record,
             iris.mapping_graph(org_id, base): links,
+            figures.graph_name(org_id, base): figures.link(prepared.figures, submission),
         }
     )
     return SubmitResult(
