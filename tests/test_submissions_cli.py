@@ -10,8 +10,8 @@ from openpyxl import Workbook, load_workbook
 from typer.testing import CliRunner
 
 from insatsgraf.cli import app
-from insatsgraf.submission.columns import FIGURE_COLUMNS
 from insatsgraf.config import Settings
+from insatsgraf.submission.columns import FIGURE_COLUMNS
 from insatsgraf.submission.template import safe_cell
 
 EXAMPLE = Settings().domain / "submissions" / "0580-linkoping-2021.csv"
