@@ -187,6 +187,13 @@ def test_the_cube_shapes_refuse_an_observation_without_a_value() -> None:
 
 def test_cli_import_and_list(loaded_store_dir: str) -> None:
     runner = CliRunner()
+    # the acceptance check: `insatsgraf load` brought Linköping's figures; the query returns both years
+    ended = runner.invoke(
+        app, ["query", "ended-according-to-plan", "-p", "org=0580", "-f", "csv", "--store", loaded_store_dir]
+    )
+    assert ended.exit_code == 0, ended.output
+    years = {line.split(",")[2] for line in ended.output.splitlines()[1:] if line}
+    assert years == {"2019", "2020"}
     result = runner.invoke(
         app, ["statistics", "import", str(DISTRICTS), "--source", "Test", "--store", loaded_store_dir]
     )
@@ -270,3 +277,21 @@ def test_a_municipality_covers_what_its_units_offer(store: OxigraphStore) -> Non
     }
     profile = CATALOGUE.run(scratch, "municipality-profile", {"org": "0180"}).table()
     assert {r["concept"].rsplit("/", 1)[-1] for r in profile} == {"selective", "indicated"}
+
+
+def test_an_xlsx_table_reads_like_the_csv(store: OxigraphStore, tmp_path: Path) -> None:
+    """The same district table as an Excel workbook (openpyxl, read through the safe XLSX reader)."""
+    import csv
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    for row in csv.reader(DISTRICTS.read_text(encoding="utf-8").splitlines(), delimiter=";"):
+        sheet.append([int(c.replace(" ", "")) if c.replace(" ", "").isdigit() else c for c in row])
+    path = tmp_path / "stadsdelar.xlsx"
+    book.save(path)
+    prepared = statistics.prepare(store, SETTINGS, path.read_bytes(), path.name, "Excel")
+    assert prepared.observations == 12 and prepared.collection.key == "excel-2017"
+    csv_prepared = statistics.prepare(store, SETTINGS, DISTRICTS.read_bytes(), DISTRICTS.name, "Excel")
+    assert set(prepared.graph) == set(csv_prepared.graph)  # the same observations, IRIs and values

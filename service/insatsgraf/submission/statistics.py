@@ -307,9 +307,10 @@ class Lookups:
     @classmethod
     def from_store(cls, store: Store, settings: Settings) -> Lookups:
         orgs: dict[str, str] = {}
-        for item in resolve.organisations(store):
+        register = resolve.organisations(store)
+        for item in register:
             orgs.setdefault(item.id.casefold(), item.value)
-        for item in resolve.organisations(store):
+        for item in register:
             if item.label:
                 orgs.setdefault(item.label.casefold(), item.value)
         for row in store.query(rq.read("statistics-groups")).table():
@@ -317,9 +318,10 @@ class Lookups:
             if row.get("label"):
                 orgs.setdefault(row["label"].casefold(), row["iri"])
         programmes: dict[str, str] = {}
-        for item in resolve.programmes(store):
+        catalogue = resolve.programmes(store)
+        for item in catalogue:
             programmes.setdefault(item.id.casefold(), item.value)
-        for item in resolve.programmes(store):
+        for item in catalogue:
             if item.label:
                 programmes.setdefault(item.label.casefold(), item.value)
         return cls(orgs, programmes, {}, vocab.load(settings))
@@ -765,8 +767,9 @@ def group_graph(
     """The ``org:OrganizationalCollaboration`` of a comparison group; members must be in the register."""
     slug = iris.slug(name)
     collection = curated.Collection("statistics", f"group-{slug}"[:80].strip("-"))
-    known = {item.id.casefold(): item.value for item in resolve.organisations(store)}
-    known |= {item.label.casefold(): item.value for item in resolve.organisations(store) if item.label}
+    register = resolve.organisations(store)
+    known = {item.id.casefold(): item.value for item in register}
+    known |= {item.label.casefold(): item.value for item in register if item.label}
     base = settings.base
     graph = new_graph(base)
     iri = URIRef(cube.group(slug, base))
