@@ -295,3 +295,18 @@ def test_an_xlsx_table_reads_like_the_csv(store: OxigraphStore, tmp_path: Path) 
     assert prepared.observations == 12 and prepared.collection.key == "excel-2017"
     csv_prepared = statistics.prepare(store, SETTINGS, DISTRICTS.read_bytes(), DISTRICTS.name, "Excel")
     assert set(prepared.graph) == set(csv_prepared.graph)  # the same observations, IRIs and values
+
+
+def test_loading_twice_imports_the_bundled_tables_once() -> None:
+    st = OxigraphStore(None, base=SETTINGS.base)
+    first = load_bundled(st, SETTINGS)
+    second = load_bundled(st, SETTINGS)
+    prefix = f"{SETTINGS.base}graph/statistics/"
+    assert {k for k in first if k.startswith(prefix)} == {
+        f"{prefix}group-r9",
+        f"{prefix}linkopings-kommun-genomlysning-barn-och-unga-2021-servicearenden-2019-2020",
+        f"{prefix}linkopings-kommun-genomlysning-barn-och-unga-2021-ekonomi-2016-2019",
+    }
+    assert not [k for k in second if k.startswith(prefix)]
+    collection = curated.Collection("statistics", "group-r9")
+    assert len(curated.history(st, collection, SETTINGS.base)) == 1
