@@ -113,13 +113,13 @@ def test_data_service_and_distributions_point_at_what_the_service_serves(
         for dist in description.objects(d, DCAT.distribution)
         if description.value(dist, DCAT.downloadURL) is not None
     }
-    assert len(downloads) == len(FORMATS)
+    assert len(downloads) == len(FORMATS) + 1  # the dumps, and the figures (Data Cube) alone
     with TestClient(create_app(Settings().with_(store="memory:"), store)) as client:
         for url, media_type in downloads.items():
             assert url.startswith(BASE)
             r = client.get("/" + url[len(BASE) :])
             assert r.status_code == 200 and r.headers["content-type"] == "application/gzip", url
-            fmt = next(f for f in FORMATS.values() if media_type.endswith(f.media_type))
+            fmt = next(f for f in FORMATS.values() if media_type.endswith("/" + f.media_type))
             parsed = (Dataset() if fmt.quads else Graph()).parse(
                 data=gzip.decompress(r.content), format=fmt.rdflib
             )

@@ -79,3 +79,15 @@ def test_the_charts_page_shows_the_share_of_assessed_offerings(client: TestClien
         assert int(percent) == round(100 * int(assessed) / int(offerings))
     by_org = {org.rsplit("/", 1)[-1]: int(assessed) for org, _p, assessed, _o in bars}
     assert by_org["0461"] >= 1  # Gnesta's example list runs Komet, rated by Title IV-E in the fixture
+
+
+def test_the_organisation_page_shows_its_share_of_assessed_offerings(client: TestClient) -> None:
+    html = client.get("/charts/organisation/0461").text
+    start = html.index('<section id="evidence-share"')
+    part = html[start : html.index("</section>", start)]
+    bars = re.findall(r'<rect class="bar"[^>]*data-label="([^"]*)" data-value="([^"]*)"', part)
+    charts = client.get("/charts", params={"county": "Södermanlands län"}).text
+    shown = re.search(
+        r'data-organisation="[^"]+/0461" data-percent="(\d+)"', section(charts, "evidence-share")
+    )
+    assert shown and bars == [("Gnesta", shown.group(1))]  # the same share as on /charts, one bar

@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from insatsgraf.cli import app
 from insatsgraf.config import Settings
+from insatsgraf.submission.columns import FIGURE_COLUMNS
 from insatsgraf.submission.template import safe_cell
 
 EXAMPLE = Settings().domain / "submissions" / "0580-linkoping-2021.csv"
@@ -97,6 +98,8 @@ def test_template(tmp_path: Path) -> None:
     assert book.sheetnames == ["Insatser", "Förklaring", "Listor"]
     headers = [c.value for c in book["Insatser"][1]]
     assert headers[0] == "insats" and "samverkan_med" in headers and "avvikelse" in headers
+    assert len(headers) == 18 + len(FIGURE_COLUMNS)  # and the optional per-offering figures
+    assert headers[-len(FIGURE_COLUMNS) :] == list(FIGURE_COLUMNS)
     explanations = {row[0]: row[1] for row in book["Förklaring"].iter_rows(min_row=2, values_only=True)}
     assert "obligatorisk" in explanations["insats"]
     ranges = {

@@ -139,7 +139,9 @@ def test_home_page_loads_yasgui_with_the_catalogue_tabs(server: str, page: objec
     assert page.errors == []  # type: ignore[attr-defined]
 
 
-@pytest.mark.parametrize("path", ["/", "/docs", "/charts", "/id/programme/komet"])
+@pytest.mark.parametrize(
+    "path", ["/", "/docs", "/charts", "/charts/organisation/0580", "/id/programme/komet"]
+)
 def test_a_page_asks_no_other_host(server: str, page: object, path: str) -> None:
     """Offline use: the page and everything it loads come from the service (no CDN, no prefix.cc)."""
     if path == "/":  # YASGUI's prefix completion reads the service's prefixes, not prefix.cc's
@@ -213,3 +215,14 @@ def test_the_bundled_linkoping_submission_shows_on_the_mini_maria_page(server: s
     page.goto(server + "/id/programme/mini-maria")  # type: ignore[attr-defined]
     rows = page.locator("#offerings table tbody tr").all_inner_texts()  # type: ignore[attr-defined]
     assert any("MiniMaria" in r and "Linköping" in r for r in rows), rows
+
+
+def test_the_organisation_page_draws_its_bars(server: str, page: object) -> None:
+    """The organisation page in a real browser: its sections render with bars of a visible width."""
+    page.goto(server + "/charts/organisation/0580", wait_until="networkidle")  # type: ignore[attr-defined]
+    for section in ("offerings", "figures", "ended"):
+        bars = page.locator(f"#{section} rect.bar")  # type: ignore[attr-defined]
+        assert bars.count() > 0, section
+        assert bars.first.bounding_box()["width"] > 1, section
+    page.screenshot(path=str(SCREENSHOTS / "insatsgraf-organisation-0580.png"), full_page=True)  # type: ignore[attr-defined]
+    assert page.errors == []  # type: ignore[attr-defined]

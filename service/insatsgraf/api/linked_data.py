@@ -22,7 +22,7 @@ from insatsgraf.api.deps import ApiError, StoreDep, error_response, get_settings
 from insatsgraf.api.web import templates
 from insatsgraf.config import Settings
 from insatsgraf.model import iris
-from insatsgraf.publication import dcat
+from insatsgraf.publication import cube, dcat
 from insatsgraf.publication import dumps as export
 from insatsgraf.publication.describe import NotDescribable, describe, page_model, resource_iri
 from insatsgraf.publication.evidence_charts import levels_svg
@@ -230,6 +230,9 @@ def dumps_index(request: Request) -> HTMLResponse:
         }
         for f in export.FORMATS.values()
     ]
+    dumps.append(
+        {"file": cube.CUBE_DUMP, "href": f"/dumps/{cube.CUBE_DUMP}", "media_type": "application/trig"}
+    )
     return templates.TemplateResponse(request, "dumps.html", {"dumps": dumps})
 
 
@@ -243,6 +246,8 @@ def dump(filename: str, request: Request, store: StoreDep) -> Response:
     """``insatsgraf.{ttl,nt,jsonld,trig}.gz``: the file is a gzip file, so it is served as
     ``application/gzip`` (not as ``Content-Encoding``), and a download keeps its name and bytes."""
     by_file = {f"{export.DUMP_NAME}.{f.ext}.gz": name for name, f in export.FORMATS.items()}
+    if filename == cube.CUBE_DUMP:  # the figures alone (publication/cube.py)
+        by_file[filename] = ""
     if filename not in by_file:
         raise ApiError(
             404,
@@ -250,7 +255,8 @@ def dump(filename: str, request: Request, store: StoreDep) -> Response:
             f"no dump {filename!r}; there are {', '.join(by_file)}",
             f"ingen dump {filename!r}; det finns {', '.join(by_file)}",
         )
-    body = export.gzip_dump(export.serialise(store, by_file[filename]))
+    data = cube.serialise(store) if filename == cube.CUBE_DUMP else export.serialise(store, by_file[filename])
+    body = export.gzip_dump(data)
     etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
     headers = {"ETag": etag, "Content-Disposition": f'attachment; filename="{filename}"'}
     if request.headers.get("if-none-match") == etag:

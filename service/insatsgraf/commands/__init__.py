@@ -9,6 +9,7 @@ from insatsgraf.commands import (
     queries,
     report,
     serve,
+    statistics,
     submissions,
     workbook,
 )
@@ -18,6 +19,7 @@ REGISTRARS = [
     editions.register,
     submissions.register,
     workbook.register,
+    statistics.register,
     queries.register,
     report.register,
     harmonise.register,

@@ -1,4 +1,5 @@
-"""``insatsgraf report``: the charts page (``GET /charts``) as one standalone HTML file, CSS inlined."""
+"""``insatsgraf report``: the charts page (``GET /charts``, or ``GET /charts/organisation/{id}`` with ``--org``) as
+one standalone HTML file, CSS inlined."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import typer
 
 from insatsgraf.catalogue.queries import Catalogue
 from insatsgraf.commands.common import StoreOption, console, err_console, open_existing, reported
+from insatsgraf.publication import organisation_charts
 from insatsgraf.publication.charts import DEFAULT_COUNTY, build_page, render_html
 
 
@@ -30,11 +32,18 @@ def report(
             help="The HTML file to write; '-' prints it.",
         ),
     ] = Path("insatsgraf-report.html"),
+    org: Annotated[
+        str | None,
+        typer.Option(
+            "--org", help="One organisation's page instead (an id such as 0580 or 0180-bromma, or a name)."
+        ),
+    ] = None,
     store: StoreOption = None,
 ) -> None:
-    """Write the charts of one county (prevention levels, coverage matrix) as one HTML file."""
+    """Write the charts of one county (prevention levels, coverage matrix), or with --org the page of one
+    organisation (offerings, figures against the county and comparison groups, per capita), as one HTML file."""
     with reported():
-        html = run_report(store, county)
+        html = run_organisation_report(store, org) if org else run_report(store, county)
     if str(out) == "-":
         typer.echo(html, nl=False)
         return
@@ -58,6 +67,16 @@ def run_report(store: str | None, county: str) -> str:
     finally:
         st.close()
     return render_html(page, standalone=True)
+
+
+def run_organisation_report(store: str | None, org: str) -> str:
+    """The standalone organisation page (``GET /charts/organisation/{id}``)."""
+    settings, st = open_existing(store)
+    try:
+        page = organisation_charts.build_page(st, Catalogue.load(settings.queries_dir), org)
+    finally:
+        st.close()
+    return organisation_charts.render_html(page, standalone=True)
 
 
 def write_atomically(path: Path, text: str) -> None:

@@ -19,6 +19,7 @@ from insatsgraf.catalogue import rq
 from insatsgraf.config import Settings
 from insatsgraf.model import iris
 from insatsgraf.model.rdf import SH, new_graph, read_turtle
+from insatsgraf.publication import cube
 from insatsgraf.publication.dumps import DUMP_NAME, FORMATS, build_dataset, union_graph
 from insatsgraf.sparql.store import Store
 
@@ -101,6 +102,8 @@ def build_dcat(store: Store, settings: Settings) -> Graph:
         _typed(graph, dist, DCAT.compressFormat, URIRef(f"{IANA}application/gzip"), DCTERMS.MediaType)
         graph.add((dist, DCTERMS.license, LICENCE))
 
+    _cube_distribution(graph, dataset, base)
+
     endpoint = URIRef(f"{base}sparql")
     sparql_dist = distribution_iri(base, "sparql")
     graph.add((dataset, DCAT.distribution, sparql_dist))
@@ -139,6 +142,45 @@ def build_dcat(store: Store, settings: Settings) -> Graph:
     graph.add((catalog, DCTERMS.modified, Literal(date.today().isoformat(), datatype=XSD.date)))
     graph.set((dataset, OWL.versionInfo, Literal(__version__)))
     return graph
+
+
+def _cube_distribution(graph: Graph, dataset: URIRef, base: str) -> None:
+    """The figures (RDF Data Cube) as a distribution of their own: a TriG dump of the statistics graphs."""
+    dist, url = distribution_iri(base, "statistics"), URIRef(f"{base}dumps/{cube.CUBE_DUMP}")
+    graph.add((dataset, DCAT.distribution, dist))
+    graph.add((dist, RDF.type, DCAT.Distribution))
+    graph.add((dist, DCTERMS.title, Literal("Nyckeltal (RDF Data Cube) i TriG, gzip", lang="sv")))
+    graph.add((dist, DCTERMS.title, Literal("Figures (RDF Data Cube) in TriG, gzip", lang="en")))
+    graph.add(
+        (
+            dist,
+            DCTERMS.description,
+            Literal(
+                "Volymer, befolkning, väntetider, kostnader och utfall per organisation och period.",
+                lang="sv",
+            ),
+        )
+    )
+    graph.add(
+        (
+            dist,
+            DCTERMS.description,
+            Literal(
+                "Volumes, population, waiting times, costs and outcomes per organisation and period.",
+                lang="en",
+            ),
+        )
+    )
+    graph.add((dist, DCAT.accessURL, url))
+    graph.add((dist, DCAT.downloadURL, url))
+    trig = FORMATS["trig"]
+    _typed(
+        graph, dist, DCTERMS.format, URIRef(f"{EU}file-type/{trig.eu_file_type}"), DCTERMS.MediaTypeOrExtent
+    )
+    _typed(graph, dist, DCAT.mediaType, URIRef(f"{IANA}{trig.media_type}"), DCTERMS.MediaType)
+    _typed(graph, dist, DCAT.compressFormat, URIRef(f"{IANA}application/gzip"), DCTERMS.MediaType)
+    _typed(graph, dist, DCTERMS.conformsTo, cube.DATA_CUBE, DCTERMS.Standard)
+    graph.add((dist, DCTERMS.license, LICENCE))
 
 
 def _typed(graph: Graph, subject: URIRef, predicate: URIRef, obj: URIRef, cls: URIRef) -> None:

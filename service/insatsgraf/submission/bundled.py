@@ -12,6 +12,7 @@ from insatsgraf.harmonisation import mapping
 from insatsgraf.model import iris
 from insatsgraf.model.rdf import read_turtle
 from insatsgraf.sparql.store import Store
+from insatsgraf.submission import statistics
 from insatsgraf.submission.editions import NATIONAL, load_bundled_edition
 from insatsgraf.submission.lists import load_bundled_submission, replay
 
@@ -28,6 +29,7 @@ def bundled_graphs(settings: Settings) -> list[tuple[str, Path]]:
         (iris.graph("organisations", base), settings.data_dir / "organisations.ttl"),
         (iris.graph("decisions", base), settings.data_dir / "decisions.ttl"),
         (iris.graph("evidence-scales", base), settings.data_dir / "evidence-scales.ttl"),  # issue 17
+        (iris.graph("statistics-structure", base), settings.data_dir / "statistics-structure.ttl"),
     ]
     return [(name, path) for name, path in pairs if path.exists()]
 
@@ -39,6 +41,14 @@ def bundled_submissions(settings: Settings) -> list[Path]:
 
 EXAMPLE_AGENT = "insatsgraf exempeldata (fiktiv) / example data (fictional)"
 """Who the example submissions say submitted them, so nobody mistakes them for an organisation's own list."""
+
+
+def bundled_statistics(settings: Settings, *, examples: bool = False) -> list[Path]:
+    """Statistics tables (``data/reference/statistics/*.csv``, comparison groups first), and with ``examples``
+    the fictional ones (``data/examples/statistics/*.csv``)."""
+    folders = [settings.domain / "statistics", *([settings.examples_dir / "statistics"] if examples else [])]
+    found = [p for folder in folders for p in sorted(folder.glob("*.csv"))]
+    return sorted(found, key=lambda p: (p.name != statistics.GROUPS_FILE, found.index(p)))
 
 
 def example_submissions(settings: Settings) -> list[Path]:
@@ -75,6 +85,10 @@ def load_bundled(
         if progress:
             progress(path.name)
         counts.update(_load_example(store, settings, path))
+    for path in bundled_statistics(settings, examples=examples):  # figures: after the offerings they name
+        if progress:
+            progress(path.name)
+        counts.update(statistics.load_bundled_file(store, settings, path))
     if progress:
         progress("mappings")
     graphs = mapping.derive(store)

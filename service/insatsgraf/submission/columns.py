@@ -169,7 +169,30 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "kommentar", ("comment", "comments", "note"), "Fri kommentar.", "Free comment.", paths=(RDFS.comment,)
     ),
+    # -- optional figures per offering (submission/figures.py: Data Cube observations about the offering) --
+    Column(
+        "deltagare",
+        ("participants", "antal_deltagare"),
+        "Antal deltagare under perioden.",
+        "Participants in the period.",
+    ),
+    Column("varav_pojkar", ("of_which_boys", "pojkar"), "Varav pojkar.", "Of which boys."),
+    Column("varav_flickor", ("of_which_girls", "flickor"), "Varav flickor.", "Of which girls."),
+    Column(
+        "vantetid_dagar",
+        ("väntetid_dagar", "waiting_time_days", "väntetid", "waiting_time"),
+        "Typisk väntetid i dagar.",
+        "Typical waiting time in days.",
+    ),
+    Column(
+        "period",
+        ("figures_period", "år"),
+        "Perioden siffrorna gäller: ett år (2021) eller start/slut (2021-01-01/2021-06-30).",
+        "The period of the figures: a year (2021) or start/end (2021-01-01/2021-06-30).",
+    ),
 )
+FIGURE_COLUMNS = ("deltagare", "varav_pojkar", "varav_flickor", "vantetid_dagar", "period")
+"""The optional per-offering figures (the last block above)."""
 
 
 WORKBOOK_COLUMNS: tuple[Column, ...] = (

@@ -28,7 +28,7 @@ from insatsgraf.model import iris
 from insatsgraf.model.iris import IG
 from insatsgraf.model.rdf import new_graph
 from insatsgraf.sparql.store import Store
-from insatsgraf.submission import edition_vocab, review_state
+from insatsgraf.submission import edition_vocab, figures, review_state
 from insatsgraf.submission.ingest import Deadline, ingest_bytes, read_source, self_description, sha256
 from insatsgraf.submission.validate import ValidationFailed, ValidationReport, validate_graph
 
@@ -185,6 +185,8 @@ class Prepared:
     report: ValidationReport
     state: str | None = None
     """The review state's concept IRI (``--state``), recorded on the submission."""
+    figures: Graph | None = None
+    """The per-offering figures (``figures.py``), written with the submission."""
 
 
 def prepare(
@@ -221,7 +223,8 @@ def prepare(
     if not report.conforms:
         raise ValidationFailed(report, file=filename)
     deadline.check(filename)
-    return Prepared(graph, org_id, day, filename, sha256(data), by, report, state_iri)
+    companion = figures.from_upload(data, filename, graph, org_id, settings)
+    return Prepared(graph, org_id, day, filename, sha256(data), by, report, state_iri, companion)
 
 
 def commit(
@@ -257,6 +260,7 @@ def commit(
             submission: graph,
             provenance_graph(org_id, base): record,
             iris.mapping_graph(org_id, base): links,
+            figures.graph_name(org_id, base): figures.link(prepared.figures, submission),
         }
     )
     return SubmitResult(
