@@ -129,13 +129,24 @@ def programmes(store: Store) -> list[Known]:
 
 
 def counties(store: Store) -> list[Known]:
-    """Each county of the register, ``id`` its SCB code when its municipalities carry a kommunkod."""
+    """Each county of the register, ``id`` its SCB code (the place's notation, else from a kommunkod)."""
+    return list(_county_table(store)[0].values())
+
+
+def _county_table(store: Store) -> tuple[dict[str, Known], dict[str, str]]:
+    """County name → Known, and each short name's key (``county_key``) → county name."""
     codes: dict[str, str] = {}
+    aliases: dict[str, str] = {}
     for row in store.query(rq.read("resolve-counties")).table():
-        county, code = row.get("county") or "", row.get("code") or ""
+        county, code, alt = row.get("county") or "", row.get("code") or "", row.get("alt") or ""
+        county = str(county)
         if county and (county not in codes or (not codes[county] and code)):
             codes[county] = code[:2] if code[:2].isdigit() else ""
-    return [Known(county, code, county) for county, code in sorted(codes.items())]
+        if county and alt:
+            aliases[county_key(alt)] = county
+    by_code = sorted(codes.items(), key=lambda item: (item[1] or "99", item[0]))  # errors list them by code
+    known = {county: Known(county, code, county) for county, code in by_code}
+    return known, aliases
 
 
 def _known(rows: list[dict[str, str]], key: str) -> list[Known]:
@@ -157,7 +168,8 @@ def county_key(name: str) -> str:
 
 
 def _county(store: Store, name: str, typed: str) -> str:
-    known = counties(store)
+    table, aliases = _county_table(store)
+    known = list(table.values())
     if _CODE_RE.match(typed):
         code = typed.zfill(2)
         for item in known:
@@ -168,18 +180,24 @@ def _county(store: Store, name: str, typed: str) -> str:
         for item in known:
             if county_key(item.value) == key:
                 return item.value
+        if key in aliases:
+            return aliases[key]
         if typed.casefold().endswith(" län"):
             return typed  # a county's full name with no data in the register is a fair question: no rows
-    raise unknown(COUNTY, name, typed, known, store.base)
+    raise unknown(COUNTY, name, typed, known, store.base, aliases)
 
 
-def unknown(kind: str, name: str, typed: str, known: list[Known], base: str) -> UserError:
+def unknown(
+    kind: str, name: str, typed: str, known: list[Known], base: str, aliases: dict[str, str] | None = None
+) -> UserError:
     """The error for a value that names nothing: the closest few values, or those that exist."""
     forms = {item.id.casefold(): item for item in known} | {item.label.casefold(): item for item in known}
     asked = typed.casefold()
     if kind == COUNTY:
         forms |= {county_key(item.value): item for item in known}
         forms |= {alias: forms[name] for alias, name in COUNTY_ALIASES.items() if name in forms}
+        by_name = {item.value: item for item in known}
+        forms |= {alias: by_name[name] for alias, name in (aliases or {}).items() if name in by_name}
         asked = county_key(typed)
     close = difflib.get_close_matches(asked, list(forms), n=SHOWN, cutoff=0.6)
     picked = list(dict.fromkeys(forms[c] for c in close)) or known[:SHOWN]
