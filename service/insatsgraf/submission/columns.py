@@ -132,10 +132,14 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "samverkan_med",
         ("collaboration_with", "partners", "samverkanspartner"),
-        "Id för de organisationer ni samverkar med, t.ex. region-ostergotland (flera med ;).",
-        "Ids of the organisations you collaborate with, e.g. region-ostergotland (several with ;).",
+        "Id för de organisationer ni samverkar med, t.ex. region-ostergotland, eller typ av part: skolan, "
+        "förskolan, polisen, regionen, BUP, ungdomsmottagningen, Barnahus, primärvården, civilsamhället, "
+        "privat utförare (flera med ;).",
+        "Ids of the organisations you collaborate with, e.g. region-ostergotland, or a kind of partner: skolan, "
+        "förskolan, polisen, regionen, BUP, ungdomsmottagningen, Barnahus, primärvården, civilsamhället, "
+        "privat utförare (several with ;).",
         multi=True,
-        paths=(IG.partner,),
+        paths=(IG.partner, IG.partnerKind),
     ),
     Column(
         "antal_tillfallen",

@@ -44,6 +44,7 @@ EXTRA_COLUMNS = {
 SHAPE_COLUMNS = {
     "EvidenceSource_Shape": "evidenskalla",
     "CollaborationDelivery_Shape": "samverkan_med",
+    "Collaboration_Shape": "samverkan_med",
     "VariantKind_Shape": "variant",
 }
 SCOPE = "https://w3id.org/insatsgraf/shapes#Submission_Scope"
@@ -546,7 +547,7 @@ def _result(report: Graph, node: Node, graph: Graph, settings: Settings) -> Resu
     if path == IG.partner and isinstance(value, URIRef) and str(value).startswith(organisation_prefix):
         typed = str(value)[len(organisation_prefix) :]  # the id or the slug of the name the cell held
         result.value = typed
-        result.suggestions = vocab.load(settings).close_organisations(typed)
+        result.suggestions = vocab.load(settings).close_partners(typed)
     if path == IG.submittedProgramme:
         written = graph.value(focus, IG.submittedProgramme)
         if written is not None:
