@@ -25,6 +25,7 @@ TAGS = [
     {"name": "queries", "description": "The query catalogue: named, parametrised questions."},
     {"name": "submissions", "description": "Organisations submit their lists; history and diffs."},
     {"name": "harmonisation", "description": "Name-matching proposals, decisions and reconciliation."},
+    {"name": "organisations", "description": "The organisation register; registering organisations."},
     {"name": "linked data", "description": "Dereferenceable IRIs, dataset description and dumps."},
     {"name": "web", "description": "HTML pages."},
 ]
@@ -82,11 +83,21 @@ def create_app(
     app.add_exception_handler(RequestValidationError, _invalid_request)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
 
-    from insatsgraf.api import charts, harmonise, linked_data, queries, review, sparql, submissions, web
+    from insatsgraf.api import (
+        charts,
+        harmonise,
+        linked_data,
+        organisations,
+        queries,
+        review,
+        sparql,
+        submissions,
+        web,
+    )
     from insatsgraf.catalogue.queries import Catalogue
 
     app.state.catalogue = Catalogue.load(settings.queries_dir)
-    for module in (sparql, queries, submissions, review, harmonise, linked_data, web, charts):
+    for module in (sparql, queries, submissions, organisations, review, harmonise, linked_data, web, charts):
         router = queries.build_router(app.state.catalogue) if module is queries else module.router
         app.include_router(router)
     return app

@@ -38,6 +38,8 @@ ORG_CLASSES = {
     "annan": IG.OtherActor,
 }
 """The register's kinds (the ``kind`` column) and the class each gives; any other word is refused."""
+REGISTER_CLASSES = frozenset(ORG_CLASSES.values())
+"""The classes of the register, whose SHACL node shapes (``shapes/core.ttl``) check a registration."""
 
 
 def project_version() -> str:
