@@ -146,6 +146,7 @@ def test_a_registered_school_is_known_to_submissions_and_the_resolver(loaded_sto
         ),
         ("invalid-bad-id.csv", 3, "id", "bad-id", ("cannot be an id", "kan inte vara ett id")),
         ("invalid-missing-name.csv", 3, "name", "bad-name", ("name is missing", "Namnet saknas")),
+        ("invalid-unknown-county.csv", 3, "county", "unknown-county", ("unknown county", "okänt län")),
         ("invalid-unknown-column.csv", 1, "homepage", "unknown-column", ("unknown column", "okänd kolumn")),
     ],
 )

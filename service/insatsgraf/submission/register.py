@@ -274,23 +274,18 @@ def check(
     context, parent_county = _context(store, [p for p in parents if ID_RE.match(p)], base)
     counties = {k.value: k.id for k in resolve.counties(store)}
     resolved: dict[int, str] = {}
+    asked: dict[str, str | UserError] = {}  # one store lookup per distinct county text, not per row
     for number, row in rows:
-        if row["county"]:
-            try:
-                name = resolve.resolve(store, resolve.COUNTY, "county", row["county"])
-            except UserError as exc:
-                en, sv = (text.split(": ", 1)[-1] for text in (exc.en, exc.sv))  # less "parameter county: "
-                problem(number, "county", f"unknown county: {en}", f"okänt län: {sv}", "unknown-county")
-                continue
-            if name not in counties:  # the resolver lets any "… län" through, for queries
-                problem(
-                    number,
-                    "county",
-                    f"unknown county {row['county'][:40]!r}; write e.g. Södermanlands län, Sörmland or 04",
-                    f"okänt län {row['county'][:40]!r}; skriv t.ex. Södermanlands län, Sörmland eller 04",
-                    "unknown-county",
-                )
-            resolved[number] = name
+        typed = row["county"]
+        if not typed:
+            continue
+        if typed not in asked:
+            asked[typed] = _county(store, typed, counties)
+        answer = asked[typed]
+        if isinstance(answer, UserError):
+            problem(number, "county", answer.en, answer.sv, "unknown-county")
+        else:
+            resolved[number] = answer
     if problems:
         problems.sort(key=lambda p: (p.row or 0, COLUMNS.index(p.column) if p.column in COLUMNS else 0))
         raise RegistrationRefused(problems, file)
@@ -298,7 +293,7 @@ def check(
     nodes: dict[URIRef, int] = {}
     by_id = {row["id"]: row for _n, row in rows}
     for number, row in rows:
-        county = resolved.get(number) or _inherited(row, by_id, parent_county, resolved, rows)
+        county = resolved.get(number) or _inherited(row, by_id, parent_county, resolved, first_row)
         kind = kind_of(row["kind"]) or "annan"
         node = add_organisation(graph, {**row, "kind": kind, "county": county}, base, counties)
         nodes[node] = number
@@ -306,12 +301,27 @@ def check(
     return graph, nodes
 
 
+def _county(store: Store, typed: str, counties: dict[str, str]) -> str | UserError:
+    """The official name of the county ``typed`` names (name, short name or code), or the error to report."""
+    try:
+        name = resolve.resolve(store, resolve.COUNTY, "county", typed)
+    except UserError as exc:
+        en, sv = (text.split(": ", 1)[-1] for text in (exc.en, exc.sv))  # less "parameter county: "
+        return UserError(f"unknown county: {en}", f"okänt län: {sv}")
+    if name not in counties:  # the resolver lets any "… län" through, for queries
+        return UserError(
+            f"unknown county {typed[:40]!r}; write e.g. Södermanlands län, Sörmland or 04",
+            f"okänt län {typed[:40]!r}; skriv t.ex. Södermanlands län, Sörmland eller 04",
+        )
+    return name
+
+
 def _inherited(
     row: dict[str, str],
     by_id: dict[str, dict[str, str]],
     parent_county: dict[str, str],
     resolved: dict[int, str],
-    rows: list[tuple[int, dict[str, str]]],
+    numbers: dict[str, int],
 ) -> str:
     """A unit without a county is in its parent's (the register's, or a row's of the same file)."""
     seen: set[str] = set()
@@ -323,7 +333,7 @@ def _inherited(
         if parent not in by_id:
             return ""
         row = by_id[parent]
-        number = next(n for n, r in rows if r is row)
+        number = numbers[parent]
         if number in resolved:
             return resolved[number]
     return ""
