@@ -129,10 +129,22 @@ def test_one_sided_claims_show_kind_partners(fresh_store: OxigraphStore) -> None
         ("Gnesta", "KOMET", "Komet"),
         ("Gnesta", "Trygghetscirkeln", "Circle of Security"),
     }
-    school = CATALOGUE.run(
-        fresh_store, "collaborations-by-partner-kind", {"partner_kind": f"{KIND}school"}
-    ).table()
-    assert [r["localName"] for r in school] == ["KOMET"]
+    school = CATALOGUE.run(fresh_store, "collaborations-by-partner-kind", {"partner_kind": "skola"}).table()
+    assert [r["localName"] for r in school] == ["KOMET"], "a short form of the kind resolves"
+
+
+def test_a_partner_kind_parameter_takes_labels_and_names_the_known_kinds(
+    bundled_store: OxigraphStore,
+) -> None:
+    from insatsgraf.catalogue import resolve
+    from insatsgraf.errors import UserError
+
+    for typed in ("polisen", "Polis", "police", f"{KIND}police"):
+        assert resolve.resolve(bundled_store, resolve.PARTNER_KIND, "partner_kind", typed) == f"{KIND}police"
+    assert resolve.resolve(bundled_store, resolve.PARTNER_KIND, "partner_kind", "BUP") == f"{KIND}bup"
+    with pytest.raises(UserError) as err:
+        resolve.resolve(bundled_store, resolve.PARTNER_KIND, "partner_kind", "brandkåren")
+    assert err.value.code == "unknown-value" and "police" in err.value.en and "typ av part" in err.value.sv
 
 
 def test_the_cli_query_shows_the_kind_partner(loaded_store_dir: str) -> None:

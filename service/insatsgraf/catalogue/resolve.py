@@ -21,7 +21,7 @@ from insatsgraf.catalogue import rq
 from insatsgraf.errors import UserError
 from insatsgraf.sparql.store import Store
 
-ORGANISATION, PROGRAMME, COUNTY = "organisation", "programme", "county"
+ORGANISATION, PROGRAMME, COUNTY, PARTNER_KIND = "organisation", "programme", "county", "partner-kind"
 
 _NAME_KINDS = {
     "org": ORGANISATION,
@@ -34,6 +34,7 @@ _NAME_KINDS = {
     "program": PROGRAMME,
     "county": COUNTY,
     "lan": COUNTY,
+    "partner_kind": PARTNER_KIND,
 }
 """Parameter names whose kind is plain from the name alone."""
 
@@ -57,6 +58,10 @@ EXAMPLES = {
     COUNTY: (
         "a county name such as Östergötlands län or Sörmland, or a county code such as 05",
         "ett länsnamn som Östergötlands län eller Sörmland, eller en länskod som 05",
+    ),
+    PARTNER_KIND: (
+        "a kind of partner such as polisen, skolan or BUP, or an IRI such as {base}id/concept/partner-kind/police",
+        "en typ av part som polisen, skolan eller BUP, eller en IRI som {base}id/concept/partner-kind/police",
     ),
 }
 """What each kind takes, for the error messages (``{base}`` is the store's base)."""
@@ -107,6 +112,8 @@ def resolve(store: Store, kind: str, name: str, value: str) -> str:
         return _county(store, name, typed)
     if is_absolute_iri(typed):
         return typed
+    if kind == PARTNER_KIND:
+        return _partner_kind(store, name, typed)
     known = organisations(store) if kind == ORGANISATION else programmes(store)
     folded = typed.casefold()
     for item in known:
@@ -147,6 +154,17 @@ def _county_table(store: Store) -> tuple[dict[str, Known], dict[str, str]]:
     by_code = sorted(codes.items(), key=lambda item: (item[1] or "99", item[0]))  # errors list them by code
     known = {county: Known(county, code, county) for county, code in by_code}
     return known, aliases
+
+
+def _partner_kind(store: Store, name: str, typed: str) -> str:
+    """A partner kind by its notation (``police``) or any label (``polisen``, ``polis``, ``BUP``)."""
+    rows = store.query(rq.read("resolve-partner-kinds")).table()
+    folded = typed.casefold()
+    for row in rows:
+        if folded in (row.get("id", "").casefold(), row.get("label", "").casefold()):
+            return row["iri"]
+    shown = {row["iri"]: Known(row["iri"], row.get("id", ""), "") for row in rows}
+    raise unknown(PARTNER_KIND, name, typed, list(shown.values()), store.base)
 
 
 def _known(rows: list[dict[str, str]], key: str) -> list[Known]:
@@ -203,9 +221,19 @@ def unknown(
     picked = list(dict.fromkeys(forms[c] for c in close)) or known[:SHOWN]
     shown = ", ".join(item.show() for item in picked)
     more = len(known) - len(picked)
-    en_kind = {ORGANISATION: "organisation", PROGRAMME: "programme", COUNTY: "county"}[kind]
-    sv_kind = {ORGANISATION: "organisation", PROGRAMME: "program", COUNTY: "län"}[kind]
-    sv_none = {ORGANISATION: "ingen", PROGRAMME: "inget", COUNTY: "inget"}[kind]
+    en_kind = {
+        ORGANISATION: "organisation",
+        PROGRAMME: "programme",
+        COUNTY: "county",
+        PARTNER_KIND: "partner kind",
+    }[kind]
+    sv_kind = {
+        ORGANISATION: "organisation",
+        PROGRAMME: "program",
+        COUNTY: "län",
+        PARTNER_KIND: "typ av part",
+    }[kind]
+    sv_none = {ORGANISATION: "ingen", PROGRAMME: "inget", COUNTY: "inget", PARTNER_KIND: "ingen"}[kind]
     en_which = "closest" if close else "known"
     sv_which = "närmast" if close else "kända"
     en_more = f" and {more} more" if more > 0 and not close else ""
