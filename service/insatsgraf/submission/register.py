@@ -18,6 +18,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import pyshacl
@@ -32,7 +33,7 @@ from insatsgraf.errors import UserError
 from insatsgraf.model import iris
 from insatsgraf.model.iris import IG, ORG
 from insatsgraf.model.rdf import new_graph
-from insatsgraf.model.reference import ORG_CLASSES, add_organisation
+from insatsgraf.model.reference import ORG_CLASSES, REGISTER_CLASSES, add_organisation
 from insatsgraf.sparql.store import Store
 from insatsgraf.submission import curated
 from insatsgraf.submission.ingest import Deadline, check_cells, decode, read_csv, read_xlsx, sniff_kind
@@ -352,7 +353,8 @@ def _taken(store: Store, settings: Settings, ids: list[str]) -> dict[str, bool]:
 
 
 def _context(store: Store, parents: list[str], base: str) -> tuple[Graph, dict[str, str]]:
-    """The parents' rdf:type triples (what sh:class needs) and their counties."""
+    """The parents' ``a org:Organization`` (what sh:class needs; their own classes are left out so the
+    register's node shapes target only the new organisations) and their counties."""
     context = Graph()
     counties: dict[str, str] = {}
     if not parents:
@@ -360,7 +362,8 @@ def _context(store: Store, parents: list[str], base: str) -> tuple[Graph, dict[s
     query = rq.values(rq.read("register-context"), "o", [iris.organisation(p, base) for p in parents])
     prefix = iris.organisation("", base)
     for row in store.query(query).table():
-        context.add((URIRef(row["o"]), RDF.type, URIRef(row["t"])))
+        if URIRef(row["t"]) == ORG.Organization:  # what sh:class needs; a subclass would make it a target
+            context.add((URIRef(row["o"]), RDF.type, ORG.Organization))
         if row.get("county"):
             counties[row["o"][len(prefix) :]] = row["county"]
     return context, counties
@@ -379,23 +382,49 @@ class ShapeResult:
     value: str | None
 
 
+@lru_cache(maxsize=4)
+def _register_shapes(settings: Settings, stamp: tuple[float, ...]) -> Graph:
+    authored = authored_shapes(settings)
+    flat = Graph()
+    flat += authored
+    for cls in REGISTER_CLASSES:
+        for node_shape in list(authored.subjects(SH.targetClass, cls)):
+            for prop in list(authored.objects(node_shape, SH.property)):
+                flat.remove((node_shape, SH.property, prop))
+                flat.add((prop, SH.targetClass, cls))
+    return flat
+
+
+def register_shapes(settings: Settings) -> Graph:
+    """The register's node shapes flattened as ``validate.flatten`` does a submission's: each property
+    shape targets the classes of the node shapes that hold it, so pySHACL evaluates it once for all new
+    organisations instead of once per organisation (5 000 rows: 47 s before). Same results, same
+    ``sh:sourceShape``; cached until a shapes file changes."""
+    files = sorted(settings.shapes_dir.glob("*.ttl"))
+    key = settings.with_(store="memory:", max_file_mb=0.0)
+    return _register_shapes(key, tuple(p.stat().st_mtime for p in files))
+
+
 def shacl_results(graph: Graph, context: Graph, focus: list[URIRef], settings: Settings) -> list[ShapeResult]:
     """The register's shapes (``shapes/core.ttl``) on the organisations ``focus`` of ``graph``, with
-    ``context`` (the types of what they are part of) and the ontology's class hierarchy; one result per
-    (node, path, rule)."""
-    data = Graph()
-    data += graph
-    data += context
-    data += class_hierarchy(settings)
-    _conforms, report, _text = pyshacl.validate(
-        data,
-        shacl_graph=authored_shapes(settings),
-        inference="none",
-        advanced=False,
-        meta_shacl=False,
-        do_owl_imports=False,
-        focus_nodes=list(focus),
-    )
+    ``context`` (what they are part of, as ``org:Organization``) and the ontology's class hierarchy; one
+    result per (node, path, rule). ``graph`` describes only new organisations, so the shapes' targets are
+    they (pySHACL's ``focus_nodes`` filter is quadratic: 1 000 organisations took 35 s)."""
+    extra = [t for t in (*context, *class_hierarchy(settings)) if t not in graph]
+    for triple in extra:  # added for the run and taken out again: a copy of 5 000 organisations costs seconds
+        graph.add(triple)
+    try:
+        _conforms, report, _text = pyshacl.validate(
+            graph,
+            shacl_graph=register_shapes(settings),
+            inference="none",
+            advanced=False,
+            meta_shacl=False,
+            do_owl_imports=False,
+        )
+    finally:
+        for triple in extra:
+            graph.remove(triple)
     found: dict[tuple[str, str | None, str], ShapeResult] = {}
     wanted = set(focus)
     for result in report.objects(None, SH.result):
@@ -495,9 +524,7 @@ def register_rows(
     """Check ``rows`` and add them to the registered organisations in one write, or change nothing."""
     day = check_date(day, settings, filename)
     graph, nodes = check(store, settings, rows, filename)
-    current = store.graph(COLLECTION.graph(settings.base))
-    combined = new_graph(settings.base)
-    combined += current
+    combined = store.graph(COLLECTION.graph(settings.base))  # the registered so far, plus the new
     combined += graph
     imported = curated.commit(
         store,
