@@ -19,8 +19,10 @@ from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SH, SKOS
 
 from insatsgraf.config import Settings
+from insatsgraf.model.iris import ORG
 from insatsgraf.model.rdf import read_turtle
 from insatsgraf.sparql.embedded import OxigraphStore
+from insatsgraf.submission import register
 from insatsgraf.submission.validate import authored_shapes, flatten, validate_graph
 
 SETTINGS = Settings()
@@ -71,9 +73,11 @@ def test_shape_files_describe_themselves_with_the_package_version(path: Path) ->
 
 
 def test_sh_in_lists_are_exactly_the_concept_schemes() -> None:
-    """The vocabulary rules list concepts inline (fast); this keeps them equal to vocabularies.ttl."""
+    """The vocabulary rules list concepts inline (fast); this keeps them equal to vocabularies.ttl (and
+    partner-kinds.ttl)."""
     shapes = authored_shapes(SETTINGS)
     vocabularies = read_turtle(SETTINGS.data_dir / "vocabularies.ttl", SETTINGS.base)
+    vocabularies += read_turtle(SETTINGS.data_dir / "partner-kinds.ttl", SETTINGS.base)
     checked = 0
     for shape, head in shapes.subject_objects(SH["in"]):
         members = set(Collection(shapes, head))
@@ -114,6 +118,9 @@ def _family(shape: str | None, name: str) -> bool:
 def test_shape_fixture(path: Path, bundled_store: OxigraphStore) -> None:
     data, expected = _split(path)
     name = path.parent.name
+    if name in REGISTER_FOLDERS:
+        _register_fixture(path, data, expected, bundled_store)
+        return
     report = validate_graph(data, bundled_store, SETTINGS)
     got = {
         (r.focus, r.path, r.component or "", r.shape or "") for r in report.results if _family(r.shape, name)
@@ -125,6 +132,25 @@ def test_shape_fixture(path: Path, bundled_store: OxigraphStore) -> None:
         assert path.name.startswith("invalid") and expected, "an invalid fixture states its expected results"
         assert got == expected, report.text()
         assert all(r.message_sv and r.message_en for r in report.results)
+
+
+REGISTER_FOLDERS = {"Organisation_Shape", "Municipality_Shape"}
+"""Fixtures of the register's shapes, which validate registrations (``submission/register.py``), not lists."""
+
+
+def _register_fixture(
+    path: Path, data: Graph, expected: set[tuple[str, str | None, str, str]], store: OxigraphStore
+) -> None:
+    focus = [s for s in data.subjects(RDF.type, ORG.Organization) if isinstance(s, URIRef)]
+    context = register.parents_context(store, data, SETTINGS.base)
+    results = register.shacl_results(data, context, focus, SETTINGS)
+    got = {(r.focus, r.path, r.component, r.shape) for r in results if _family(r.shape, path.parent.name)}
+    if path.name.startswith("valid"):
+        assert not expected and not results, results
+    else:
+        assert path.name.startswith("invalid") and expected, "an invalid fixture states its expected results"
+        assert got == expected, results
+        assert all(r.sv and r.en and r.sv != r.en for r in results)
 
 
 def test_every_property_shape_has_an_invalid_fixture() -> None:

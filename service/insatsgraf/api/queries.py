@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 from insatsgraf.api.deps import ApiError, error_response, get_store
 from insatsgraf.api.sparql import RESPONSES, Dataset, respond, run_query
 from insatsgraf.catalogue.queries import Catalogue, CatalogueQuery, bind_query
-from insatsgraf.catalogue.resolve import COUNTY, EXAMPLES, ORGANISATION, PROGRAMME
+from insatsgraf.catalogue.resolve import COUNTY, EXAMPLES, ORGANISATION, PARTNER_KIND, PROGRAMME
 from insatsgraf.config import DEFAULT_BASE
 
 router = APIRouter(tags=["queries"])
@@ -145,6 +145,7 @@ _BAD_PARAM_EXAMPLES = {
         "inget program 'komt'; närmast: komet (Komet), …",
     ),
     COUNTY: ("no county 'Sörmlnd'; closest: 04 (Södermanlands län), …", "inget län 'Sörmlnd'; närmast: …"),
+    PARTNER_KIND: ("no partner kind 'polsen'; known: police, …", "ingen typ av part 'polsen'; kända: …"),
 }
 
 

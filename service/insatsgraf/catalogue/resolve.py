@@ -21,7 +21,7 @@ from insatsgraf.catalogue import rq
 from insatsgraf.errors import UserError
 from insatsgraf.sparql.store import Store
 
-ORGANISATION, PROGRAMME, COUNTY = "organisation", "programme", "county"
+ORGANISATION, PROGRAMME, COUNTY, PARTNER_KIND = "organisation", "programme", "county", "partner-kind"
 
 _NAME_KINDS = {
     "org": ORGANISATION,
@@ -34,6 +34,7 @@ _NAME_KINDS = {
     "program": PROGRAMME,
     "county": COUNTY,
     "lan": COUNTY,
+    "partner_kind": PARTNER_KIND,
 }
 """Parameter names whose kind is plain from the name alone."""
 
@@ -57,6 +58,10 @@ EXAMPLES = {
     COUNTY: (
         "a county name such as Östergötlands län or Sörmland, or a county code such as 05",
         "ett länsnamn som Östergötlands län eller Sörmland, eller en länskod som 05",
+    ),
+    PARTNER_KIND: (
+        "a kind of partner such as polisen, skolan or BUP, or an IRI such as {base}id/concept/partner-kind/police",
+        "en typ av part som polisen, skolan eller BUP, eller en IRI som {base}id/concept/partner-kind/police",
     ),
 }
 """What each kind takes, for the error messages (``{base}`` is the store's base)."""
@@ -107,6 +112,8 @@ def resolve(store: Store, kind: str, name: str, value: str) -> str:
         return _county(store, name, typed)
     if is_absolute_iri(typed):
         return typed
+    if kind == PARTNER_KIND:
+        return _partner_kind(store, name, typed)
     known = organisations(store) if kind == ORGANISATION else programmes(store)
     folded = typed.casefold()
     for item in known:
@@ -129,13 +136,35 @@ def programmes(store: Store) -> list[Known]:
 
 
 def counties(store: Store) -> list[Known]:
-    """Each county of the register, ``id`` its SCB code when its municipalities carry a kommunkod."""
+    """Each county of the register, ``id`` its SCB code (the place's notation, else from a kommunkod)."""
+    return list(_county_table(store)[0].values())
+
+
+def _county_table(store: Store) -> tuple[dict[str, Known], dict[str, str]]:
+    """County name → Known, and each short name's key (``county_key``) → county name."""
     codes: dict[str, str] = {}
+    aliases: dict[str, str] = {}
     for row in store.query(rq.read("resolve-counties")).table():
-        county, code = row.get("county") or "", row.get("code") or ""
+        county, code, alt = row.get("county") or "", row.get("code") or "", row.get("alt") or ""
+        county = str(county)
         if county and (county not in codes or (not codes[county] and code)):
             codes[county] = code[:2] if code[:2].isdigit() else ""
-    return [Known(county, code, county) for county, code in sorted(codes.items())]
+        if county and alt:
+            aliases[county_key(alt)] = county
+    by_code = sorted(codes.items(), key=lambda item: (item[1] or "99", item[0]))  # errors list them by code
+    known = {county: Known(county, code, county) for county, code in by_code}
+    return known, aliases
+
+
+def _partner_kind(store: Store, name: str, typed: str) -> str:
+    """A partner kind by its notation (``police``) or any label (``polisen``, ``polis``, ``BUP``)."""
+    rows = store.query(rq.read("resolve-partner-kinds")).table()
+    folded = typed.casefold()
+    for row in rows:
+        if folded in (row.get("id", "").casefold(), row.get("label", "").casefold()):
+            return row["iri"]
+    shown = {row["iri"]: Known(row["iri"], row.get("id", ""), "") for row in rows}
+    raise unknown(PARTNER_KIND, name, typed, list(shown.values()), store.base)
 
 
 def _known(rows: list[dict[str, str]], key: str) -> list[Known]:
@@ -157,7 +186,8 @@ def county_key(name: str) -> str:
 
 
 def _county(store: Store, name: str, typed: str) -> str:
-    known = counties(store)
+    table, aliases = _county_table(store)
+    known = list(table.values())
     if _CODE_RE.match(typed):
         code = typed.zfill(2)
         for item in known:
@@ -168,26 +198,42 @@ def _county(store: Store, name: str, typed: str) -> str:
         for item in known:
             if county_key(item.value) == key:
                 return item.value
+        if key in aliases:
+            return aliases[key]
         if typed.casefold().endswith(" län"):
             return typed  # a county's full name with no data in the register is a fair question: no rows
-    raise unknown(COUNTY, name, typed, known, store.base)
+    raise unknown(COUNTY, name, typed, known, store.base, aliases)
 
 
-def unknown(kind: str, name: str, typed: str, known: list[Known], base: str) -> UserError:
+def unknown(
+    kind: str, name: str, typed: str, known: list[Known], base: str, aliases: dict[str, str] | None = None
+) -> UserError:
     """The error for a value that names nothing: the closest few values, or those that exist."""
     forms = {item.id.casefold(): item for item in known} | {item.label.casefold(): item for item in known}
     asked = typed.casefold()
     if kind == COUNTY:
         forms |= {county_key(item.value): item for item in known}
         forms |= {alias: forms[name] for alias, name in COUNTY_ALIASES.items() if name in forms}
+        by_name = {item.value: item for item in known}
+        forms |= {alias: by_name[name] for alias, name in (aliases or {}).items() if name in by_name}
         asked = county_key(typed)
     close = difflib.get_close_matches(asked, list(forms), n=SHOWN, cutoff=0.6)
     picked = list(dict.fromkeys(forms[c] for c in close)) or known[:SHOWN]
     shown = ", ".join(item.show() for item in picked)
     more = len(known) - len(picked)
-    en_kind = {ORGANISATION: "organisation", PROGRAMME: "programme", COUNTY: "county"}[kind]
-    sv_kind = {ORGANISATION: "organisation", PROGRAMME: "program", COUNTY: "län"}[kind]
-    sv_none = {ORGANISATION: "ingen", PROGRAMME: "inget", COUNTY: "inget"}[kind]
+    en_kind = {
+        ORGANISATION: "organisation",
+        PROGRAMME: "programme",
+        COUNTY: "county",
+        PARTNER_KIND: "partner kind",
+    }[kind]
+    sv_kind = {
+        ORGANISATION: "organisation",
+        PROGRAMME: "program",
+        COUNTY: "län",
+        PARTNER_KIND: "typ av part",
+    }[kind]
+    sv_none = {ORGANISATION: "ingen", PROGRAMME: "inget", COUNTY: "inget", PARTNER_KIND: "ingen"}[kind]
     en_which = "closest" if close else "known"
     sv_which = "närmast" if close else "kända"
     en_more = f" and {more} more" if more > 0 and not close else ""

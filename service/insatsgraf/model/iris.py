@@ -31,6 +31,11 @@ def organisation(id_: str, base: str = DEFAULT_BASE) -> str:
     return f"{base}id/organisation/{id_}"
 
 
+def county(code: str, base: str = DEFAULT_BASE) -> str:
+    """A county (län) as a place, by its two-digit SCB code: ``county("04")``."""
+    return f"{base}id/county/{code}"
+
+
 def offering(org: str, name_slug: str, base: str = DEFAULT_BASE) -> str:
     return f"{base}id/offering/{org}/{name_slug}"
 

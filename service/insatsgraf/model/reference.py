@@ -32,7 +32,14 @@ ORG_CLASSES = {
     "stadsdelsforvaltning": IG.DistrictAdministration,
     "forvaltning": IG.Administration,
     "fou-miljo": IG.ResearchUnit,
+    "skola": IG.School,
+    "privat-utforare": IG.PrivateProvider,
+    "civilsamhalle": IG.CivilSocietyOrganisation,
+    "annan": IG.OtherActor,
 }
+"""The register's kinds (the ``kind`` column) and the class each gives; any other word is refused."""
+REGISTER_CLASSES = frozenset(ORG_CLASSES.values())
+"""The classes of the register, whose SHACL node shapes (``shapes/core.ttl``) check a registration."""
 
 
 def project_version() -> str:
@@ -125,36 +132,159 @@ def catalogue_graph(programmes_csv: Path, base: str = DEFAULT_BASE) -> Graph:
     return graph
 
 
-def organisations_graph(organisations_csv: Path, base: str = DEFAULT_BASE) -> Graph:
-    """Municipalities, district administrations, regions and others as W3C ORG organisations."""
+def read_counties(counties_csv: Path) -> list[dict[str, str]]:
+    """The 21 counties (``counties.csv``): SCB code, Swedish and English name, short names, the region."""
+    return _read_csv(counties_csv)
+
+
+def _add_county(graph: Graph, row: dict[str, str], base: str) -> None:
+    """A county as a place: ``dct:Location`` and a SKOS concept of the county scheme, sv/en labels."""
+    node, scheme = URIRef(iris.county(row["county_code"], base)), URIRef(iris.scheme("county", base))
+    graph.add((node, RDF.type, DCTERMS.Location))
+    graph.add((node, RDF.type, SKOS.Concept))
+    graph.add((node, SKOS.inScheme, scheme))
+    graph.add((node, SKOS.topConceptOf, scheme))
+    graph.add((scheme, SKOS.hasTopConcept, node))
+    graph.add((node, SKOS.notation, Literal(row["county_code"])))
+    graph.add((node, SKOS.prefLabel, Literal(row["county_name"], lang="sv")))
+    graph.add((node, SKOS.prefLabel, Literal(row["name_en"], lang="en")))
+    for short in filter(None, (s.strip() for s in row["short_names"].split("|"))):
+        graph.add((node, SKOS.altLabel, Literal(short, lang="sv")))
+
+
+def add_organisation(
+    graph: Graph,
+    row: dict[str, str],
+    base: str,
+    county_codes: dict[str, str],
+    extra_classes: tuple[URIRef, ...] = (),
+) -> URIRef:
+    """One organisation of the register (a row with the columns of ``organisations.csv``) as W3C ORG.
+
+    The county is kept twice: the ``ig:county`` literal the catalogue queries compare, and ``dct:spatial``
+    the county as a place (``id/county/{code}``) when ``county_codes`` knows its name.
+    """
+    node = URIRef(iris.organisation(row["id"], base))
+    graph.add((node, RDF.type, ORG_CLASSES.get(row["kind"], IG.OtherActor)))
+    for cls in extra_classes:
+        graph.add((node, RDF.type, cls))
+    graph.add((node, RDF.type, ORG.Organization))
+    graph.add((node, DCTERMS.identifier, Literal(row["id"])))
+    graph.add((node, SKOS.prefLabel, Literal(row["name"], lang="sv")))
+    if row["kind"] == "kommun":
+        graph.add((node, IG.municipalityCode, Literal(row["id"])))
+    if row.get("part_of"):
+        parent = URIRef(iris.organisation(row["part_of"], base))
+        graph.add((node, ORG.unitOf, parent))
+        graph.add((parent, ORG.hasUnit, node))
+    if row.get("county"):
+        graph.add((node, IG.county, Literal(row["county"])))
+        if row["county"] in county_codes:
+            graph.add((node, DCTERMS.spatial, URIRef(iris.county(county_codes[row["county"]], base))))
+    if row.get("note"):
+        graph.add((node, RDFS.comment, Literal(row["note"], lang="en")))
+    return node
+
+
+def national_rows(
+    organisations_csv: Path, municipalities_csv: Path, counties_csv: Path
+) -> list[dict[str, str]]:
+    """Every organisation of the bundled register: SCB's 290 municipalities, one region per county, then
+    the rows of ``organisations.csv``, which add districts, administrations and actors and notes on
+    the others (a row whose id SCB or the county table gives must agree on name, kind and county)."""
+    rows: dict[str, dict[str, str]] = {}
+    for m in _read_csv(municipalities_csv):
+        rows[m["municipality_code"]] = {
+            "id": m["municipality_code"],
+            "name": m["municipality_name"],
+            "kind": "kommun",
+            "part_of": "",
+            "county": m["county_name"],
+            "note": "",
+        }
+    for c in read_counties(counties_csv):
+        if c["region_id"] not in rows:  # Gotland: the municipality is the region
+            rows[c["region_id"]] = {
+                "id": c["region_id"],
+                "name": c["region_name"],
+                "kind": "region",
+                "part_of": "",
+                "county": c["county_name"],
+                "note": "",
+            }
+    for row in _read_csv(organisations_csv):
+        known = rows.get(row["id"])
+        if known is not None:
+            differs = [k for k in ("name", "kind", "county") if row[k] and row[k] != known[k]]
+            if differs:
+                raise UserError(
+                    f"organisations.csv: {row['id']} disagrees with the national register on "
+                    f"{', '.join(differs)} ({', '.join(known[k] for k in differs)})",
+                    f"organisations.csv: {row['id']} stämmer inte med det nationella registret i "
+                    f"{', '.join(differs)} ({', '.join(known[k] for k in differs)})",
+                    file=str(organisations_csv),
+                    column=differs[0],
+                    code="register-conflict",
+                )
+            row = {**known, "note": row["note"] or known["note"]}
+        rows[row["id"]] = row
+    return list(rows.values())
+
+
+def organisations_graph(
+    organisations_csv: Path,
+    base: str = DEFAULT_BASE,
+    municipalities_csv: Path | None = None,
+    counties_csv: Path | None = None,
+) -> Graph:
+    """The national register as W3C ORG organisations, with the counties as places.
+
+    The municipalities and counties files default to ``municipalities-scb.csv`` and ``counties.csv`` beside
+    ``organisations.csv``. Gotland's municipality (0980) has the regional role as well: one organisation
+    typed both ``ig:Municipality`` and ``ig:Region``, with "Region Gotland" (its official name) as altLabel.
+    """
+    folder = organisations_csv.parent
+    counties_csv = counties_csv or folder / "counties.csv"
+    counties = read_counties(counties_csv)
     graph = new_graph(base)
     _describe_file(
         graph,
         f"{base}id/organisations",
         "Organisationsregister",
         "Organisation register",
-        "organisations.csv",
+        "municipalities-scb.csv, counties.csv and organisations.csv",
     )
-    for row in _read_csv(organisations_csv):
-        node = URIRef(iris.organisation(row["id"], base))
-        graph.add((node, RDF.type, ORG_CLASSES.get(row["kind"], IG.OtherActor)))
-        graph.add((node, RDF.type, ORG.Organization))
-        graph.add((node, DCTERMS.identifier, Literal(row["id"])))
-        graph.add((node, SKOS.prefLabel, Literal(row["name"], lang="sv")))
-        if row["kind"] == "kommun":
-            graph.add((node, IG.municipalityCode, Literal(row["id"])))
-        if row["part_of"]:
-            parent = URIRef(iris.organisation(row["part_of"], base))
-            graph.add((node, ORG.unitOf, parent))
-            graph.add((parent, ORG.hasUnit, node))
-        if row["county"]:
-            graph.add((node, IG.county, Literal(row["county"])))
-        if row["note"]:
-            graph.add((node, RDFS.comment, Literal(row["note"], lang="en")))
+    scheme = URIRef(iris.scheme("county", base))
+    graph.add((scheme, RDF.type, SKOS.ConceptScheme))
+    graph.add((scheme, SKOS.prefLabel, Literal("Sveriges län", lang="sv")))
+    graph.add((scheme, SKOS.prefLabel, Literal("Counties of Sweden", lang="en")))
+    for county in counties:
+        _add_county(graph, county, base)
+    county_codes = {c["county_name"]: c["county_code"] for c in counties}
+    regions = {c["region_id"]: c for c in counties}
+    rows = national_rows(
+        organisations_csv, municipalities_csv or folder / "municipalities-scb.csv", counties_csv
+    )
+    for row in rows:
+        also = (IG.Region,) if row["kind"] != "region" and row["id"] in regions else ()
+        node = add_organisation(graph, row, base, county_codes, also)
+        if also:
+            graph.add((node, SKOS.altLabel, Literal(regions[row["id"]]["region_name"], lang="sv")))
+            graph.add(
+                (
+                    node,
+                    RDFS.comment,
+                    Literal(
+                        "A municipality with the regional role as well (health care, regional development): "
+                        "it is its county's region.",
+                        lang="en",
+                    ),
+                )
+            )
     return graph
 
 
-SOURCE_FILES = ("programmes.csv", "organisations.csv")
+SOURCE_FILES = ("programmes.csv", "municipalities-scb.csv", "counties.csv", "organisations.csv")
 """What ``write_all`` reads from the reference folder."""
 
 
@@ -170,7 +300,7 @@ def write_all(domain: Path, out: Path) -> dict[Path, int]:
             f"{names} not found in {domain}: pass --domain FOLDER (or set INSATSGRAF_DOMAIN) to the folder "
             "holding programmes.csv and organisations.csv (by default data/reference in the repository)",
             f"{names} finns inte i {domain}: ange --domain MAPP (eller INSATSGRAF_DOMAIN) till mappen med "
-            "programmes.csv och organisations.csv (normalt data/reference i repot)",
+            "programmes.csv, municipalities-scb.csv, counties.csv och organisations.csv (normalt data/reference i repot)",
             code="missing-file",
         )
     out.mkdir(parents=True, exist_ok=True)
@@ -184,7 +314,8 @@ def write_all(domain: Path, out: Path) -> dict[Path, int]:
         (
             "organisations.ttl",
             organisations_graph(domain / "organisations.csv"),
-            "# The organisation register. Generated from organisations.csv by `insatsgraf build-catalogue`; do not edit.\n",
+            "# The organisation register. Generated from municipalities-scb.csv, counties.csv and organisations.csv by "
+            "`insatsgraf build-catalogue`; do not edit.\n",
         ),
     ):
         path = out / name

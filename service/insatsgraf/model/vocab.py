@@ -22,6 +22,8 @@ from insatsgraf.model import iris
 from insatsgraf.model.rdf import read_turtle
 
 LABEL_PROPERTIES = (SKOS.prefLabel, SKOS.altLabel, SKOS.hiddenLabel, SKOS.notation)
+PARTNER_KINDS = "partner-kind"
+"""The scheme of ``data/ttl/partner-kinds.ttl``: what ``samverkan_med`` may name besides an organisation."""
 
 
 def normalise(text: str) -> str:
@@ -62,6 +64,26 @@ class Vocabulary:
             return text
         return self.organisation_labels.get(normalise(text)) or iris.slug(text)
 
+    def partner_kind(self, cell: str) -> URIRef | None:
+        """The partner kind (``partner-kind`` scheme) a ``samverkan_med`` cell names: "polisen", "BUP"…"""
+        return self.concept(PARTNER_KINDS, cell)
+
+    def close_partners(self, text: str, limit: int = 3) -> list[str]:
+        """Partner kinds (their Swedish label) close to ``text`` as a whole word ("polsen" → polisen), then
+        the register ids closest to it (``close_organisations``)."""
+        key = normalise(text.replace("-", " "))
+        kinds = self.concepts.get(PARTNER_KINDS, {})
+        shown = {kinds[normalise(label)]: label for label in self.display.get(PARTNER_KINDS, [])}
+        found: list[str] = []
+        for label, _score, _ in process.extract(
+            key, list(kinds), scorer=fuzz.ratio, score_cutoff=75, limit=limit * 4
+        ):
+            name = shown.get(kinds[label])
+            if name and name not in found:
+                found.append(name)
+        found += [oid for oid in self.close_organisations(text, limit) if oid not in found]
+        return found[:limit]
+
     def close_programmes(self, text: str, limit: int = 3) -> list[str]:
         """Catalogue ids whose id or labels are closest to ``text`` (for "did you mean" messages)."""
         choices = {key: str(value).rsplit("/", 1)[-1] for key, value in self.programmes.items()}
@@ -90,10 +112,14 @@ def _scheme_slug(scheme_iri: str) -> str:
     return scheme_iri.rstrip("/").rsplit("/", 1)[-1]
 
 
-def build(vocabularies: Path, catalogue: Path, organisations: Path, base: str) -> Vocabulary:
-    """Read the three bundled files into lookup tables."""
+def build(
+    vocabularies: Path, catalogue: Path, organisations: Path, base: str, partner_kinds: Path | None = None
+) -> Vocabulary:
+    """Read the bundled files into lookup tables (the partner kinds are concepts like the vocabularies')."""
     vocab = Vocabulary()
     graph = read_turtle(vocabularies, base)
+    if partner_kinds is not None and partner_kinds.exists():
+        graph += read_turtle(partner_kinds, base)
     for concept, scheme in graph.subject_objects(SKOS.inScheme):
         assert isinstance(concept, IdentifiedNode)  # a Turtle subject: an IRI or a blank node
         slug = _scheme_slug(str(scheme))
@@ -146,9 +172,14 @@ def with_catalogue(vocabulary: Vocabulary, catalogue: Graph, base: str) -> Vocab
 
 @lru_cache(maxsize=8)
 def _cached(
-    vocabularies: Path, catalogue: Path, organisations: Path, base: str, stamp: tuple[float, ...]
+    vocabularies: Path,
+    catalogue: Path,
+    organisations: Path,
+    partner_kinds: Path,
+    base: str,
+    stamp: tuple[float, ...],
 ) -> Vocabulary:
-    return build(vocabularies, catalogue, organisations, base)
+    return build(vocabularies, catalogue, organisations, base, partner_kinds)
 
 
 def load(settings: Settings) -> Vocabulary:
@@ -157,6 +188,7 @@ def load(settings: Settings) -> Vocabulary:
         settings.data_dir / "vocabularies.ttl",
         settings.data_dir / "catalogue.ttl",
         settings.data_dir / "organisations.ttl",
+        settings.data_dir / "partner-kinds.ttl",
     )
     stamp = tuple(p.stat().st_mtime if p.exists() else 0.0 for p in paths)
     return _cached(*paths, settings.base, stamp)

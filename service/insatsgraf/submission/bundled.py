@@ -25,6 +25,7 @@ def bundled_graphs(settings: Settings) -> list[tuple[str, Path]]:
     pairs = [
         (iris.graph("ontology", base), settings.ontology_dir / "insatsgraf.ttl"),
         (iris.graph("vocabularies", base), settings.data_dir / "vocabularies.ttl"),
+        (iris.graph("partner-kinds", base), settings.data_dir / "partner-kinds.ttl"),
         (iris.graph("catalogue", base), settings.data_dir / "catalogue.ttl"),
         (iris.graph("organisations", base), settings.data_dir / "organisations.ttl"),
         (iris.graph("decisions", base), settings.data_dir / "decisions.ttl"),

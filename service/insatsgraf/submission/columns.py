@@ -139,10 +139,14 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "samverkan_med",
         ("collaboration_with", "partners", "samverkanspartner"),
-        "Namn eller id för de organisationer ni samverkar med, t.ex. Region Östergötland (flera med ;).",
-        "Names or ids of the organisations you collaborate with, e.g. Region Östergötland (several with ;).",
+        "Namn eller id för de organisationer ni samverkar med, t.ex. Region Östergötland, eller typ av part: "
+        "skolan, förskolan, polisen, regionen, BUP, ungdomsmottagningen, Barnahus, primärvården, civilsamhället, "
+        "privat utförare (flera med ;).",
+        "Names or ids of the organisations you collaborate with, e.g. Region Östergötland, or a kind of partner: "
+        "skolan, förskolan, polisen, regionen, BUP, ungdomsmottagningen, Barnahus, primärvården, civilsamhället, "
+        "privat utförare (several with ;).",
         multi=True,
-        paths=(IG.partner,),
+        paths=(IG.partner, IG.partnerKind),
     ),
     Column(
         "antal_tillfallen",

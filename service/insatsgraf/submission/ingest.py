@@ -670,9 +670,16 @@ class RowMapper:
         )
         graph.add((collab, PROV.wasAttributedTo, self.org_iri))
         for partner in partners:
-            graph.add(
-                (collab, IG.partner, URIRef(iris.organisation(self.vocab.organisation(partner), self.base)))
-            )
+            graph.add((collab, *self.partner(partner)))
+
+    def partner(self, cell: str) -> tuple[URIRef, URIRef]:
+        """A ``samverkan_med`` value: a register id, else a partner kind ("polisen"), else an organisation's
+        name; anything else an organisation IRI of its slug, which SHACL reports with did-you-mean."""
+        text = cell.strip()
+        kind = None if text in self.vocab.organisations else self.vocab.partner_kind(text)
+        if kind is not None:
+            return IG.partnerKind, kind
+        return IG.partner, URIRef(iris.organisation(self.vocab.organisation(text), self.base))
 
 
 def table_to_graph(

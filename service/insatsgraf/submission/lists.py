@@ -481,6 +481,8 @@ def _describe(graph: Graph, base: str) -> dict[str, dict[str, set[str]]]:
         for collab in graph.subjects(IG.about, offering):
             for partner in graph.objects(collab, IG.partner):
                 props.setdefault("partner", set()).add(_short(partner, base))
+            for kind in graph.objects(collab, IG.partnerKind):  # a kind of partner: "partner-kind/police"
+                props.setdefault("partner", set()).add(f"partner-kind/{_short(kind, base)}")
         out[str(offering)] = props
     return out
 

@@ -24,6 +24,7 @@ from insatsgraf.errors import UserError
 from insatsgraf.model import iris, vocab
 from insatsgraf.model.iris import IG
 from insatsgraf.model.rdf import new_graph, read_turtle
+from insatsgraf.model.reference import REGISTER_CLASSES
 from insatsgraf.sparql.store import Store
 from insatsgraf.submission.columns import PATH_COLUMN
 
@@ -46,6 +47,7 @@ EXTRA_COLUMNS = {
 SHAPE_COLUMNS = {
     "EvidenceSource_Shape": "evidenskalla",
     "CollaborationDelivery_Shape": "samverkan_med",
+    "Collaboration_Shape": "samverkan_med",
     "VariantKind_Shape": "variant",
 }
 SCOPE = "https://w3id.org/insatsgraf/shapes#Submission_Scope"
@@ -177,13 +179,24 @@ def authored_shapes(settings: Settings) -> Graph:
     return graph
 
 
+def without_register(shapes: Graph) -> Graph:
+    """The shapes less the node shapes of the register's classes (``model.reference.REGISTER_CLASSES``): a
+    submission sees the organisations it names only as their types, which those shapes would fault."""
+    kept = Graph()
+    kept += shapes
+    for shape in {s for cls in REGISTER_CLASSES for s in shapes.subjects(SH.targetClass, cls)}:
+        kept.remove((shape, None, None))
+    return kept
+
+
 @lru_cache(maxsize=4)
 def _shapes(settings: Settings, stamp: tuple[float, ...]) -> Graph:
-    return flatten(authored_shapes(settings))
+    return flatten(without_register(authored_shapes(settings)))
 
 
 def shapes_graph(settings: Settings) -> Graph:
-    """The shapes used for validation: ``authored_shapes`` flattened, cached until a file changes."""
+    """The shapes used for validation: ``authored_shapes`` less the register's, flattened, cached until a
+    file changes."""
     files = sorted(settings.shapes_dir.glob("*.ttl"))
     shapes_only = settings.with_(store="memory:", max_file_mb=0.0)  # the cache key: what the shapes depend on
     return _shapes(shapes_only, tuple(p.stat().st_mtime for p in files))
@@ -548,7 +561,7 @@ def _result(report: Graph, node: Node, graph: Graph, settings: Settings) -> Resu
     if path == IG.partner and isinstance(value, URIRef) and str(value).startswith(organisation_prefix):
         typed = str(value)[len(organisation_prefix) :]  # the id or the slug of the name the cell held
         result.value = typed
-        result.suggestions = vocab.load(settings).close_organisations(typed)
+        result.suggestions = vocab.load(settings).close_partners(typed)
     if path == IG.submittedProgramme:
         written = graph.value(focus, IG.submittedProgramme)
         if written is not None:
