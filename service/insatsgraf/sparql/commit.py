@@ -184,7 +184,11 @@ def _held_elsewhere(
         return set()
     text = binding.bind(
         updates.read("held-elsewhere"),
-        {"history_string": union.history, "personal_string": iris.graph("personal/", union.base)},
+        {
+            "history_string": union.history,
+            "personal_string": iris.graph("personal/", union.base),
+            "union_iri": iris.union_graph(union.base),
+        },
     )
     rows = "\n".join(f"({line})" for line in leaving)
     names = " ".join(binding.iri_term(name) for name in replaced)

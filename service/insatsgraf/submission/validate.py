@@ -362,12 +362,14 @@ def _scope_results(
             bad = canonical[term] = isinstance(term, URIRef) and non_canonical(str(term), base)
         return bad
 
+    rdf_type = RDF.type
+    attributed = (IG.offeredBy, PROV.wasAttributedTo)  # namespace look-ups once, not per triple
     for triple in triples:
         if len(results) >= MAX_SCOPE_RESULTS:
             break
         s, p, o = triple
         kind = kinds.get(s)
-        bad_iri = next((t for t in triple if is_bad(t)), None)
+        bad_iri = s if is_bad(s) else p if is_bad(p) else o if is_bad(o) else None
         if bad_iri is not None:
             refuse(
                 triple,
@@ -390,13 +392,13 @@ def _scope_results(
                 f"{_term(p, base)} is not a property of the submission contract for {_term(kind, base)}",
                 f"{_term(p, base)} är ingen egenskap i inrapporteringens kontrakt för {_term(kind, base)}",
             )
-        elif p == RDF.type and o != kind:
+        elif p == rdf_type and o != kind:
             refuse(
                 triple,
                 f"a resource under {prefixes[kind]} can only be a {_term(kind, base)}",
                 f"en resurs under {prefixes[kind]} kan bara vara en {_term(kind, base)}",
             )
-        elif p in (IG.offeredBy, PROV.wasAttributedTo) and o != org_iri:
+        elif p in attributed and o != org_iri:
             refuse(triple, f"the file is submitted for {org}", f"filen lämnas in för {org}")
         elif isinstance(p, URIRef) and p in OWN_OBJECTS and kinds.get(o) != OWN_OBJECTS[p]:
             refuse(
