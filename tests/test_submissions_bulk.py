@@ -117,3 +117,22 @@ def test_a_missing_file_is_one_refusal(store: str, folder: Path) -> None:
     )
     assert code == 2 and "refused / avvisade: 1" in out
     assert len(history(store, "0461")) == 1
+
+
+def test_two_lists_of_one_organisation_go_in_in_their_order(store: str, tmp_path: Path) -> None:
+    """The next list is validated while one is written; the writes keep the files' order, so the later
+    file is the organisation's current list and the earlier one its previous submission."""
+    out = tmp_path / "two"
+    out.mkdir()
+    text = LINKOPING.read_text(encoding="utf-8")
+    shutil.copy(LINKOPING, out / "0580-a-first.csv")
+    shorter = "".join(text.splitlines(keepends=True)[:6])  # five offerings
+    (out / "0580-b-second.csv").write_text(shorter, encoding="utf-8")
+    shutil.copy(BAD / "reversed-ages.csv", out / "0580-c-refused.csv")
+    code, stdout, _ = run("submit", str(out), "--date", "2024-03-01", "--store", store, "--format", "json")
+    assert code == 1, stdout
+    doc = json.loads(stdout)
+    assert [d["accepted"] for d in doc] == [True, True, False]
+    assert doc[1]["previous"] == doc[0]["submission"] and doc[1]["offerings"] == 5
+    files = [r["file"] for r in history(store, "0580")]
+    assert files[-2:] == ["0580-a-first.csv", "0580-b-second.csv"], files  # oldest first

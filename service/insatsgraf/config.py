@@ -102,5 +102,14 @@ class Settings:
     def queries_dir(self) -> Path:
         return self.root / "queries"
 
+    @property
+    def state_dir(self) -> Path:
+        """Where a deployment keeps its own files (tokens, harmonisation decisions), never in the checkout:
+        the folder holding an on-disk store, else ``./.insatsgraf`` (``memory:`` and remote stores)."""
+        spec = self.store
+        if spec in ("memory:", ":memory:") or spec.startswith("sparql+"):
+            return Path.cwd() / ".insatsgraf"
+        return Path(spec).resolve().parent
+
     def with_(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]

@@ -250,7 +250,7 @@ def check_scope(store: Store, token: TokenInfo, org: str | None) -> None:
 
 
 def decisions_file(request: Request, settings: Settings) -> Path:
-    """The decisions file: ``app.state.decisions_path`` if set, else ``$INSATSGRAF_DECISIONS`` or data/ttl."""
+    """The decisions file: ``app.state.decisions_path`` if set, else ``default_path`` (beside the store)."""
     return getattr(request.app.state, "decisions_path", None) or default_path(settings)
 
 

@@ -38,10 +38,7 @@ def tokens_path(settings: Settings) -> Path:
     env = os.environ.get("INSATSGRAF_TOKENS")
     if env:
         return Path(env)
-    spec = settings.store
-    if spec in ("memory:", ":memory:") or spec.startswith("sparql+"):
-        return Path.cwd() / ".insatsgraf" / "tokens.json"
-    return Path(spec).resolve().parent / "tokens.json"
+    return settings.state_dir / "tokens.json"
 
 
 ORGANISATION = "organisation"

@@ -47,7 +47,10 @@ DecisionsOption = Annotated[
     typer.Option(
         "--decisions",
         envvar="INSATSGRAF_DECISIONS",
-        help="Decisions file, the source of truth for the decisions graph (default data/ttl/decisions.ttl).",
+        help=(
+            "The deployment's decisions file (default: decisions.ttl beside the store; the bundled"
+            " data/ttl/decisions.ttl is read too)."
+        ),
     ),
 ]
 

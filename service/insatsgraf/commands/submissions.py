@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -280,40 +280,82 @@ def submit_many(
     force: bool = False,
     show_progress: bool = False,
 ) -> list[Outcome]:
-    """Submit each file with ``submit_file`` in this one process, each in its own write (all of the file or
-    none of it): a refused file is recorded and the next one goes on. ``show_progress`` draws a bar on stderr."""
-    from insatsgraf.submission.lists import submit_file
+    """Submit each file in this one process, each in its own write (all of the file or none of it): a refused
+    file is recorded and the next one goes on. ``show_progress`` draws a bar on stderr.
+
+    While one list is written (``commit``, in a writer thread: the store works outside the GIL), the next is
+    read and validated (``prepare``); lists are written in their order, so two lists of one organisation
+    follow each other in its history. One catalogue serves the batch (a list changes no programme, label or
+    decision) and the embedded store flushes once at the end (``OxigraphStore.batch``)."""
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    from insatsgraf.harmonisation.matcher import Catalogue
+    from insatsgraf.sparql.embedded import OxigraphStore
+    from insatsgraf.submission.ingest import read_source
+    from insatsgraf.submission.lists import commit, prepare
     from insatsgraf.submission.naming import check_file_name
 
     outcomes: list[Outcome] = []
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TextColumn("{task.fields[file]}"),
-        console=err_console,
-        disable=not show_progress,
-        transient=True,
-    ) as progress:
+    pending: list[tuple[Outcome, Future[SubmitResult]]] = []
+    catalogue = Catalogue.from_store(st)
+    batch = st.batch() if isinstance(st, OxigraphStore) else nullcontext()
+
+    def refuse(outcome: Outcome, exc: UserError | StoreError) -> None:
+        if isinstance(exc, UserError):
+            outcome.error = exc if exc.file else _with_file(exc, outcome.file.name)
+        else:  # the store refused this file's one write: this file changed nothing
+            outcome.error = UserError(
+                f"the store refused the write: {exc}",
+                f"databasen avvisade skrivningen: {exc}",
+                file=outcome.file.name,
+                code="store-error",
+            )
+
+    def settle() -> None:
+        """Wait for the oldest write and record how it went."""
+        outcome, future = pending.pop(0)
+        try:
+            outcome.result = future.result()
+        except (UserError, StoreError) as exc:
+            refuse(outcome, exc)
+        progress.advance(task)
+
+    with (
+        batch,
+        Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("{task.fields[file]}"),
+            console=err_console,
+            disable=not show_progress,
+            transient=True,
+        ) as progress,
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="insatsgraf-commit") as writer,
+    ):
         task = progress.add_task("submit / lämnar in", total=len(paths), file="")
-        for path in paths:
-            progress.update(task, file=path.name)
-            outcome = Outcome(path)
-            try:
-                check_file_name(path.name, org, settings, force=force)
-                outcome.result = submit_file(st, settings, path, org, date, by)
-            except UserError as exc:
-                outcome.error = exc if exc.file else _with_file(exc, path.name)
-            except StoreError as exc:  # the store refused this file's one write: this file changed nothing
-                outcome.error = UserError(
-                    f"the store refused the write: {exc}",
-                    f"databasen avvisade skrivningen: {exc}",
-                    file=path.name,
-                    code="store-error",
-                )
-            outcomes.append(outcome)
-            progress.advance(task)
+        try:
+            for path in paths:
+                progress.update(task, file=path.name)
+                outcome = Outcome(path)
+                outcomes.append(outcome)
+                try:
+                    check_file_name(path.name, org, settings, force=force)
+                    data, name = read_source(path, None, settings)
+                    prepared = prepare(st, settings, data, name, org, date, by)
+                except UserError as exc:
+                    refuse(outcome, exc)
+                    progress.advance(task)
+                    continue
+                while len(pending) >= 2:  # at most one list validated ahead of the one being written
+                    settle()
+                pending.append((outcome, writer.submit(commit, st, prepared, settings, catalogue=catalogue)))
+                while pending and pending[0][1].done():
+                    settle()
+        finally:
+            while pending:
+                settle()
     return outcomes
 
 

@@ -3,8 +3,10 @@
 A decision is an ``ig:Decision`` (a ``prov:Activity``) keyed by the *normalised* name (plus an optional
 organisation scope), not by an offering IRI, so it survives a resubmission that recreates the offerings.
 
-The file (``data/ttl/decisions.ttl`` by default) is the source of truth: recording a decision reads the
-file, adds the decision, rebuilds the whole graph (decisions plus the ``skos:hiddenLabel`` each accepted
+The files are the source of truth: the repository's bundled decisions (``data/ttl/decisions.ttl``, read,
+never written by normal use) and the deployment's own file beside its store (``default_path``: the
+settings' ``state_dir``, or ``$INSATSGRAF_DECISIONS``), so using a checkout never changes ``git status``. The
+decisions graph holds both (``read_all``). Recording a decision reads the deployment's file, adds the decision, rebuilds the whole graph (decisions plus the ``skos:hiddenLabel`` each accepted
 same-programme name gives its programme), writes the file (atomically: a synced temporary file, then a
 rename) and then replaces the store's decisions graph. If the store write fails the file is put back. A
 crash (kill -9) between the two writes leaves the file one decision ahead of the store, never behind:
@@ -217,10 +219,31 @@ def from_graph(graph: Graph, base: str) -> list[Decision]:
     return sorted(out, key=lambda d: (d.at, d.uid))
 
 
+def bundled_path(settings: Settings) -> Path:
+    """The repository's bundled decisions (``data/ttl/decisions.ttl``): read by every deployment, written
+    only when a curator points ``--decisions`` at it on purpose."""
+    return settings.data_dir / "decisions.ttl"
+
+
 def default_path(settings: Settings) -> Path:
-    """``$INSATSGRAF_DECISIONS`` if set (e.g. a deployment's own file), else ``data/ttl/decisions.ttl``."""
+    """The deployment's own decisions file: ``$INSATSGRAF_DECISIONS`` if set, else ``decisions.ttl`` beside
+    its store (``Settings.state_dir``, like the token file), so normal use never writes into the checkout."""
     env = os.environ.get("INSATSGRAF_DECISIONS")
-    return Path(env) if env else settings.data_dir / "decisions.ttl"
+    return Path(env) if env else settings.state_dir / "decisions.ttl"
+
+
+def _bundled(settings: Settings, path: Path, base: str) -> list[Decision]:
+    """The bundled decisions that hold beside ``path``'s (none when ``path`` is the bundled file itself)."""
+    bundled = bundled_path(settings)
+    if path.resolve() == bundled.resolve():
+        return []
+    return read_file(bundled, base)
+
+
+def read_all(settings: Settings, base: str, path: Path | None = None) -> list[Decision]:
+    """Every decision the decisions graph holds: the bundled ones, then the deployment's (``path``)."""
+    path = path or default_path(settings)
+    return _bundled(settings, path, base) + read_file(path, base)
 
 
 def read_file(path: Path, base: str) -> list[Decision]:
@@ -366,16 +389,18 @@ def record_decisions(
     for decision in decisions:
         check(store, decision)
     path = path or default_path(settings)
-    everything = read_file(path, store.base) + decisions
+    own = read_file(path, store.base)
+    before = _bundled(settings, path, store.base) + own
+    everything = before + decisions
     # a decision that replaces a global hidden label changes other names' matches too: then derive all
-    labels_change = set(hidden_labels(everything)) != set(hidden_labels(read_file(path, store.base)))
+    labels_change = set(hidden_labels(everything)) != set(hidden_labels(before))
     orgs = None if labels_change else mapping.affected_orgs(store, [(d.key, d.org) for d in decisions])
     graphs = _graphs_after(store, everything, orgs)
     old_text = path.read_text(encoding="utf-8") if path.exists() else None
     # the file first, then the store: a crash in between leaves the file ahead, and ensure_in_sync
     # (at start-up) derives the graph from it again
     try:
-        _write_atomically(path, serialise(everything))
+        _write_atomically(path, serialise(own + decisions))
     except OSError as exc:
         raise UserError(
             f"the decisions file cannot be written: {exc}. Nothing was recorded.",
@@ -405,8 +430,8 @@ def record_decision(
 
 
 def sync_store(store: Store, settings: Settings, path: Path | None = None) -> int:
-    """Replace the store's decisions graph from the file; returns the number of decisions."""
-    decisions = read_file(path or default_path(settings), store.base)
+    """Replace the store's decisions graph from the files (``read_all``); returns the number of decisions."""
+    decisions = read_all(settings, store.base, path)
     store.replace_graphs(_graphs_after(store, decisions, None))
     return len(decisions)
 
@@ -416,8 +441,8 @@ def _signature(decisions: Iterable[Decision]) -> list[dict[str, object]]:
 
 
 def in_sync(store: Store, settings: Settings, path: Path | None = None) -> bool:
-    """Does the store's decisions graph hold exactly the file's decisions (and no file: no decisions)?"""
-    in_file = read_file(path or default_path(settings), store.base)
+    """Does the store's decisions graph hold exactly the files' decisions (``read_all``)?"""
+    in_file = read_all(settings, store.base, path)
     in_store = from_graph(store.graph(iris.graph("decisions", store.base)), store.base)
     return _signature(in_file) == _signature(in_store)
 

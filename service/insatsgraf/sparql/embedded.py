@@ -1,7 +1,7 @@
 """The embedded store: pyoxigraph on disk (a directory) or in memory.
 
 Writes replace whole named graphs in one SPARQL Update, which Oxigraph applies as one transaction, so
-readers see either the old or the new data. A lock keeps it to one writer at a time in a process. The
+readers see either the old or the new data; the update holds only what changed (``sparql.commit``). A lock keeps it to one writer at a time in a process. The
 default graph *is* the union of every non-history named graph, kept so by every write (``sparql.updates``).
 """
 
@@ -12,6 +12,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypedDict
 
@@ -20,7 +21,7 @@ from rdflib import Graph
 
 from insatsgraf.config import DEFAULT_BASE
 from insatsgraf.model import iris
-from insatsgraf.sparql import binding, updates
+from insatsgraf.sparql import binding, commit, updates
 from insatsgraf.sparql.parse import check_query, refuse_personal
 from insatsgraf.sparql.results import QueryResult
 from insatsgraf.sparql.store import (
@@ -96,6 +97,9 @@ class OxigraphStore(Closing):
                     "(e.g. `insatsgraf serve`) using it? Stop it or pass another --store."
                 ) from exc
         self._write_lock = threading.Lock()
+        self._batched = 0
+        """Open ``batch`` blocks: writes then leave the flush to the end of the outermost."""
+        self._unflushed = False
         self._on_close: list[Callable[[], None]] = []
         self.generation = 0
         """Counts the writes of this instance: a reader of a snapshot knows when to take a newer one."""
@@ -283,12 +287,31 @@ class OxigraphStore(Closing):
         graphs = updates.split_personal(graphs, self.base)
         with self._write_lock:
             try:
-                self._store.update(self._union.replace(graphs))
+                text = commit.plan(self._store, graphs, self._union).update()
+                if text:
+                    self._store.update(text)
             except (SyntaxError, OSError, ValueError) as exc:
                 raise StoreError(f"the store refused the write, nothing was changed: {exc}") from exc
             self.generation += 1
-            if self.path:
+            if self._batched:
+                self._unflushed = True
+            elif self.path:
                 self._store.flush()
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Writes inside flush the store once at the end instead of after each (a bulk submission's lists).
+
+        Each write stays its own transaction, durable in the store's write-ahead log; the flush only moves
+        them from memory into the store's files, which costs a good part of a submission-sized write."""
+        self._batched += 1
+        try:
+            yield
+        finally:
+            self._batched -= 1
+            if not self._batched and self.path and self._unflushed:
+                self._store.flush()
+                self._unflushed = False
 
     def bulk_load(self, quads: Iterable[ox.Quad]) -> None:
         """Fast, non-transactional load for generated benchmark data only (named graphs, plus the union)."""

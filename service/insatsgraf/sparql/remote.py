@@ -133,7 +133,7 @@ class SparqlStore(Closing):
         self._server: str | None = None
         self._write_lock = threading.Lock()
         self.union = iris.union_graph(self.base)
-        self._union = updates.Union(base, self.union)
+        self._union = updates.Union(base, self.union, STAGING_PREFIX)
         self._union_ready = False
 
     @classmethod

@@ -8,6 +8,7 @@ drift apart. The templates are ``sparql/rq/*.rq``, bound through ``sparql.bindin
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,6 +73,9 @@ class Union:
     base: str
     graph: str | None = None
     """``None``: the default graph (embedded store); else the named union graph (remote stores)."""
+    staging: str | None = None
+    """The prefix of staging graphs (remote stores): ``replace`` stages a current graph's new content there
+    first, so the union delete looks up only the triples that leave (``unmerge-kept.rq``)."""
 
     @property
     def history(self) -> str:
@@ -111,9 +115,12 @@ class Union:
         head = f"{{ GRAPH {binding.iri_term(self.graph)} {{ ?s ?p ?o }} }}"
         return text.replace(_HEAD, head, 1)
 
-    def unmerge(self, name: str) -> str:
-        """Take ``name``'s triples out of the union unless another current graph has them."""
-        return self._bound("unmerge", graph_iri=name)
+    def unmerge(self, name: str, kept: str | None = None) -> str:
+        """Take ``name``'s triples out of the union unless another current graph has them; with ``kept``
+        (a staging graph holding the new content), only those not in ``kept`` are looked up and leave."""
+        if kept is None:
+            return self._bound("unmerge", graph_iri=name)
+        return self._bound("unmerge-kept", graph_iri=name, kept_iri=kept)
 
     def merge(self, name: str) -> str:
         """Copy ``name``'s triples into the union."""
@@ -141,6 +148,12 @@ class Union:
         kept equal: atomic on stores that run a request as one transaction (Oxigraph, embedded or server)."""
         parts: list[str] = []
         for name, graph in graphs.items():
+            if graph is not None and len(graph) and self.staging and self.is_current(name):
+                # staged in the same request, so the union delete can leave the kept triples alone
+                stage = f"{self.staging}{uuid.uuid4()}"
+                parts.append(self.insert_data(stage, graph))
+                parts.extend(self.replace_one(name, stage))
+                continue
             parts.extend(self.replace_one(name, None))
             if graph is not None and len(graph):
                 parts.append(self.insert_data(name, graph))
@@ -155,7 +168,7 @@ class Union:
             raise StoreError(f"not a graph IRI: {name!r}; nothing was changed") from exc
 
     def _replace_one(self, name: str, moved_from: str | None) -> list[str]:
-        ops = [self.unmerge(name)] if self.is_current(name) else []
+        ops = [self.unmerge(name, moved_from)] if self.is_current(name) else []
         ops.append(drop(name))
         if moved_from is not None:
             ops.append(f"MOVE SILENT GRAPH {binding.iri_term(moved_from)} TO GRAPH {binding.iri_term(name)}")

@@ -8,7 +8,7 @@ from pathlib import Path
 from rdflib import Graph
 
 from insatsgraf.config import Settings
-from insatsgraf.harmonisation import mapping
+from insatsgraf.harmonisation import decisions, mapping
 from insatsgraf.model import iris
 from insatsgraf.model.rdf import read_turtle
 from insatsgraf.sparql.store import Store
@@ -75,6 +75,9 @@ def load_bundled(
         if name == catalogue:
             continue
         graphs[name] = read_turtle(path, settings.base)
+        if path == decisions.bundled_path(settings):
+            # the decisions graph holds the deployment's own decisions too (beside its store)
+            graphs[name] = decisions.to_graph(decisions.read_all(settings, settings.base), settings.base)
         counts[name] = len(graphs[name])  # type: ignore[arg-type]
     store.replace_graphs(graphs)
     counts.update(load_bundled_edition(store, settings))

@@ -228,10 +228,16 @@ def prepare(
 
 
 def commit(
-    store: Store, prepared: Prepared, settings: Settings, *, now: datetime | None = None
+    store: Store,
+    prepared: Prepared,
+    settings: Settings,
+    *,
+    now: datetime | None = None,
+    catalogue: Catalogue | None = None,
 ) -> SubmitResult:
     """Make a prepared submission the organisation's current one: read its provenance, derive the mapping
-    graph (catalogue and decisions as they are now) and replace the four graphs in one transaction."""
+    graph (catalogue and decisions as they are now; a bulk submission passes the one ``catalogue`` it read
+    for all its lists) and replace the four graphs in one transaction."""
     graph, org_id, day = prepared.graph, prepared.org, prepared.day
     base = settings.base
     prov, previous, taken = _existing(store, org_id, base)
@@ -253,7 +259,7 @@ def commit(
     )
     current = mapping.move_statements(graph, base)
     items = mapping.items_from_graph(graph, org_id, base, submission)
-    links = mapping.build(org_id, items, Catalogue.from_store(store), base)
+    links = mapping.build(org_id, items, catalogue or Catalogue.from_store(store), base)
     store.replace_graphs(
         {
             iris.current_graph(org_id, base): current,
@@ -285,6 +291,7 @@ def submit(
     *,
     now: datetime | None = None,
     state: str | None = None,
+    catalogue: Catalogue | None = None,
 ) -> SubmitResult:
     """Ingest, validate and make ``data`` the organisation's current submission, or change nothing
     (``prepare`` then ``commit``); ``state``: its review state (``utkast``/``skickad för bekräftelse``/``bekräftad``).
@@ -292,9 +299,8 @@ def submit(
     Raises ``UserError`` when the file cannot be read and ``ValidationFailed`` (a ``UserError`` with the
     report) when it does not conform.
     """
-    return commit(
-        store, prepare(store, settings, data, filename, org, date, by, state=state), settings, now=now
-    )
+    prepared = prepare(store, settings, data, filename, org, date, by, state=state)
+    return commit(store, prepared, settings, now=now, catalogue=catalogue)
 
 
 def submit_file(
@@ -306,9 +312,10 @@ def submit_file(
     by: str | None = None,
     *,
     state: str | None = None,
+    catalogue: Catalogue | None = None,
 ) -> SubmitResult:
     data, name = read_source(path, None, settings)
-    return submit(store, settings, data, name, org, date, by, state=state)
+    return submit(store, settings, data, name, org, date, by, state=state, catalogue=catalogue)
 
 
 def replay(store: Store, settings: Settings, path: Path, org: str, day: str, by: str) -> SubmitResult | None:

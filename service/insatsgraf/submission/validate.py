@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -321,7 +322,20 @@ def non_canonical(iri: str, base: str) -> bool:
 def scope_results(graph: Graph, org: str, settings: Settings) -> list[Result]:
     """Every triple outside the submission contract: organisation ``org`` may describe only its own offerings,
     collaborations and evidence sources (minted under its id), with the contract's classes and properties,
-    and may point ``ig:about``/``ig:evidence`` only at its own resources."""
+    and may point ``ig:about``/``ig:evidence`` only at its own resources.
+
+    A first pass in the graph's own order finds whether there is any; only then are the triples sorted, so
+    the results (at most ``MAX_SCOPE_RESULTS``) are the same whatever the order (a valid list is not sorted)."""
+    if not _scope_results(graph, org, settings, graph):
+        return []
+    return _scope_results(
+        graph, org, settings, sorted(graph, key=lambda t: (str(t[0]), str(t[1]), str(t[2])))
+    )
+
+
+def _scope_results(
+    graph: Graph, org: str, settings: Settings, triples: Iterable[tuple[Node, Node, Node]]
+) -> list[Result]:
     base = settings.base
     allowed = contract(settings)
     prefixes = own_prefixes(org, base)
@@ -355,12 +369,22 @@ def scope_results(graph: Graph, org: str, settings: Settings) -> list[Result]:
         ]
         kind = found[0] if found and SLUG.match(str(subject)[len(prefixes[found[0]]) :]) else None
         kinds[subject] = kind
-    for triple in sorted(graph, key=lambda t: (str(t[0]), str(t[1]), str(t[2]))):
+    canonical: dict[Node, bool] = {}
+
+    def is_bad(term: Node) -> bool:
+        bad = canonical.get(term)
+        if bad is None:
+            bad = canonical[term] = isinstance(term, URIRef) and non_canonical(str(term), base)
+        return bad
+
+    rdf_type = RDF.type
+    attributed = (IG.offeredBy, PROV.wasAttributedTo)  # namespace look-ups once, not per triple
+    for triple in triples:
         if len(results) >= MAX_SCOPE_RESULTS:
             break
         s, p, o = triple
         kind = kinds.get(s)
-        bad_iri = next((t for t in triple if isinstance(t, URIRef) and non_canonical(str(t), base)), None)
+        bad_iri = s if is_bad(s) else p if is_bad(p) else o if is_bad(o) else None
         if bad_iri is not None:
             refuse(
                 triple,
@@ -383,13 +407,13 @@ def scope_results(graph: Graph, org: str, settings: Settings) -> list[Result]:
                 f"{_term(p, base)} is not a property of the submission contract for {_term(kind, base)}",
                 f"{_term(p, base)} är ingen egenskap i inrapporteringens kontrakt för {_term(kind, base)}",
             )
-        elif p == RDF.type and o != kind:
+        elif p == rdf_type and o != kind:
             refuse(
                 triple,
                 f"a resource under {prefixes[kind]} can only be a {_term(kind, base)}",
                 f"en resurs under {prefixes[kind]} kan bara vara en {_term(kind, base)}",
             )
-        elif p in (IG.offeredBy, PROV.wasAttributedTo) and o != org_iri:
+        elif p in attributed and o != org_iri:
             refuse(triple, f"the file is submitted for {org}", f"filen lämnas in för {org}")
         elif isinstance(p, URIRef) and p in OWN_OBJECTS and kinds.get(o) != OWN_OBJECTS[p]:
             refuse(
