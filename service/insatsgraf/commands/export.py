@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from insatsgraf.commands.common import StoreOption, console, err_console, open_or_exit
-from insatsgraf.publication.dumps import unknown_format
 
 FORMAT_HELP = "ttl | nt | jsonld | trig (data, trig keeps graph names) | dcat (DCAT-AP-SE) | void (VoID)."
 
@@ -30,7 +29,7 @@ def export(
 ) -> None:
     """Export the published graphs (no history, decisions or provenance unless asked for)."""
     from insatsgraf.publication import dcat
-    from insatsgraf.publication.dumps import DESCRIPTIONS, EXPORT_FORMATS, serialise
+    from insatsgraf.publication.dumps import DESCRIPTIONS, EXPORT_FORMATS, serialise, unknown_format
 
     if format not in EXPORT_FORMATS:
         err_console.print(f"[red]error:[/red] {unknown_format(format)}")

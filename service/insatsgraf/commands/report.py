@@ -9,9 +9,7 @@ from typing import Annotated
 
 import typer
 
-from insatsgraf.catalogue.queries import Catalogue
 from insatsgraf.commands.common import StoreOption, console, err_console, open_existing, reported
-from insatsgraf.publication.charts import DEFAULT_COUNTY, build_page, render_html
 
 
 def register(app: typer.Typer) -> None:
@@ -20,8 +18,13 @@ def register(app: typer.Typer) -> None:
 
 def report(
     county: Annotated[
-        str, typer.Option("--county", help="County / län: its name, short name (Sörmland) or code (04).")
-    ] = DEFAULT_COUNTY,
+        str | None,
+        typer.Option(
+            "--county",
+            help="County / län: its name, short name (Sörmland) or code (04); default: the charts page's "
+            "(Östergötlands län).",
+        ),
+    ] = None,
     out: Annotated[
         Path,
         typer.Option(
@@ -50,11 +53,14 @@ def report(
     console.print(f"wrote / skrev {out}", markup=False, highlight=False)
 
 
-def run_report(store: str | None, county: str) -> str:
+def run_report(store: str | None, county: str | None) -> str:
     """The standalone page; an on-disk store is opened read-only, like ``insatsgraf query`` does."""
+    from insatsgraf.catalogue.queries import Catalogue
+    from insatsgraf.publication.charts import DEFAULT_COUNTY, build_page, render_html
+
     settings, st = open_existing(store)
     try:
-        page = build_page(st, Catalogue.load(settings.queries_dir), county)
+        page = build_page(st, Catalogue.load(settings.queries_dir), county or DEFAULT_COUNTY)
     finally:
         st.close()
     return render_html(page, standalone=True)
