@@ -109,6 +109,7 @@ class OxigraphStore(Closing):
         self.generation = 0
         """Counts the writes of this instance: a reader of a snapshot knows when to take a newer one."""
         self._opened = uuid.uuid4().hex[:16]
+        self._history: tuple[int, list[ox.NamedNode]] = (-1, [])
         self._public_named: tuple[int, list[ox.NamedNode] | None] = (-1, None)
         """The named graphs without the personal ones, for the generation they were listed at."""
         if not read_only:
@@ -135,12 +136,14 @@ class OxigraphStore(Closing):
         """
         if not include_history:
             return [ox.DefaultGraph()]
-        history = [
-            g
-            for g in self._store.named_graphs()
-            if isinstance(g, ox.NamedNode) and iris.is_history_graph(g.value, self.base)
-        ]
-        return [ox.DefaultGraph(), *history]
+        if self._history[0] != self.generation:  # listed once per version, not on every history query
+            history = [
+                g
+                for g in self._store.named_graphs()
+                if isinstance(g, ox.NamedNode) and iris.is_history_graph(g.value, self.base)
+            ]
+            self._history = (self.generation, history)
+        return [ox.DefaultGraph(), *self._history[1]]
 
     def dataset_kwargs(
         self, sparql: str, dataset: Dataset | None = None, *, has_from: bool | None = None
