@@ -71,6 +71,10 @@ def run_serve(
         err_console.print("loaded the bundled data into the store")
     resync_decisions(store, settings)
     app = create_app(settings, store, limits=limits, tokens=tokens)
+    from insatsgraf.sparql.workers import evaluator_for
+
+    # The query workers start now, while uvicorn starts, rather than on the first query.
+    app.state.evaluator = evaluator_for(store, limits.query_workers, limits.query_memory_mb)
     err_console.print(
         f"insatsgraf: SPARQL endpoint http://{host}:{port}/sparql · API docs http://{host}:{port}/docs"
     )
