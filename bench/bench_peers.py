@@ -101,6 +101,17 @@ def time_get(
     return statistics.median(times) * 1000, rows, False
 
 
+def idle_again(url: str, timeout: float) -> bool:
+    """After a stopped query: does the server answer an ASK within ``timeout``? rdflib-endpoint evaluates
+    one query at a time and goes on with the one the client gave up on, so the next query would only wait."""
+    try:
+        return httpx.get(
+            url, params={"query": "ASK {}"}, headers={"Accept": JSON}, timeout=timeout
+        ).is_success
+    except httpx.HTTPError:
+        return False
+
+
 def run_peer(
     peer: Peer, url: str, texts: dict[str, str], runs: int, budget: float, named: str | None = None
 ) -> None:
@@ -115,6 +126,9 @@ def run_peer(
                 f"  {peer.name:22} {name:40} p50 {p50:9.1f} ms rows {rows}{' (stopped)' if stopped else ''}",
                 flush=True,
             )
+            if stopped and not named and not idle_again(url, 10 * budget):
+                print(f"  {peer.name}: still busy with {name} after {10 * budget:.0f} s; the rest not run")
+                return
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:
