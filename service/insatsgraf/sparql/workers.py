@@ -253,7 +253,8 @@ class WorkerPool:
                 return
             for _ in range(count):
                 self._start()
-            self._spare = self._spawn(spare=True)
+            if self._spare is None:  # (a worker retired meanwhile has already started one)
+                self._spare = self._spawn(spare=True)
 
     def _retire(self, worker: _Worker) -> None:
         """Kill a worker that overran or died; the spare takes its place and a new spare starts."""
