@@ -1,6 +1,7 @@
 """Time every catalogue query at national scale on the embedded store and on rdflib, in one run.
 
     python bench/run.py [--data bench/out] [--runs 20] [--rdflib-runs 5] [--rdflib-budget 30] [--json FILE]
+    python bench/run.py --store DIR --peers --dump --skip-rdflib    # all four engines and the dump, one run
 
 1. Generates the synthetic national dataset (bench/generate.py, seed 4) unless ``--data`` already has it.
 2. Loads it into the embedded store (an on-disk ``OxigraphStore`` in a temporary folder, as
@@ -16,6 +17,11 @@
    and the ratio is reported as a lower bound (``>=``).
 4. Prints p50 per query, the ratio rdflib / embedded, the geometric mean of the ratios, whether both
    engines returned the same number of rows, and the machine (CPU, cores, Python, library versions).
+5. With ``--peers`` (``bench_peers.py``): the same queries over HTTP through ``insatsgraf serve`` (``/sparql``
+   and ``/queries/{name}``), a raw ``oxigraph serve`` and rdflib-endpoint on the same data, in one table with
+   the embedded p50s and the ratios, and the time from ``serve``'s start to its first answer. With ``--dump``
+   (``bench_dump.py``): the served dump against ``oxigraph dump`` + gzip, its peak RSS and an ASK beside it.
+   ``--store DIR`` keeps the loaded store in DIR (loaded once, reused by the next run).
 """
 
 from __future__ import annotations
@@ -267,6 +273,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--only", nargs="*", help="query names (default: the whole catalogue)")
     parser.add_argument("--json", type=Path, help="also write the timings and the machine as JSON")
+    parser.add_argument("--store", type=Path, help="load the store here, or reuse it when it is there")
+    parser.add_argument("--peers", action="store_true", help="also serve, raw Oxigraph, rdflib-endpoint")
+    parser.add_argument("--peer-runs", type=int, default=5)
+    parser.add_argument("--dump", action="store_true", help="also the dump against oxigraph dump + gzip")
     args = parser.parse_args(argv)
 
     info = machine()
@@ -277,7 +287,12 @@ def main(argv: list[str] | None = None) -> int:
     queries = [catalogue.get(n) for n in args.only] if args.only else list(catalogue)
 
     with tempfile.TemporaryDirectory(prefix="insatsgraf-bench-") as folder:
-        store, seconds = load_embedded(args.data, Path(folder) / "store")
+        store_dir = args.store or Path(folder) / "store"
+        if args.store and (args.store / "CURRENT").exists():
+            store, seconds = OxigraphStore(store_dir, base=DEFAULT_BASE), 0.0
+            print(f"embedded store: reusing {store_dir}", flush=True)
+        else:
+            store, seconds = load_embedded(args.data, store_dir)
         print(
             f"embedded store: {len(store)} quads (plus their union in the default graph) loaded in "
             f"{seconds:.1f} s",
@@ -299,11 +314,32 @@ def main(argv: list[str] | None = None) -> int:
                 flush=True,
             )
             for timing, query in zip(timings, queries, strict=True):
-                p50 = time_graph_list(Path(folder) / "store", query, args.graph_list_runs)
+                p50 = time_graph_list(store_dir, query, args.graph_list_runs)
                 print(
                     f"  {query.name:40} p50 {p50:8.1f} ms  ({p50 / timing.embedded_p50_ms:.0f}× the union)",
                     flush=True,
                 )
+        extra: list[str] = []
+        if args.peers:
+            import bench_peers
+
+            peers = bench_peers.measure(
+                store_dir,
+                queries,
+                args.peer_runs,
+                data=None if args.skip_rdflib else args.data,
+                rdflib_budget=args.rdflib_budget,
+                base=base,
+            )
+            embedded = {t.query: t.embedded_p50_ms for t in timings}
+            extra += ["", *bench_peers.table([q.name for q in queries], embedded, peers)]
+        if args.dump:
+            import bench_dump
+
+            extra += ["", *bench_dump.report(bench_dump.measure(store_dir, ["nt", "ttl"]))]
+        if extra:
+            print("\n".join(extra), flush=True)
+            args.skip_rdflib = True  # rdflib-endpoint stood in for rdflib in the table
 
     if not args.skip_rdflib:
         seconds = load_rdflib(args.data)

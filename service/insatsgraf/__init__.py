@@ -1,11 +1,18 @@
 """insatsgraf: a knowledge graph of Swedish social-services interventions."""
 
-from importlib.metadata import PackageNotFoundError, version
 
-try:
-    __version__ = version("insatsgraf")
-except PackageNotFoundError:  # running from a source tree without install
-    __version__ = "0.0.0"
+def __getattr__(name: str) -> str:
+    """``__version__`` read on first use: importlib.metadata costs ~50 ms of every CLI start (``--help``)."""
+    if name != "__version__":
+        raise AttributeError(f"module 'insatsgraf' has no attribute {name!r}")
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        found = version("insatsgraf")
+    except PackageNotFoundError:  # running from a source tree without install
+        found = "0.0.0"
+    globals()["__version__"] = found
+    return found
 
 
 def _quiet_rdflib() -> None:

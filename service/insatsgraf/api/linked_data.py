@@ -10,11 +10,12 @@ URL serves one format and never negotiates. Also: ``/catalog`` (DCAT-AP-SE), ``/
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Sequence
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, Response
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, OWL, RDF, RDFS, SKOS
 
@@ -25,8 +26,10 @@ from insatsgraf.model import iris
 from insatsgraf.publication import cube, dcat
 from insatsgraf.publication import dumps as export
 from insatsgraf.publication.describe import NotDescribable, describe, page_model, resource_iri
+from insatsgraf.publication.dumpcache import DumpCache
 from insatsgraf.publication.evidence_charts import levels_svg
 from insatsgraf.sparql import media
+from insatsgraf.sparql.embedded import OxigraphStore
 from insatsgraf.sparql.media import negotiate
 from insatsgraf.sparql.store import Store
 
@@ -255,13 +258,45 @@ def dump(filename: str, request: Request, store: StoreDep) -> Response:
             f"no dump {filename!r}; there are {', '.join(by_file)}",
             f"ingen dump {filename!r}; det finns {', '.join(by_file)}",
         )
-    data = cube.serialise(store) if filename == cube.CUBE_DUMP else export.serialise(store, by_file[filename])
-    body = export.gzip_dump(data)
+    fmt = by_file[filename]
+    disposition = {"Content-Disposition": f'attachment; filename="{filename}"'}
+    if filename != cube.CUBE_DUMP and isinstance(store, OxigraphStore):
+        # the engine's dump, cached per store version (publication.dumpcache)
+        version = store.version
+        etag = DumpCache.etag(fmt, version)
+        if _matches(request.headers.get("if-none-match"), etag):
+            return Response(status_code=304, headers={"ETag": etag, **disposition})
+        path = _dump_cache(request, store).path(fmt, version)
+        return FileResponse(path, media_type="application/gzip", headers={"ETag": etag, **disposition})
+    # the figures alone (small) and remote stores: through rdflib, each time
+    body = export.gzip_dump(
+        cube.serialise(store) if filename == cube.CUBE_DUMP else export.serialise(store, fmt)
+    )
     etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-    headers = {"ETag": etag, "Content-Disposition": f'attachment; filename="{filename}"'}
-    if request.headers.get("if-none-match") == etag:
+    headers = {"ETag": etag, **disposition}
+    if _matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=headers)
     return Response(body, media_type="application/gzip", headers=headers)
+
+
+_CACHE_LOCK = threading.Lock()
+
+
+def _dump_cache(request: Request, store: OxigraphStore) -> DumpCache:
+    """The app's dump cache over its store, made on the first dump request."""
+    with _CACHE_LOCK:
+        cache = getattr(request.app.state, "dump_cache", None)
+        if cache is None or cache.store is not store:
+            cache = request.app.state.dump_cache = DumpCache(store)
+        return cache
+
+
+def _matches(if_none_match: str | None, etag: str) -> bool:
+    """``If-None-Match`` names this ETag (in a list, weak or strong) or is ``*``."""
+    if not if_none_match:
+        return False
+    tags = [t.strip().removeprefix("W/") for t in if_none_match.split(",")]
+    return "*" in tags or etag in tags
 
 
 @router.api_route(

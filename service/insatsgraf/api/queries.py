@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 
 from insatsgraf.api.deps import ApiError, error_response, get_store
 from insatsgraf.api.sparql import RESPONSES, Dataset, respond, run_query
-from insatsgraf.catalogue.queries import Catalogue, CatalogueQuery, bind_query
+from insatsgraf.catalogue.queries import Catalogue, CatalogueQuery, bind_query, history_in_dataset
 from insatsgraf.catalogue.resolve import COUNTY, EXAMPLES, ORGANISATION, PARTNER_KIND, PROGRAMME
 from insatsgraf.config import DEFAULT_BASE
 
@@ -90,7 +90,7 @@ async def run_catalogue_query(request: Request, query: CatalogueQuery, params: d
     values that exist) and answer like ``/sparql``."""
     store = get_store(request)
     text = await run_in_threadpool(bind_query, store, query, params)
-    answer = await run_query(request, text, Dataset(include_history=query.include_history))
+    answer = await run_query(request, text, Dataset(include_history=history_in_dataset(store, query)))
     return respond(answer, request.headers.get("accept"), store.base, for_spreadsheets=True)
 
 

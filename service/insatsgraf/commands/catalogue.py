@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, Progress, TextColumn
 
 from insatsgraf.commands.common import StoreOption, console, err_console, open_or_exit, reported, settings_for
 from insatsgraf.errors import UserError
@@ -50,6 +49,8 @@ def load(
     ] = False,
 ) -> None:
     """(Re)load the bundled ontology, vocabularies, catalogue, organisations and submissions into the store."""
+    from rich.progress import BarColumn, Progress, TextColumn
+
     from insatsgraf.submission.bundled import (
         bundled_graphs,
         bundled_submissions,

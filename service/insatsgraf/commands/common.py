@@ -1,19 +1,25 @@
-"""Options and helpers every command shares."""
+"""Options and helpers every command shares.
+
+The command modules import rdflib, pyshacl, FastAPI and the stages that use them inside the commands that
+need them, so ``insatsgraf --help`` (and every start) skips them (``tests/test_cli_start.py``).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
 from insatsgraf.config import Settings
 from insatsgraf.errors import UserError
-from insatsgraf.sparql.connect import is_directory_spec, open_store
-from insatsgraf.sparql.store import Store, StoreError
+from insatsgraf.sparql.store import StoreError
+
+if TYPE_CHECKING:
+    from insatsgraf.sparql.store import Store
 
 console = Console()
 err_console = Console(stderr=True)
@@ -35,6 +41,8 @@ def settings_for(store: str | None) -> Settings:
 
 def open_or_exit(store: str | None, *, read_only: bool = False) -> tuple[Settings, Store]:
     """Open the store or print why not and exit 2."""
+    from insatsgraf.sparql.connect import open_store
+
     settings = settings_for(store)
     try:
         return settings, open_store(settings, read_only=read_only)
@@ -48,6 +56,8 @@ def open_existing(store: str | None) -> tuple[Settings, Store]:
 
     Raises ``UserError`` when the directory is not there (rather than creating an empty store).
     """
+    from insatsgraf.sparql.connect import is_directory_spec
+
     settings = settings_for(store)
     on_disk = is_directory_spec(settings.store)
     if on_disk and not Path(settings.store).is_dir():

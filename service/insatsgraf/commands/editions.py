@@ -18,7 +18,6 @@ from insatsgraf.commands.common import (
 )
 from insatsgraf.commands.submissions import Format, FormatOption
 from insatsgraf.errors import UserError
-from insatsgraf.submission.validate import ValidationFailed
 
 catalogue_app = typer.Typer(
     help="Editions of the national catalogue: import, history, diff.", no_args_is_help=True
@@ -55,6 +54,8 @@ def import_(
             console.print_json(json.dumps(exc.to_json(), ensure_ascii=False))
         else:
             err_console.print(exc.text(), markup=False, highlight=False, soft_wrap=True)
+        from insatsgraf.submission.validate import ValidationFailed
+
         raise typer.Exit(1 if isinstance(exc, ValidationFailed) else 2) from exc
     finally:
         st.close()

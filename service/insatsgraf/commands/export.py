@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from insatsgraf.commands.common import StoreOption, console, err_console, open_or_exit
-from insatsgraf.publication.dumps import unknown_format
 
 FORMAT_HELP = "ttl | nt | jsonld | trig (data, trig keeps graph names) | dcat (DCAT-AP-SE) | void (VoID)."
 
@@ -30,7 +30,7 @@ def export(
 ) -> None:
     """Export the published graphs (no history, decisions or provenance unless asked for)."""
     from insatsgraf.publication import dcat
-    from insatsgraf.publication.dumps import DESCRIPTIONS, EXPORT_FORMATS, serialise
+    from insatsgraf.publication.dumps import DESCRIPTIONS, EXPORT_FORMATS, unknown_format, write_dump
 
     if format not in EXPORT_FORMATS:
         err_console.print(f"[red]error:[/red] {unknown_format(format)}")
@@ -38,14 +38,23 @@ def export(
     # Read-only, so an export can run while `insatsgraf serve` holds the store; the process ends right after,
     # so the store is not closed (closing flushes, which a read-only store refuses).
     settings, st = open_or_exit(store, read_only=True)
-    if format in DESCRIPTIONS:
-        data = dcat.description_turtle(st, format, settings)
-    else:
-        data = serialise(st, format, include_history=include_history, include_internal=include_internal)
+    flags = {"include_history": include_history, "include_internal": include_internal}
     if out is None:
-        typer.echo(data.decode("utf-8"), nl=False)
+        if format in DESCRIPTIONS:
+            typer.echo(dcat.description_turtle(st, format, settings).decode("utf-8"), nl=False)
+        else:
+            sys.stdout.flush()
+            write_dump(st, format, sys.stdout.buffer, **flags)  # streamed: a national dump is not held
+            sys.stdout.buffer.flush()
         return
     tmp = out.with_name(out.name + ".part")
-    tmp.write_bytes(data)
-    tmp.replace(out)  # never a half-written file under the final name
-    console.print(f"wrote {out} ({len(data)} bytes, {format})", highlight=False)
+    try:
+        with tmp.open("wb") as f:
+            if format in DESCRIPTIONS:
+                f.write(dcat.description_turtle(st, format, settings))
+            else:
+                write_dump(st, format, f, **flags)
+        tmp.replace(out)  # never a half-written file under the final name
+    finally:
+        tmp.unlink(missing_ok=True)
+    console.print(f"wrote {out} ({out.stat().st_size} bytes, {format})", highlight=False)

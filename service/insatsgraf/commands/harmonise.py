@@ -7,24 +7,22 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from insatsgraf.commands.common import StoreOption, console, err_console, open_or_exit
 from insatsgraf.config import Settings
 from insatsgraf.errors import UserError
-from insatsgraf.harmonisation.decisions import (
-    Decision,
-    accepted_relation,
-    default_path,
-    proposed,
-    record_decisions,
-)
-from insatsgraf.harmonisation.matcher import CSV_COLUMNS, VARIANT_KINDS, Proposal, propose
-from insatsgraf.harmonisation.review import queue_json, review_queue, rich_table
-from insatsgraf.sparql.store import Store
-from insatsgraf.submission.template import write_csv
+
+if TYPE_CHECKING:  # the harmonisation stage (rdflib, rapidfuzz) only in the commands that run it
+    from insatsgraf.harmonisation.decisions import Decision
+    from insatsgraf.harmonisation.matcher import Proposal
+    from insatsgraf.sparql.store import Store
+
+VARIANT_KINDS = ("same", "own-variant", "local-adaptation", "like")
+"""``harmonisation.matcher.VARIANT_KINDS`` for the options' help, without importing the matcher
+(``tests/test_cli_start.py`` checks they agree)."""
 
 harmonise_app = typer.Typer(
     help="Map local names to canonical programmes: proposals (this command), decisions (accept/reject/map).",
@@ -69,12 +67,17 @@ def proposals(
     """Print the proposed mapping of every local name: org,insats,programme,relation,score,status."""
     if ctx.invoked_subcommand is not None:
         return
+    from insatsgraf.harmonisation.matcher import propose
+
     with _reading(store, fmt, ("csv", "json")) as (settings, st):
         found = propose(st, settings, org)
     write_proposals(found, fmt)
 
 
 def write_proposals(found: list[Proposal], fmt: str) -> None:
+    from insatsgraf.harmonisation.matcher import CSV_COLUMNS
+    from insatsgraf.submission.template import write_csv
+
     if fmt == "json":
         json.dump([p.to_json() for p in found], sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
@@ -107,6 +110,8 @@ def _fail(exc: UserError) -> None:
 
 def current(st: Store, name: str, org: str | None) -> list[Proposal]:
     """What is proposed for ``name`` now, as ``harmonise`` lists it (statements weighed, decisions applied)."""
+    from insatsgraf.harmonisation.decisions import proposed
+
     return proposed(st, name, org)
 
 
@@ -114,6 +119,8 @@ def accept_decisions(
     st: Store, name: str, programme: str | None, by: str, reason: str, org: str | None, relation: str | None
 ) -> list[Decision]:
     """Accept the current proposal(s) for ``name`` (or the one for ``programme``)."""
+    from insatsgraf.harmonisation.decisions import Decision, accepted_relation
+
     found = current(st, name, org)
     chosen = [p for p in found if programme is None or p.programme == programme]
     if not chosen:
@@ -137,6 +144,8 @@ def reject_decisions(
     st: Store, name: str, programme: str | None, by: str, reason: str, org: str | None
 ) -> list[Decision]:
     """Reject one pair, or every current proposal for ``name``."""
+    from insatsgraf.harmonisation.decisions import Decision, accepted_relation
+
     if programme:
         return [Decision(name, "rejected", programme, by, "same", reason, org)]
     found = current(st, name, org)
@@ -153,6 +162,8 @@ def reject_decisions(
 
 
 def _record(store: str | None, decisions_file: Path | None, build: Callable[[Store], list[Decision]]) -> None:
+    from insatsgraf.harmonisation.decisions import default_path, record_decisions
+
     settings, st = open_or_exit(store)
     try:
         made = record_decisions(st, settings, build(st), decisions_file or default_path(settings))
@@ -211,6 +222,8 @@ def map_(
     decisions: DecisionsOption = None,
 ) -> None:
     """Map NAME to PROGRAMME by hand (or to none: a local intervention that is on no list)."""
+    from insatsgraf.harmonisation.decisions import Decision
+
     target = None if programme.lower() in ("none", "-", "ingen") else programme
     _record(store, decisions, lambda st: [Decision(name, "mapped", target, by, relation, reason, org)])
 
@@ -223,6 +236,8 @@ def review(
     store: StoreOption = None,
 ) -> None:
     """What waits for a person: names under review, most shared first, with candidates and why."""
+    from insatsgraf.harmonisation.review import queue_json, review_queue, rich_table
+
     with _reading(store, fmt, ("table", "json")) as (settings, st):
         items = review_queue(st, settings, org)
     if fmt == "json":

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 from rich.text import Text
 
-from insatsgraf.catalogue.queries import Catalogue, CatalogueQuery, format_result, run_query, term_text
 from insatsgraf.commands.common import (
     StoreOption,
     console,
@@ -20,8 +19,10 @@ from insatsgraf.commands.common import (
 )
 from insatsgraf.config import DEFAULT_BASE
 from insatsgraf.errors import UserError
-from insatsgraf.model.iris import IG
-from insatsgraf.sparql.results import QueryResult
+
+if TYPE_CHECKING:  # the catalogue (rdflib) only in the commands that read it
+    from insatsgraf.catalogue.queries import CatalogueQuery
+    from insatsgraf.sparql.results import QueryResult
 
 
 class OutputFormat(StrEnum):
@@ -38,6 +39,8 @@ def register(app: typer.Typer) -> None:
 
 def list_queries() -> None:
     """List the query catalogue: name, title (en/sv) and parameters with their defaults."""
+    from insatsgraf.catalogue.queries import Catalogue
+
     catalogue = Catalogue.load(settings_for(None).queries_dir)
     table = Table(title=f"{len(catalogue)} queries / frågor")
     table.add_column("name / namn", style="bold", overflow="fold")
@@ -74,6 +77,8 @@ def query(
     store: StoreOption = None,
 ) -> None:
     """Run one catalogue query (or a .rq file with the same header conventions) and print the result."""
+    from insatsgraf.catalogue.queries import format_result, run_query
+
     with reported():
         params = parse_params(param or [])
         selected = resolve_query(name)
@@ -103,6 +108,8 @@ def parse_params(items: list[str]) -> dict[str, str]:
 
 def resolve_query(name: str) -> CatalogueQuery:
     """A path to a ``.rq`` file, or a name in the catalogue."""
+    from insatsgraf.catalogue.queries import Catalogue, CatalogueQuery
+
     path = Path(name)
     if name.endswith(".rq") or path.is_file():
         if not path.is_file():
@@ -136,6 +143,8 @@ def table_view(
 ) -> tuple[list[str], list[list[str]]]:
     """What the table shows: a ``?xLabel`` column instead of ``?x`` beside it (the IRI when a row has no
     label), and for a ``#+ pivot:`` query one line per ``rows`` value with a column per ``columns`` value."""
+    from insatsgraf.catalogue.queries import term_text
+
     table = [{var: term_text(row.get(var)) for var in result.vars} for row in result.rows]
     labelled = {var for var in result.vars if f"{var}Label" in result.vars}
 
@@ -167,6 +176,8 @@ def table_view(
 
 def _short(value: str, base: str) -> str:
     """IRIs under the base as ``id:…`` and ontology terms as ``ig:…``, so tables fit a terminal."""
+    from insatsgraf.model.iris import IG
+
     if value.startswith(f"{base}id/"):
         return "id:" + value[len(base) + 3 :]
     if value.startswith(str(IG)):

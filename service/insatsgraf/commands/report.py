@@ -10,10 +10,7 @@ from typing import Annotated
 
 import typer
 
-from insatsgraf.catalogue.queries import Catalogue
 from insatsgraf.commands.common import StoreOption, console, err_console, open_existing, reported
-from insatsgraf.publication import organisation_charts
-from insatsgraf.publication.charts import DEFAULT_COUNTY, build_page, render_html
 
 
 def register(app: typer.Typer) -> None:
@@ -22,8 +19,13 @@ def register(app: typer.Typer) -> None:
 
 def report(
     county: Annotated[
-        str, typer.Option("--county", help="County / län: its name, short name (Sörmland) or code (04).")
-    ] = DEFAULT_COUNTY,
+        str | None,
+        typer.Option(
+            "--county",
+            help="County / län: its name, short name (Sörmland) or code (04); default: the charts page's "
+            "(Östergötlands län).",
+        ),
+    ] = None,
     out: Annotated[
         Path,
         typer.Option(
@@ -59,11 +61,14 @@ def report(
     console.print(f"wrote / skrev {out}", markup=False, highlight=False)
 
 
-def run_report(store: str | None, county: str) -> str:
+def run_report(store: str | None, county: str | None) -> str:
     """The standalone page; an on-disk store is opened read-only, like ``insatsgraf query`` does."""
+    from insatsgraf.catalogue.queries import Catalogue
+    from insatsgraf.publication.charts import DEFAULT_COUNTY, build_page, render_html
+
     settings, st = open_existing(store)
     try:
-        page = build_page(st, Catalogue.load(settings.queries_dir), county)
+        page = build_page(st, Catalogue.load(settings.queries_dir), county or DEFAULT_COUNTY)
     finally:
         st.close()
     return render_html(page, standalone=True)
@@ -71,6 +76,9 @@ def run_report(store: str | None, county: str) -> str:
 
 def run_organisation_report(store: str | None, org: str) -> str:
     """The standalone organisation page (``GET /charts/organisation/{id}``)."""
+    from insatsgraf.catalogue.queries import Catalogue
+    from insatsgraf.publication import organisation_charts
+
     settings, st = open_existing(store)
     try:
         page = organisation_charts.build_page(st, Catalogue.load(settings.queries_dir), org)

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from insatsgraf.api.deps import ServiceLimits
-from insatsgraf.api.tokens import TokenRegistry, tokens_path
 from insatsgraf.commands.common import StoreOption, console, err_console, open_or_exit, settings_for
 from insatsgraf.config import Settings
 from insatsgraf.errors import UserError
-from insatsgraf.sparql.store import Store
+
+if TYPE_CHECKING:  # FastAPI (api/) only in the commands that serve or read tokens
+    from insatsgraf.api.deps import ServiceLimits
+    from insatsgraf.api.tokens import TokenRegistry
+    from insatsgraf.sparql.store import Store
 
 TokensOption = Annotated[
     Path | None,
@@ -69,6 +71,10 @@ def run_serve(
         err_console.print("loaded the bundled data into the store")
     resync_decisions(store, settings)
     app = create_app(settings, store, limits=limits, tokens=tokens)
+    from insatsgraf.sparql.workers import evaluator_for
+
+    # The query workers start now, while uvicorn starts, rather than on the first query.
+    app.state.evaluator = evaluator_for(store, limits.query_workers, limits.query_memory_mb)
     err_console.print(
         f"insatsgraf: SPARQL endpoint http://{host}:{port}/sparql · API docs http://{host}:{port}/docs"
     )
@@ -88,6 +94,8 @@ def known_organisations(settings: Settings) -> set[str]:
 
 
 def _registry(store: str | None, tokens: Path | None) -> TokenRegistry:
+    from insatsgraf.api.tokens import TokenRegistry, tokens_path
+
     return TokenRegistry(tokens or tokens_path(settings_for(store)))
 
 
@@ -127,6 +135,8 @@ def register(app: typer.Typer) -> None:
         ] = False,
     ) -> None:
         """Serve the SPARQL endpoint, query catalogue, submission and harmonisation APIs over HTTP."""
+        from insatsgraf.api.deps import ServiceLimits
+
         settings, opened = open_or_exit(store)
         limits = ServiceLimits(
             query_timeout=query_timeout,

@@ -10,7 +10,6 @@ import typer
 from rich.table import Table
 
 from insatsgraf.commands.common import StoreOption, console, open_existing, open_or_exit, reported
-from insatsgraf.submission import statistics
 
 statistics_app = typer.Typer(
     help="Figures beside the offerings (RDF Data Cube): import a table, list the tables, define a comparison "
@@ -40,6 +39,8 @@ def import_(
 ) -> None:
     """Check every row (file, row and column named on a fault) and write the table as one qb:DataSet, replacing
     an earlier import of the same source and period; nothing is written when any row is refused."""
+    from insatsgraf.submission import statistics
+
     settings, st = open_or_exit(store)
     try:
         with reported():
@@ -65,6 +66,8 @@ def group(
     store: StoreOption = None,
 ) -> None:
     """Record (or replace) a comparison group: a named set of organisations of the register."""
+    from insatsgraf.submission import statistics
+
     settings, st = open_or_exit(store)
     try:
         with reported():
@@ -80,6 +83,8 @@ def list_(
     store: StoreOption = None,
 ) -> None:
     """The statistics tables and comparison groups in the store, with their current import."""
+    from insatsgraf.submission import statistics
+
     with reported():
         settings, st = open_existing(store)
         try:

@@ -11,20 +11,24 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
 from insatsgraf.commands.common import StoreOption, console, err_console, open_or_exit, settings_for
 from insatsgraf.config import Settings
 from insatsgraf.errors import UserError
-from insatsgraf.model import iris
-from insatsgraf.sparql.connect import is_directory_spec
-from insatsgraf.sparql.store import Store, StoreError
-from insatsgraf.submission.validate import ValidationFailed
+from insatsgraf.sparql.store import StoreError
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the submission stage (rdflib, pyshacl) only in the commands that run it
+    from insatsgraf.sparql.store import Store
     from insatsgraf.submission.lists import SubmitResult
+
+
+def _invalid(exc: UserError) -> bool:
+    """A failed validation (exit 1), not an unreadable file (exit 2)."""
+    from insatsgraf.submission.validate import ValidationFailed
+
+    return isinstance(exc, ValidationFailed)
 
 
 class Format(StrEnum):
@@ -52,7 +56,7 @@ def _fail(exc: UserError, fmt: Format = Format.text) -> typer.Exit:
         console.print_json(json.dumps(exc.to_json(), ensure_ascii=False))
     else:
         err_console.print(exc.text(), markup=False, highlight=False, soft_wrap=True)
-    return typer.Exit(1 if isinstance(exc, ValidationFailed) else 2)
+    return typer.Exit(1 if _invalid(exc) else 2)
 
 
 @contextmanager
@@ -76,6 +80,9 @@ def _open_loaded(store: str | None) -> tuple[Settings, Store]:
 
     A store directory that does not exist is an error, not created: these commands need a loaded store.
     """
+    from insatsgraf.model import iris
+    from insatsgraf.sparql.connect import is_directory_spec
+
     spec = settings_for(store).store
     if is_directory_spec(spec) and not Path(spec).is_dir():
         err_console.print(
@@ -260,7 +267,7 @@ class Outcome:
     def exit_code(self) -> int:
         if self.error is None:
             return 0
-        return 1 if isinstance(self.error, ValidationFailed) else 2
+        return 1 if _invalid(self.error) else 2
 
     def to_json(self) -> dict[str, object]:
         if self.result is not None:
@@ -288,6 +295,8 @@ def submit_many(
     follow each other in its history. One catalogue serves the batch (a list changes no programme, label or
     decision) and the embedded store flushes once at the end (``OxigraphStore.batch``)."""
     from concurrent.futures import Future, ThreadPoolExecutor
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from insatsgraf.harmonisation.matcher import Catalogue
     from insatsgraf.sparql.embedded import OxigraphStore

@@ -11,10 +11,11 @@ import math
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypedDict
+from typing import IO, Any, Protocol, TypedDict, cast
 
 import pyoxigraph as ox
 from rdflib import Graph
@@ -40,6 +41,14 @@ from insatsgraf.sparql.text import names_dataset
 
 GraphName = ox.NamedNode | ox.BlankNode | ox.DefaultGraph
 """What pyoxigraph accepts as a graph of a query's dataset."""
+
+
+class Writable(Protocol):
+    """Where a dump is written: a binary file, a gzip stream, or a filter in front of one."""
+
+    def write(self, data: bytes, /) -> int: ...
+
+    def flush(self) -> None: ...
 
 
 class DatasetArgs(TypedDict, total=False):
@@ -103,11 +112,22 @@ class OxigraphStore(Closing):
         self._on_close: list[Callable[[], None]] = []
         self.generation = 0
         """Counts the writes of this instance: a reader of a snapshot knows when to take a newer one."""
+        self._opened = uuid.uuid4().hex[:16]
+        self._history: tuple[int, list[ox.NamedNode]] = (-1, [])
         self._public_named: tuple[int, list[ox.NamedNode] | None] = (-1, None)
         """The named graphs without the personal ones, for the generation they were listed at."""
         if not read_only:
             self._ensure_union()
             self._ensure_personal_split()
+
+    @property
+    def version(self) -> str:
+        """Names the data this instance holds now: a fresh id at every open, then the count of writes.
+
+        Bumped by every ``replace_graphs`` (and ``bulk_load``), so a dump cached for one version is never
+        served for another (``publication.dumpcache``), and it is known before any work (the ETag of a 304);
+        a restart starts a new id, so a version never names two states of the data."""
+        return f"{self._opened}-{self.generation}"
 
     # -- reading ---------------------------------------------------------------------------------
 
@@ -120,12 +140,14 @@ class OxigraphStore(Closing):
         """
         if not include_history:
             return [ox.DefaultGraph()]
-        history = [
-            g
-            for g in self._store.named_graphs()
-            if isinstance(g, ox.NamedNode) and iris.is_history_graph(g.value, self.base)
-        ]
-        return [ox.DefaultGraph(), *history]
+        if self._history[0] != self.generation:  # listed once per version, not on every history query
+            history = [
+                g
+                for g in self._store.named_graphs()
+                if isinstance(g, ox.NamedNode) and iris.is_history_graph(g.value, self.base)
+            ]
+            self._history = (self.generation, history)
+        return [ox.DefaultGraph(), *self._history[1]]
 
     def dataset_kwargs(
         self, sparql: str, dataset: Dataset | None = None, *, has_from: bool | None = None
@@ -267,6 +289,37 @@ class OxigraphStore(Closing):
         )
         text = _written(ox.serialize(named, format=ox.RdfFormat.N_QUADS)).decode("utf-8")
         return "\n".join(sorted(line for line in text.splitlines() if line)).encode("utf-8")
+
+    def dump_graph(
+        self, output: Writable, fmt: ox.RdfFormat, graph: str, prefixes: dict[str, str] | None = None
+    ) -> None:
+        """One named graph's triples written by Oxigraph's serialiser into ``output`` as they are read
+        (the dumps, ``publication.dumps``: nothing held in memory)."""
+        self._store.dump(cast(IO[bytes], output), fmt, from_graph=ox.NamedNode(graph), prefixes=prefixes)
+
+    def dump_graph_once(
+        self,
+        output: Writable,
+        fmt: ox.RdfFormat,
+        graph: str,
+        written: set[str],
+        prefixes: dict[str, str] | None = None,
+    ) -> None:
+        """``dump_graph`` leaving out the triples a graph in ``written`` holds too, so a union dump states each
+        triple once (two statistics tables describe the same period, say). One query finds the shared
+        triples (Oxigraph looks each of the graph's triples up in its index); a graph that shares none, the
+        common case, is written by the serialiser straight from the store."""
+        iri = ox.NamedNode(graph)
+        found = self._store.query(binding.bind_iris(updates.read("shared-triples"), graph=graph))
+        assert isinstance(found, ox.QuerySolutions)
+        shared = {ox.Triple(r["s"], r["p"], r["o"]) for r in found if r["h"].value in written}
+        if not shared:
+            self.dump_graph(output, fmt, graph, prefixes)
+            return
+        triples = (
+            q.triple for q in self._store.quads_for_pattern(None, None, None, iri) if q.triple not in shared
+        )
+        ox.serialize(triples, cast(IO[bytes], output), fmt, prefixes=prefixes)
 
     def quads(self, graph: GraphName | None = None) -> Iterator[ox.Quad]:
         """The quads of one graph (the default graph is the union), or of all: for dumps and the bench."""

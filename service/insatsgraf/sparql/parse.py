@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from insatsgraf.sparql.store import PersonalDataHidden, QueryIsUpdate, ServiceNotAllowed
@@ -65,8 +66,13 @@ def _parse(sparql: str, grammar: str) -> Any | None:
         return None
 
 
+@lru_cache(maxsize=256)
 def check_query(sparql: str) -> Checked:
-    """Refuse ``SERVICE`` (``ServiceNotAllowed``) and updates (``QueryIsUpdate``); see the module text."""
+    """Refuse ``SERVICE`` (``ServiceNotAllowed``) and updates (``QueryIsUpdate``); see the module text.
+
+    Kept per text (the answer depends on nothing else): rdflib's parser takes 20–100 ms a query, more than
+    Oxigraph takes to answer most catalogue queries, and a worker asked the same text again (a catalogue
+    query, a dashboard) skips it. A refusal raises and is not kept."""
     mentions_service = _SERVICE_WORD.search(sparql) is not None
     if mentions_service and _UNICODE_ESCAPE.search(sparql):
         raise ServiceNotAllowed("the query spells 'service' and has \\u escapes: it cannot be checked safely")

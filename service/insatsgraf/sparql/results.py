@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from rdflib import Graph
+if TYPE_CHECKING:  # rdflib only when a graph is made: `insatsgraf --help` stays fast
+    from rdflib import Graph
 
 Term = dict[str, str]
 """A SPARQL-JSON term: ``{"type": "uri"|"literal"|"bnode", "value": …, "xml:lang"?: …, "datatype"?: …}``."""

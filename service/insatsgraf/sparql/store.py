@@ -18,12 +18,14 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Protocol, Self
+from typing import TYPE_CHECKING, Protocol, Self
 
 import pyoxigraph as ox
-from rdflib import Graph
 
 from insatsgraf.sparql.results import QueryResult
+
+if TYPE_CHECKING:  # rdflib only where graphs are made: `insatsgraf --help` stays fast
+    from rdflib import Graph
 
 Answer = QueryResult | list[ox.Triple]
 """``evaluate``'s answer: SELECT/ASK as a ``QueryResult``; CONSTRUCT/DESCRIBE as Oxigraph triples."""

@@ -210,10 +210,12 @@ class WorkerPool:
         self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()  # the last used is warm
         self._all: set[_Worker] = set()
         self._closed = False
-        for _ in range(workers):
-            self._start()
-        self._spare = self._spawn(spare=True)
-        """Started ahead: it takes a killed worker's place at once, and a new spare starts."""
+        first = self._spawn()
+        self._spare: _Worker | None = None
+        """Started ahead (by ``_start_rest``): it takes a killed worker's place at once, and a new spare starts."""
+        threading.Thread(
+            target=self._start_rest, args=(first, workers - 1), name="sparql-worker-start", daemon=True
+        ).start()
         self._finalizer = weakref.finalize(self, _shutdown, self._all, self._folder)
         store.on_close(self.close)
 
@@ -240,6 +242,20 @@ class WorkerPool:
     def _start(self) -> None:
         self._spawn()
 
+    def _start_rest(self, first: _Worker, count: int) -> None:
+        """The other workers and the spare start once the first is ready, so that on a busy machine the first
+        query does not wait for all of them to import and warm up at once (serve answers sooner)."""
+        deadline = time.monotonic() + START_TIMEOUT
+        while not first.started and first in self._all and time.monotonic() < deadline and not self._closed:
+            time.sleep(0.02)
+        with self._lock:
+            if self._closed:
+                return
+            for _ in range(count):
+                self._start()
+            if self._spare is None:  # (a worker retired meanwhile has already started one)
+                self._spare = self._spawn(spare=True)
+
     def _retire(self, worker: _Worker) -> None:
         """Kill a worker that overran or died; the spare takes its place and a new spare starts."""
         worker.kill()
@@ -248,6 +264,9 @@ class WorkerPool:
             if self._closed:
                 return
             spare, self._spare = self._spare, self._spawn(spare=True)
+            if spare is None:  # the pool is still starting: a new worker instead
+                self._start()
+                return
             spare.spare = False
             if spare.started:
                 self._idle.put(spare)  # else its start thread makes it idle when it is ready
