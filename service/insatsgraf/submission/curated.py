@@ -120,14 +120,14 @@ def record(
     base: str,
     now: datetime | None = None,
 ) -> Graph:
-    """``prov`` with one more ``ig:Submission``, now the one ``owner`` (the collection) points at."""
+    """``prov`` with one more ``ig:Submission``, now the one ``owner`` (a collection, or an organisation for
+    its list: ``lists.provenance_record``) points at with ``ig:currentSubmission``."""
     graph = new_graph(base)
     graph += prov
     sub, owner_iri = URIRef(submission), URIRef(owner)
     graph.remove((owner_iri, IG.currentSubmission, None))
     graph.add((sub, RDF.type, IG.Submission))
     graph.add((sub, RDFS.label, Literal(label, lang="sv")))
-    graph.add((sub, DCTERMS.isPartOf, owner_iri))
     graph.add((sub, DCTERMS.issued, Literal(day, datatype=XSD.date)))
     graph.add((sub, IG.fileName, Literal(filename)))
     graph.add((sub, IG.sha256, Literal(digest)))
@@ -186,6 +186,7 @@ def commit(
         base=base,
         now=now,
     )
+    records.add((URIRef(submission), DCTERMS.isPartOf, URIRef(owner)))
     store.replace_graphs(
         {owner: graph, submission: graph, collection.provenance(base): records, **(also or {})}
     )

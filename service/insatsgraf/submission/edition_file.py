@@ -25,12 +25,8 @@ from insatsgraf.model.reference import TARGET_GROUPS
 from insatsgraf.submission.columns import header_key
 from insatsgraf.submission.ingest import (
     Deadline,
-    check_cells,
-    decode,
     integer,
-    read_csv,
-    read_xlsx,
-    sniff_kind,
+    read_cells,
 )
 from insatsgraf.submission.validate import Result, ValidationFailed, ValidationReport
 
@@ -75,20 +71,16 @@ def read_edition(data: bytes, name: str, settings: Settings, *, edition: str, da
     """Read and check a catalogue file; raises ``UserError`` (unreadable) or ``ValidationFailed`` (rows)."""
     limits = settings.limits
     deadline = Deadline(limits.max_seconds)
-    kind = sniff_kind(data, name)
-    if kind == "turtle":
-        raise UserError(
-            "expected a spreadsheet (CSV or XLSX) with one catalogue entry per row, got Turtle",
-            "väntade ett kalkylark (CSV eller XLSX) med en katalogpost per rad, fick Turtle",
-            file=name,
-            code="kind",
-        )
-    cells = (
-        read_xlsx(data, name, limits, deadline)
-        if kind == "xlsx"
-        else read_csv(decode(data, name), name, limits)
+    cells = read_cells(
+        data,
+        name,
+        limits,
+        deadline,
+        (
+            "a spreadsheet (CSV or XLSX) with one catalogue entry per row",
+            "ett kalkylark (CSV eller XLSX) med en katalogpost per rad",
+        ),
     )
-    check_cells(cells, name, limits)
     rows = _rows(cells, name)
     graph = _graph(rows, settings, edition=edition, day=day, name=name)
     deadline.check(name)

@@ -33,13 +33,9 @@ from insatsgraf.submission.columns import header_key
 from insatsgraf.submission.ingest import (
     URL,
     Deadline,
-    check_cells,
-    decode,
-    read_csv,
+    read_cells,
     read_source,
-    read_xlsx,
     sha256,
-    sniff_kind,
     too_many_rows,
 )
 from insatsgraf.submission.validate import validate_graph
@@ -155,20 +151,9 @@ def read_rows(
     """(canonical column → header as written, rows) of a CSV or XLSX file, through the safe readers."""
     limits = settings.limits
     deadline = Deadline(limits.max_seconds)
-    kind = sniff_kind(data, name)
-    if kind == "turtle":
-        raise UserError(
-            "expected a spreadsheet (CSV or XLSX), got Turtle",
-            "väntade ett kalkylark (CSV eller XLSX), fick Turtle",
-            file=name,
-            code="kind",
-        )
-    cells = (
-        read_xlsx(data, name, limits, deadline)
-        if kind == "xlsx"
-        else read_csv(decode(data, name), name, limits, deadline)
+    cells = read_cells(
+        data, name, limits, deadline, ("a spreadsheet (CSV or XLSX)", "ett kalkylark (CSV eller XLSX)")
     )
-    check_cells(cells, name, limits)
     if sum(1 for raw in cells if any(c.strip() for c in raw)) > limits.max_rows + 1:
         raise too_many_rows(name, limits)
     start = next((i for i, raw in enumerate(cells) if any(c.strip() for c in raw)), None)

@@ -437,6 +437,27 @@ def check_cells(cells: list[list[str]], name: str, limits: InputLimits) -> None:
                 )
 
 
+def read_cells(
+    data: bytes, name: str, limits: InputLimits, deadline: Deadline | None, expected: tuple[str, str]
+) -> list[list[str]]:
+    """The cells of a CSV or XLSX table (the catalogue, register, statistics and evidence imports), read within
+    ``limits`` and checked cell by cell; Turtle is refused with ``expected`` (what the file should be, en and sv)."""
+    if sniff_kind(data, name) == "turtle":
+        raise UserError(
+            f"expected {expected[0]}, got Turtle",
+            f"väntade {expected[1]}, fick Turtle",
+            file=name,
+            code="kind",
+        )
+    cells = (
+        read_xlsx(data, name, limits, deadline)
+        if sniff_kind(data, name) == "xlsx"
+        else read_csv(decode(data, name), name, limits, deadline)
+    )
+    check_cells(cells, name, limits)
+    return cells
+
+
 def to_table(cells: list[list[str]], name: str, kind: str, limits: InputLimits | None = None) -> Table:
     """Check the cells and the header and turn rows into dicts keyed by canonical column names."""
     limits = limits or InputLimits()

@@ -16,8 +16,8 @@ from datetime import UTC, datetime, timedelta
 from datetime import date as Date
 from pathlib import Path
 
-from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, FOAF, PROV, RDF, RDFS, XSD
+from rdflib import Graph, URIRef
+from rdflib.namespace import DCTERMS, FOAF, PROV, RDF
 
 from insatsgraf.catalogue.lookups import ID_RE, known_organisation
 from insatsgraf.config import InputLimits, Settings
@@ -28,7 +28,7 @@ from insatsgraf.model import iris
 from insatsgraf.model.iris import IG
 from insatsgraf.model.rdf import new_graph
 from insatsgraf.sparql.store import Store
-from insatsgraf.submission import edition_vocab, figures, review_state
+from insatsgraf.submission import curated, edition_vocab, figures, review_state
 from insatsgraf.submission.ingest import Deadline, ingest_bytes, read_source, self_description, sha256
 from insatsgraf.submission.validate import ValidationFailed, ValidationReport, validate_graph
 
@@ -147,28 +147,23 @@ def provenance_record(
 ) -> Graph:
     """The provenance graph with one more ``ig:Submission``, now the organisation's current one
     (``state``: its ``ig:reviewState`` concept, ``review_state.py``)."""
-    graph = new_graph(base)
-    graph += prov
-    sub, org_iri = URIRef(submission), URIRef(iris.organisation(org, base))
-    graph.remove((org_iri, IG.currentSubmission, None))
-    graph.add((sub, RDF.type, IG.Submission))
-    graph.add((sub, RDFS.label, Literal(f"Inrapportering {org} {day}", lang="sv")))
-    graph.add((sub, IG.submittedBy, org_iri))
-    graph.add((sub, DCTERMS.issued, Literal(day, datatype=XSD.date)))
-    graph.add((sub, IG.fileName, Literal(filename)))
-    graph.add((sub, IG.sha256, Literal(digest)))
-    stamp = (now or datetime.now(UTC)).replace(microsecond=0).isoformat()
-    graph.add((sub, PROV.generatedAtTime, Literal(stamp, datatype=XSD.dateTime)))
-    if by:
-        agent = URIRef(f"{submission}#submitter")  # an IRI, not a blank node: stable across store round trips
-        graph.add((sub, PROV.wasAttributedTo, agent))
-        graph.add((agent, RDF.type, PROV.Agent))
-        graph.add((agent, FOAF.name, Literal(by)))
-    if previous:
-        graph.add((sub, PROV.wasRevisionOf, URIRef(previous)))
+    org_iri = iris.organisation(org, base)
+    graph = curated.record(
+        prov,
+        owner=org_iri,
+        submission=submission,
+        label=f"Inrapportering {org} {day}",
+        day=day,
+        filename=filename,
+        digest=digest,
+        by=by,
+        previous=previous,
+        base=base,
+        now=now,
+    )
+    graph.add((URIRef(submission), IG.submittedBy, URIRef(org_iri)))
     if state:
-        graph.add((sub, IG.reviewState, URIRef(state)))
-    graph.add((org_iri, IG.currentSubmission, sub))
+        graph.add((URIRef(submission), IG.reviewState, URIRef(state)))
     return graph
 
 

@@ -36,7 +36,7 @@ from insatsgraf.model.rdf import new_graph
 from insatsgraf.model.reference import ORG_CLASSES, REGISTER_CLASSES, add_organisation
 from insatsgraf.sparql.store import Store
 from insatsgraf.submission import curated
-from insatsgraf.submission.ingest import Deadline, check_cells, decode, read_csv, read_xlsx, sniff_kind
+from insatsgraf.submission.ingest import Deadline, read_cells
 from insatsgraf.submission.lists import check_date
 from insatsgraf.submission.validate import authored_shapes, class_hierarchy
 
@@ -132,20 +132,16 @@ def read_rows(data: bytes, name: str, settings: Settings) -> list[tuple[int, dic
     their limits; an unknown or missing column is a UserError naming it."""
     limits = settings.limits
     deadline = Deadline(limits.max_seconds)
-    kind = sniff_kind(data, name)
-    if kind == "turtle":
-        raise UserError(
-            "expected a CSV or XLSX file with the columns of organisations.csv, got Turtle",
-            "väntade en CSV- eller XLSX-fil med kolumnerna i organisations.csv, fick Turtle",
-            file=name,
-            code="kind",
-        )
-    cells = (
-        read_xlsx(data, name, limits, deadline)
-        if kind == "xlsx"
-        else read_csv(decode(data, name), name, limits, deadline)
+    cells = read_cells(
+        data,
+        name,
+        limits,
+        deadline,
+        (
+            "a CSV or XLSX file with the columns of organisations.csv",
+            "en CSV- eller XLSX-fil med kolumnerna i organisations.csv",
+        ),
     )
-    check_cells(cells, name, limits)
     while cells and not any(c.strip() for c in cells[0]):
         cells = cells[1:]
     if not cells:

@@ -42,13 +42,9 @@ from insatsgraf.submission.columns import header_key
 from insatsgraf.submission.ingest import (
     Deadline,
     _letter,
-    check_cells,
-    decode,
-    read_csv,
+    read_cells,
     read_source,
-    read_xlsx,
     sha256,
-    sniff_kind,
 )
 
 STRUCTURE_FILE = "statistics-structure.ttl"
@@ -149,20 +145,7 @@ class Cell:
 def read_rows(data: bytes, name: str, settings: Settings, deadline: Deadline | None = None) -> list[Cell]:
     """The table's rows, its header checked against ``COLUMNS`` (unknown or missing columns refused)."""
     limits = settings.limits
-    kind = sniff_kind(data, name)
-    if kind == "turtle":
-        raise UserError(
-            "expected a table (CSV or XLSX), got Turtle",
-            "väntade en tabell (CSV eller XLSX), fick Turtle",
-            file=name,
-            code="kind",
-        )
-    cells = (
-        read_xlsx(data, name, limits, deadline)
-        if kind == "xlsx"
-        else read_csv(decode(data, name), name, limits, deadline)
-    )
-    check_cells(cells, name, limits)
+    cells = read_cells(data, name, limits, deadline, ("a table (CSV or XLSX)", "en tabell (CSV eller XLSX)"))
     while cells and not any(c.strip() for c in cells[0]):
         cells = cells[1:]
     if not cells:
