@@ -59,3 +59,14 @@ def test_a_key_that_cannot_name_a_graph_is_refused(key: str) -> None:
     with pytest.raises(UserError) as err:
         curated.Collection("evidence", key)
     assert err.value.code == "bad-collection-key"
+
+
+@pytest.mark.parametrize("examples", [False, True])
+def test_the_load_progress_counts_every_step(examples: bool) -> None:
+    """Regression: ``insatsgraf load --examples`` showed 18/14 once the statistics tables were loaded too."""
+    from insatsgraf.submission.bundled import load_bundled, load_steps
+
+    steps: list[str] = []
+    settings = Settings()
+    load_bundled(OxigraphStore(None, base=BASE), settings, steps.append, examples=examples)
+    assert len(steps) == load_steps(settings, examples=examples)

@@ -51,16 +51,10 @@ def load(
     """(Re)load the bundled ontology, vocabularies, catalogue, organisations and submissions into the store."""
     from rich.progress import BarColumn, Progress, TextColumn
 
-    from insatsgraf.submission.bundled import (
-        bundled_graphs,
-        bundled_submissions,
-        example_submissions,
-        load_bundled,
-    )
+    from insatsgraf.submission.bundled import load_bundled, load_steps
 
     settings, st = open_or_exit(store)
-    total = len(bundled_graphs(settings)) + len(bundled_submissions(settings))
-    total += (len(example_submissions(settings)) if examples else 0) + 1  # and the mapping graphs
+    total = load_steps(settings, examples=examples)
     with Progress(
         TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}")
     ) as bar:

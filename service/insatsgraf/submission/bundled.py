@@ -57,6 +57,18 @@ def example_submissions(settings: Settings) -> list[Path]:
     return sorted(settings.examples_dir.glob("*.csv"))
 
 
+def load_steps(settings: Settings, *, examples: bool = False) -> int:
+    """How many times ``load_bundled`` reports progress: each bundled file, submission, example and statistics
+    table, and the mapping step (the command's progress bar counts to it)."""
+    return (
+        len(bundled_graphs(settings))
+        + len(bundled_submissions(settings))
+        + (len(example_submissions(settings)) if examples else 0)
+        + len(bundled_statistics(settings, examples=examples))
+        + 1
+    )
+
+
 def load_bundled(
     store: Store, settings: Settings, progress: Progress | None = None, *, examples: bool = False
 ) -> dict[str, int]:
