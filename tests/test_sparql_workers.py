@@ -92,7 +92,13 @@ def test_ask_answers_while_four_hostile_queries_run(disk_store: OxigraphStore, t
         assert ask(client).status == 200  # the workers are up
         pool = app.state.evaluator  # type: ignore[attr-defined]
         assert isinstance(pool, WorkerPool)
-        before = set(pool.pids())
+        # the workers start one after the other (the first alone): wait until all five take queries, so that
+        # the four hostile queries land on workers counted here (regression: in CI only one of them was)
+        ready_by = time.monotonic() + 60
+        while len(pool.serving_pids()) < 5 and time.monotonic() < ready_by:
+            time.sleep(0.05)
+        before = set(pool.serving_pids())
+        assert len(before) == 5, before
         started = time.monotonic()
         threads, hostile = run_hostile(url)
         time.sleep(0.5)

@@ -282,6 +282,11 @@ class WorkerPool:
         with self._lock:
             return sorted(w.pid for w in self._all)
 
+    def serving_pids(self) -> list[int]:
+        """The ids of the workers that are ready and take queries (not the spare, not those still starting)."""
+        with self._lock:
+            return sorted(w.pid for w in self._all if w.started and not w.spare)
+
     def close(self) -> None:
         with self._lock:
             self._closed = True
