@@ -19,12 +19,13 @@ leaves the store as it was; the write is atomic.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, PROV, RDF, RDFS, XSD
+from rdflib.term import Node
 
 from insatsgraf.config import Settings
 from insatsgraf.errors import UserError
@@ -168,10 +169,7 @@ def commit(
     current = prov.value(URIRef(owner), IG.currentSubmission)
     previous = str(current) if current is not None else None
     taken = {str(s) for s in prov.subjects(RDF.type, IG.Submission)}
-    submission, n = collection.submission(day, base), 1
-    while submission in taken:
-        n += 1
-        submission = collection.submission(f"{day}-{n}", base)
+    submission = fresh_iri(lambda stamp: collection.submission(stamp, base), day, taken)
     sv, _en = KINDS[collection.kind]
     records = record(
         prov,
@@ -193,25 +191,37 @@ def commit(
     return Imported(collection, submission, day, len(graph), previous)
 
 
+def record_row(prov: Graph, sub: Node) -> dict[str, object]:
+    """One ``ig:Submission`` of a provenance graph as a history row (who only where the store shows it):
+    the rows of an organisation's ``history`` and of a collection's."""
+    agent = prov.value(sub, PROV.wasAttributedTo)
+    name = prov.value(agent, FOAF.name) if agent is not None else None
+    previous = prov.value(sub, PROV.wasRevisionOf)
+    return {
+        "submission": str(sub),
+        "date": str(prov.value(sub, DCTERMS.issued)),
+        "file": str(prov.value(sub, IG.fileName)),
+        "sha256": str(prov.value(sub, IG.sha256)),
+        "by": str(name) if name is not None else None,
+        "generated": str(prov.value(sub, PROV.generatedAtTime)),
+        "previous": str(previous) if previous is not None else None,
+    }
+
+
+def fresh_iri(mint: Callable[[str], str], day: str, taken: set[str]) -> str:
+    """``mint(day)``, or ``mint(f"{day}-2")``, ``-3`` … when a submission of that day already has it."""
+    iri, n = mint(day), 1
+    while iri in taken:
+        n += 1
+        iri = mint(f"{day}-{n}")
+    return iri
+
+
 def history(store: Store, collection: Collection, base: str) -> list[dict[str, object]]:
-    """Every import of the collection, oldest first, with its record (who only where the store shows it)."""
+    """Every import of the collection, oldest first, with its record."""
     prov = store.graph(collection.provenance(base))
     current = prov.value(URIRef(collection.graph(base)), IG.currentSubmission)
-    rows: list[dict[str, object]] = []
-    for sub in prov.subjects(RDF.type, IG.Submission):
-        agent = prov.value(sub, PROV.wasAttributedTo)
-        name = prov.value(agent, FOAF.name) if agent is not None else None
-        previous = prov.value(sub, PROV.wasRevisionOf)
-        rows.append(
-            {
-                "submission": str(sub),
-                "date": str(prov.value(sub, DCTERMS.issued)),
-                "file": str(prov.value(sub, IG.fileName)),
-                "sha256": str(prov.value(sub, IG.sha256)),
-                "by": str(name) if name is not None else None,
-                "generated": str(prov.value(sub, PROV.generatedAtTime)),
-                "previous": str(previous) if previous is not None else None,
-                "current": sub == current,
-            }
-        )
+    rows = [
+        {**record_row(prov, sub), "current": sub == current} for sub in prov.subjects(RDF.type, IG.Submission)
+    ]
     return sorted(rows, key=lambda r: (str(r["generated"]), str(r["submission"])))

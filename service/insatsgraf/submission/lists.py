@@ -17,7 +17,7 @@ from datetime import date as Date
 from pathlib import Path
 
 from rdflib import Graph, URIRef
-from rdflib.namespace import DCTERMS, FOAF, PROV, RDF
+from rdflib.namespace import DCTERMS, FOAF, RDF
 
 from insatsgraf.catalogue.lookups import ID_RE, known_organisation
 from insatsgraf.config import InputLimits, Settings
@@ -123,12 +123,7 @@ def _existing(store: Store, org: str, base: str) -> tuple[Graph, str | None, set
 
 
 def _submission_iri(org: str, day: str, taken: set[str], base: str) -> str:
-    iri = iris.submission(org, day, base)
-    n = 1
-    while iri in taken:
-        n += 1
-        iri = iris.submission(org, f"{day}-{n}", base)
-    return iri
+    return curated.fresh_iri(lambda stamp: iris.submission(org, stamp, base), day, taken)
 
 
 def provenance_record(
@@ -371,28 +366,15 @@ def history(store: Store, org: str, settings: Settings | None = None) -> list[di
     base = settings.base if settings else store.base
     prov = store.graph(provenance_graph(org, base))
     current = prov.value(URIRef(iris.organisation(org, base)), IG.currentSubmission)
-    rows: list[dict[str, object]] = []
-    for sub in prov.subjects(RDF.type, IG.Submission):
-        agent = prov.value(sub, PROV.wasAttributedTo)
-        data = store.graph(str(sub))
-        rows.append(
-            {
-                "submission": str(sub),
-                "date": str(prov.value(sub, DCTERMS.issued)),
-                "file": str(prov.value(sub, IG.fileName)),
-                "sha256": str(prov.value(sub, IG.sha256)),
-                "by": str(prov.value(agent, FOAF.name))
-                if agent is not None and prov.value(agent, FOAF.name)
-                else None,
-                "generated": str(prov.value(sub, PROV.generatedAtTime)),
-                "previous": str(prov.value(sub, PROV.wasRevisionOf))
-                if prov.value(sub, PROV.wasRevisionOf)
-                else None,
-                "offerings": len(set(data.subjects(RDF.type, IG.Offering))),
-                "current": sub == current,
-                **review_state.of(prov, sub),
-            }
-        )
+    rows = [
+        {
+            **curated.record_row(prov, sub),
+            "offerings": len(set(store.graph(str(sub)).subjects(RDF.type, IG.Offering))),
+            "current": sub == current,
+            **review_state.of(prov, sub),
+        }
+        for sub in prov.subjects(RDF.type, IG.Submission)
+    ]
     return sorted(rows, key=lambda r: (str(r["date"]), _suffix(str(r["submission"]))))
 
 
