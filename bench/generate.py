@@ -8,7 +8,14 @@ Writes three N-Quads files (so a store can load all of them and rdflib can split
   municipalities up to 290, spread over the 21 counties) and every organisation's current submission;
 - ``provenance.nq``: one provenance graph per organisation (``ig:currentSubmission``, ``prov:wasRevisionOf``);
 - ``history.nq``: every accepted submission's data under the submission IRI (the current one, and for
-  about one organisation in ten, Linköping always, a previous one that differs).
+  about one organisation in ten, Linköping always, a previous one that differs);
+- ``mapping.nq``: every organisation's mapping graph, derived by the product's own matcher
+  (``mapping.derive``) from the lists above.
+
+The data is in the layout ``insatsgraf submit`` writes (docs/design.md "Harmonisation in the graph"): a
+current graph *states* its programmes (``ig:statedProgramme``/``ig:statedVariantKind``), the history copy
+keeps the list as submitted (``ig:implements``/``ig:variantOf``), and the links the catalogue counts come
+from the mapping graphs, so the benchmarks measure the queries with the harmonisation links in the graph.
 
 Realism: each municipality runs ~200 offerings (normal, sd 25): programmes from the catalogue chosen by
 a Zipf-like popularity, some in two age versions; local names with the noise seen in real lists (case,
@@ -576,7 +583,7 @@ class Generator:
 
     def write(self, out: Path) -> dict[str, int]:
         out.mkdir(parents=True, exist_ok=True)
-        counts = {"reference-current.nq": 0, "provenance.nq": 0, "history.nq": 0}
+        counts = {"reference-current.nq": 0, "provenance.nq": 0, "history.nq": 0, "mapping.nq": 0}
         with (
             (out / "reference-current.nq").open("w", encoding="utf-8") as main,
             (out / "provenance.nq").open("w", encoding="utf-8") as prov,
@@ -600,8 +607,9 @@ class Generator:
                 current = iris.submission(org.id, "2021-06-01")
                 graph = iri(iris.current_graph(org.id))
                 rows = [t for o in org.offerings for t in o]
-                for s, p, o in rows:
+                for s, p, o in stated(rows):
                     main.write(f"{s} {p} {o} {graph} .\n")
+                for s, p, o in rows:
                     hist.write(f"{s} {p} {o} {iri(current)} .\n")
                 counts["reference-current.nq"] += len(rows)
                 counts["history.nq"] += len(rows)
@@ -618,6 +626,7 @@ class Generator:
                 for s, p, o in lines:
                     prov.write(f"{s} {p} {o} {pg} .\n")
                 counts["provenance.nq"] += len(lines)
+        counts["mapping.nq"] = write_mapping(out)
         return counts
 
     def _provenance(self, org: Org, submission: str, previous: str | None) -> list[tuple[str, str, str]]:
@@ -632,6 +641,44 @@ class Generator:
         if previous:
             out.append((s, iri(f"{PROV}wasRevisionOf"), iri(previous)))
         return out
+
+
+STATED = {
+    iri(f"{IGS}implements"): iri(f"{IGS}statedProgramme"),
+    iri(f"{IGS}variantOf"): iri(f"{IGS}statedProgramme"),
+    iri(f"{IGS}variantKind"): iri(f"{IGS}statedVariantKind"),
+}
+
+
+def stated(rows: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
+    """A current graph's triples as ``submit`` writes them (``mapping.move_statements``): the offerings
+    state their programme and kind; an ``implements`` without a kind states ``same``."""
+    out = [(s, STATED.get(p, p), o) for s, p, o in rows]
+    kinds = {s for s, p, _ in rows if p == iri(f"{IGS}variantKind")}
+    same = iri(concept("variant-kind", "same"))
+    out += [(s, STATED[p], same) for s, p, _ in rows if p == iri(f"{IGS}implements") and s not in kinds]
+    return out
+
+
+def write_mapping(out: Path) -> int:
+    """Derive every organisation's mapping graph from the files just written, as ``insatsgraf load`` does."""
+    import pyoxigraph as ox
+
+    from insatsgraf.harmonisation import mapping
+    from insatsgraf.sparql.embedded import OxigraphStore
+
+    store = OxigraphStore(None, base=BASE)
+    for name in ("reference-current.nq", "provenance.nq"):
+        store.bulk_load(ox.parse(path=str(out / name), format=ox.RdfFormat.N_QUADS))
+    graphs = mapping.derive(store)
+    store.replace_graphs(graphs)
+    count = 0
+    with (out / "mapping.nq").open("wb") as target:
+        for name in sorted(n for n, g in graphs.items() if g is not None):
+            quads = list(store.quads(ox.NamedNode(name)))
+            ox.serialize(quads, target, format=ox.RdfFormat.N_QUADS)
+            count += len(quads)
+    return count
 
 
 def generate(out: Path, *, seed: int = 4, municipalities: int = 290, offerings: int = 200) -> dict[str, int]:

@@ -50,7 +50,7 @@ from insatsgraf.catalogue.queries import Catalogue, CatalogueQuery, run_query  #
 from insatsgraf.config import DEFAULT_BASE, Settings  # noqa: E402
 from insatsgraf.sparql.embedded import GraphName, OxigraphStore  # noqa: E402
 
-FILES = ("reference-current.nq", "provenance.nq", "history.nq")
+FILES = ("reference-current.nq", "provenance.nq", "history.nq", "mapping.nq")
 GOAL_MS = 100.0
 GOAL_SPEEDUP = 10.0
 
@@ -156,7 +156,7 @@ DATASETS: dict[str, Dataset] = {}
 def load_rdflib(data: Path) -> float:
     start = time.perf_counter()
     current = Dataset(default_union=True)
-    for name in ("reference-current.nq", "provenance.nq"):
+    for name in ("reference-current.nq", "provenance.nq", "mapping.nq"):
         current.parse(data / name, format="nquads")
     history = Dataset(default_union=True)
     for name in ("provenance.nq", "history.nq"):
@@ -289,10 +289,13 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="insatsgraf-bench-") as folder:
         store_dir = args.store or Path(folder) / "store"
         if args.store and (args.store / "CURRENT").exists():
+            if not (args.store / "generated-with-mapping").exists():
+                parser.error(f"{args.store} was loaded from data without mapping graphs: remove it to reload")
             store, seconds = OxigraphStore(store_dir, base=DEFAULT_BASE), 0.0
             print(f"embedded store: reusing {store_dir}", flush=True)
         else:
             store, seconds = load_embedded(args.data, store_dir)
+            (store_dir / "generated-with-mapping").touch()
         print(
             f"embedded store: {len(store)} quads (plus their union in the default graph) loaded in "
             f"{seconds:.1f} s",
