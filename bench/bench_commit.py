@@ -45,7 +45,7 @@ from insatsgraf.sparql.embedded import OxigraphStore  # noqa: E402
 from insatsgraf.sparql.terms import to_ox  # noqa: E402
 from insatsgraf.submission.lists import commit, prepare  # noqa: E402
 
-FILES = ("reference-current.nq", "provenance.nq", "history.nq")
+FILES = ("reference-current.nq", "provenance.nq", "history.nq", "mapping.nq")
 ORG = "0580"
 
 
