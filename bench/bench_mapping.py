@@ -3,9 +3,9 @@
     python bench/bench_mapping.py [--data bench/out] [--rows 500] [--runs 3]
 
 1. Generates the synthetic national dataset (bench/generate.py, seed 4: 290 organisations × ~200 offerings)
-   unless ``--data`` has it, and loads it into an in-memory ``OxigraphStore`` with ``bulk_load`` in today's
-   layout: the generator's ``ig:implements``/``ig:variantOf`` of the current graphs become what the submission
-   *stated* (``ig:statedProgramme``/``ig:statedVariantKind``), the links come from the mapping graphs.
+   unless ``--data`` has it, and loads it into an in-memory ``OxigraphStore`` with ``bulk_load``, without the
+   generator's ``mapping.nq`` (the current graphs *state* their programmes; the links come from the mapping
+   graphs this script derives).
 2. Derives every mapping graph from scratch (``mapping.derive`` + one ``replace_graphs``), twice: into a
    store without mapping graphs, then replacing them (what ``insatsgraf load`` does), timed in two parts
    (derive: query, matcher, graphs; write: the transaction); goal < 20 s.
@@ -24,7 +24,6 @@ import random
 import statistics
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -35,35 +34,15 @@ from insatsgraf.config import Settings  # noqa: E402
 from insatsgraf.harmonisation import mapping, matcher  # noqa: E402
 from insatsgraf.harmonisation.matcher import Catalogue  # noqa: E402
 from insatsgraf.model import iris  # noqa: E402
-from insatsgraf.model.iris import IG  # noqa: E402
 from insatsgraf.sparql.embedded import OxigraphStore  # noqa: E402
 from insatsgraf.submission import lists  # noqa: E402
 
 FILES = ("reference-current.nq", "provenance.nq", "history.nq")
-STATED = {
-    str(IG.implements): ox.NamedNode(str(IG.statedProgramme)),
-    str(IG.variantOf): ox.NamedNode(str(IG.statedProgramme)),
-    str(IG.variantKind): ox.NamedNode(str(IG.statedVariantKind)),
-}
-
-
-def today_layout(quads: Iterator[ox.Quad], base: str) -> Iterator[ox.Quad]:
-    """Current graphs state their programme; everything else as generated."""
-    current = iris.current_graph("", base)
-    for quad in quads:
-        graph = quad.graph_name
-        if isinstance(graph, ox.NamedNode) and graph.value.startswith(current):
-            stated = STATED.get(quad.predicate.value)
-            if stated is not None:
-                quad = ox.Quad(quad.subject, stated, quad.object, graph)
-        yield quad
-
-
 def load(data: Path, base: str) -> tuple[OxigraphStore, float]:
     store = OxigraphStore(None, base=base)
     start = time.perf_counter()
     for name in FILES:
-        store.bulk_load(today_layout(ox.parse(path=str(data / name), format=ox.RdfFormat.N_QUADS), base))
+        store.bulk_load(ox.parse(path=str(data / name), format=ox.RdfFormat.N_QUADS))
     return store, time.perf_counter() - start
 
 
