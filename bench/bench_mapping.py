@@ -38,6 +38,8 @@ from insatsgraf.sparql.embedded import OxigraphStore  # noqa: E402
 from insatsgraf.submission import lists  # noqa: E402
 
 FILES = ("reference-current.nq", "provenance.nq", "history.nq")
+
+
 def load(data: Path, base: str) -> tuple[OxigraphStore, float]:
     store = OxigraphStore(None, base=base)
     start = time.perf_counter()
