@@ -70,6 +70,9 @@ DEFAULT_MEMORY_MB = 1024
 before any query (with two malloc arenas; 560 MB with glibc's default of eight per core)."""
 START_TIMEOUT = 30.0
 """Seconds a new worker may take to import its modules and say it is ready."""
+REST_DELAY = 3.0
+"""Seconds the other workers wait after the first is ready, unless it answers a query sooner: on a busy
+machine (2 cores here) four more processes importing at once would slow the first answer (issue 16)."""
 MAX_ANSWER_BYTES = 128 * 1024 * 1024
 """Largest answer a worker hands back (rows within ``max_rows`` can still be huge strings): the server's own
 memory must not be what a query's answer takes. Larger → ``QueryOutOfMemory``."""
@@ -210,6 +213,8 @@ class WorkerPool:
         self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()  # the last used is warm
         self._all: set[_Worker] = set()
         self._closed = False
+        self._answered = threading.Event()
+        """The pool has answered a query: the other workers may start (``_start_rest``)."""
         first = self._spawn()
         self._spare: _Worker | None = None
         """Started ahead (by ``_start_rest``): it takes a killed worker's place at once, and a new spare starts."""
@@ -243,11 +248,14 @@ class WorkerPool:
         self._spawn()
 
     def _start_rest(self, first: _Worker, count: int) -> None:
-        """The other workers and the spare start once the first is ready, so that on a busy machine the first
-        query does not wait for all of them to import and warm up at once (serve answers sooner)."""
+        """The other workers and the spare start once the first has answered a query (or ``REST_DELAY`` after it
+        is ready), so that on a busy machine the first query does not wait for all of them to import and warm
+        up at once (serve answers sooner)."""
         deadline = time.monotonic() + START_TIMEOUT
         while not first.started and first in self._all and time.monotonic() < deadline and not self._closed:
             time.sleep(0.02)
+        if first.started:
+            self._answered.wait(REST_DELAY)
         with self._lock:
             if self._closed:
                 return
@@ -349,6 +357,7 @@ class WorkerPool:
             self._retire(worker)
             raise QueryTimeout()
         self._idle.put(worker)
+        self._answered.set()
         return _answer(*reply)
 
 
