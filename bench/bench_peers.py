@@ -4,7 +4,8 @@
 
 ``DIR`` is an on-disk store holding the national data (``bench/run.py --store DIR`` loads one). In one run:
 (1) ``insatsgraf serve --store DIR``, timed from its start to its first answer, then every catalogue query with
-its default parameters through ``/sparql`` (the bound text) and through ``/queries/{name}``; (2) a raw
+its default parameters through ``/sparql`` (the bound text) and through ``/queries/{name}``, the two routes
+taking turns GET by GET so that the load of a shared machine falls on both alike; (2) a raw
 ``oxigraph serve-read-only`` on a backup of the same store (its default graph holds the same union, so the
 same text means the same thing); (3) rdflib-endpoint over the current, reference and provenance graphs in an
 rdflib ``Dataset(default_union=True)`` (no history: ``submission-changes`` finds no changes there). Each query
@@ -15,6 +16,7 @@ calls ``measure`` with the embedded store's own p50s so that one table has all f
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import os
 import shutil
@@ -112,13 +114,42 @@ def idle_again(url: str, timeout: float) -> bool:
         return False
 
 
-def run_peer(
-    peer: Peer, url: str, texts: dict[str, str], runs: int, budget: float, named: str | None = None
+def run_routes(
+    sparql: Peer, catalogue: Peer, base: str, texts: dict[str, str], runs: int, budget: float
 ) -> None:
+    """``/sparql`` with each text and ``/queries/{name}`` in turns (which goes first alternates): p50 of
+    ``runs`` GETs each after one warm-up each; the two answers must be the same bytes."""
     with httpx.Client() as client:
         for name, text in texts.items():
-            target, params = (f"{named}/{name}", {}) if named else (url, {"query": text})
-            p50, rows, stopped = time_get(client, target, params, runs, budget)
+            routes = [(sparql, f"{base}/sparql", {"query": text}), (catalogue, f"{base}/queries/{name}", {})]
+            times: dict[str, list[float]] = {sparql.name: [], catalogue.name: []}
+            bodies: dict[str, bytes] = {}
+            for i in range(runs + 1):
+                for peer, url, params in routes if i % 2 == 0 else routes[::-1]:
+                    start = time.perf_counter()
+                    r = client.get(url, params=params, headers={"Accept": JSON}, timeout=budget)
+                    elapsed = time.perf_counter() - start
+                    r.raise_for_status()
+                    bodies[peer.name] = r.content
+                    if i:
+                        times[peer.name].append(elapsed)
+            doc = json.loads(bodies[sparql.name])
+            rows = len(doc["results"]["bindings"]) if "results" in doc else 1
+            if bodies[sparql.name] != bodies[catalogue.name]:
+                print(f"  {name}: /queries and /sparql answered differently", flush=True)
+            for peer in (sparql, catalogue):
+                peer.p50_ms[name], peer.rows[name] = statistics.median(times[peer.name]) * 1000, rows
+            print(
+                f"  serve {name:40} /sparql p50 {sparql.p50_ms[name]:9.1f} ms  /queries p50 "
+                f"{catalogue.p50_ms[name]:9.1f} ms  rows {rows}",
+                flush=True,
+            )
+
+
+def run_peer(peer: Peer, url: str, texts: dict[str, str], runs: int, budget: float) -> None:
+    with httpx.Client() as client:
+        for name, text in texts.items():
+            p50, rows, stopped = time_get(client, url, {"query": text}, runs, budget)
             peer.p50_ms[name], peer.rows[name] = p50, rows
             if stopped:
                 peer.timed_out.add(name)
@@ -126,7 +157,7 @@ def run_peer(
                 f"  {peer.name:22} {name:40} p50 {p50:9.1f} ms rows {rows}{' (stopped)' if stopped else ''}",
                 flush=True,
             )
-            if stopped and not named and not idle_again(url, 10 * budget):
+            if stopped and not idle_again(url, 10 * budget):
                 print(f"  {peer.name}: still busy with {name} after {10 * budget:.0f} s; the rest not run")
                 return
 
@@ -176,8 +207,7 @@ def measure(
         started = wait_for(f"http://127.0.0.1:{port}/sparql", serve, 120)
         print(f"insatsgraf serve answered {started:.2f} s after its start", flush=True)
         sparql, catalogue = Peer("serve /sparql", start_s=started), Peer("serve /queries")
-        run_peer(sparql, f"http://127.0.0.1:{port}/sparql", texts, runs, 120)
-        run_peer(catalogue, "", texts, runs, 120, named=f"http://127.0.0.1:{port}/queries")
+        run_routes(sparql, catalogue, f"http://127.0.0.1:{port}", texts, runs, 120)
         peers += [sparql, catalogue]
     finally:
         stop(serve)

@@ -56,38 +56,7 @@ def create_app(
         from insatsgraf.submission.bundled import load_bundled as _load
 
         _load(store, settings)
-    limits = limits or ServiceLimits()
-    if not isinstance(tokens, TokenRegistry):
-        tokens = TokenRegistry(tokens or tokens_path(settings))
-    app = FastAPI(
-        title="insatsgraf",
-        version=__version__,
-        description="A knowledge graph of the interventions (insatser) Swedish social services offer: "
-        "SPARQL 1.1 endpoint, query catalogue, submissions, harmonisation and linked data.\n\n"
-        "Reads are open. Writes need a bearer token for the organisation concerned "
-        "(`insatsgraf token issue --org ID`). Errors are JSON: "
-        '`{"error": code, "message": {"en": …, "sv": …}}`.',
-        openapi_tags=TAGS,
-        docs_url=None,  # /docs is served from vendored Swagger UI files (api/web.py), not from a CDN
-        redoc_url=None,
-    )
-    app.state.settings = settings
-    app.state.store = store
-    app.state.limits = limits
-    app.state.tokens = tokens
-    app.state.write_lock = threading.Lock()
-
-    app.add_middleware(
-        CORSMiddleware,
-        allow_origins=list(limits.cors_origins),
-        allow_methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"],
-        allow_headers=["Authorization", "Content-Type", "Accept"],
-        expose_headers=["Location", "Content-Type"],
-    )
-    app.add_exception_handler(ApiError, _api_error)  # type: ignore[arg-type]
-    app.add_exception_handler(UserError, _user_error)  # type: ignore[arg-type]
-    app.add_exception_handler(RequestValidationError, _invalid_request)  # type: ignore[arg-type]
-    app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
+    app = base_app(settings, store, limits=limits, tokens=tokens)
 
     from insatsgraf.api import (
         charts,
@@ -124,6 +93,50 @@ def create_app(
     ):
         router = queries.build_router(app.state.catalogue) if module is queries else module.router
         app.include_router(router)
+    return app
+
+
+def base_app(
+    settings: Settings,
+    store: Store,
+    *,
+    limits: ServiceLimits | None = None,
+    tokens: TokenRegistry | str | Path | None = None,
+) -> FastAPI:
+    """The app without its routers: its state, middleware and error handlers. ``create_app`` adds every
+    router; ``serve`` first answers ``/sparql`` from one with only that router (``api/staged.py``)."""
+    limits = limits or ServiceLimits()
+    if not isinstance(tokens, TokenRegistry):
+        tokens = TokenRegistry(tokens or tokens_path(settings))
+    app = FastAPI(
+        title="insatsgraf",
+        version=__version__,
+        description="A knowledge graph of the interventions (insatser) Swedish social services offer: "
+        "SPARQL 1.1 endpoint, query catalogue, submissions, harmonisation and linked data.\n\n"
+        "Reads are open. Writes need a bearer token for the organisation concerned "
+        "(`insatsgraf token issue --org ID`). Errors are JSON: "
+        '`{"error": code, "message": {"en": …, "sv": …}}`.',
+        openapi_tags=TAGS,
+        docs_url=None,  # /docs is served from vendored Swagger UI files (api/web.py), not from a CDN
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.store = store
+    app.state.limits = limits
+    app.state.tokens = tokens
+    app.state.write_lock = threading.Lock()
+
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=list(limits.cors_origins),
+        allow_methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"],
+        allow_headers=["Authorization", "Content-Type", "Accept"],
+        expose_headers=["Location", "Content-Type"],
+    )
+    app.add_exception_handler(ApiError, _api_error)  # type: ignore[arg-type]
+    app.add_exception_handler(UserError, _user_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, _invalid_request)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
     return app
 
 

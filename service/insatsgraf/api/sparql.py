@@ -48,7 +48,7 @@ from insatsgraf.sparql.store import (
     ServiceNotAllowed,
     TooManyRows,
 )
-from insatsgraf.sparql.workers import Evaluator, evaluator_for
+from insatsgraf.sparql.workers import Evaluator, ResultsAs, WorkerPool, Written, evaluator_for
 
 router = APIRouter(tags=["sparql"])
 
@@ -117,9 +117,14 @@ def get_evaluator(request: Request) -> Evaluator:
     return state.evaluator  # type: ignore[no-any-return]
 
 
-async def run_query(request: Request, sparql: str, dataset: Dataset | None = None) -> Answer:
+async def run_query(
+    request: Request, sparql: str, dataset: Dataset | None = None, *, for_spreadsheets: bool = False
+) -> Answer | Written:
     """Evaluate ``sparql`` for a request: limits applied, errors turned into API errors. Relative IRIs in
-    the query resolve against the URL it was sent to (without the query string), as the Oxigraph server's."""
+    the query resolve against the URL it was sent to (without the query string), as the Oxigraph server's.
+
+    Query workers write a SELECT or ASK answer in the results format the request accepts (``Written``:
+    ``respond`` sends it as it is), so the rows are not read and written again in this process."""
     evaluator = get_evaluator(request)
     limits: ServiceLimits = get_limits(request)
     dataset = dataset or Dataset()
@@ -127,13 +132,17 @@ async def run_query(request: Request, sparql: str, dataset: Dataset | None = Non
         dataset = replace(dataset, base_iri=str(request.url.replace(query="", fragment="")))
     if limits.expose_personal_data:
         dataset = replace(dataset, expose_personal=True)
+    results_media = formats.negotiate(request.headers.get("accept"), formats.RESULT_TYPES)
+    results_as = ResultsAs(results_media, for_spreadsheets) if results_media else None
+
+    def evaluate(cancel: threading.Event, deadline: float) -> Answer | Written:
+        limit = Limits(limits.max_rows, deadline, cancel)
+        if isinstance(evaluator, WorkerPool):
+            return evaluator.evaluate_as(sparql, dataset, limit, results_as)
+        return evaluator.evaluate(sparql, dataset, limit)
+
     try:
-        return await get_runner(request).run(
-            lambda cancel, deadline: evaluator.evaluate(
-                sparql, dataset, Limits(limits.max_rows, deadline, cancel)
-            ),
-            limits.query_timeout,
-        )
+        return await get_runner(request).run(evaluate, limits.query_timeout)
     except ServiceNotAllowed as exc:
         raise ApiError(
             400,
@@ -214,9 +223,15 @@ def _update_refused() -> ApiError:
     )
 
 
-def respond(answer: Answer, accept: str | None, base: str, *, for_spreadsheets: bool = False) -> Response:
+def respond(
+    answer: Answer | Written, accept: str | None, base: str, *, for_spreadsheets: bool = False
+) -> Response:
     """Serialise an answer in the format the client accepts best, or 406 (``for_spreadsheets``: see
-    ``media.write_results``)."""
+    ``media.write_results``); a ``Written`` one is already in that format."""
+    if isinstance(answer, Written):
+        return Response(
+            answer.body, media_type=formats.CONTENT_TYPES[answer.media_type], headers={"Vary": "Accept"}
+        )
     offered = formats.GRAPH_TYPES if isinstance(answer, list) else formats.RESULT_TYPES
     media = formats.negotiate(accept, offered)
     if media is None:

@@ -13,9 +13,12 @@ from insatsgraf.config import Settings
 from insatsgraf.errors import UserError
 
 if TYPE_CHECKING:  # FastAPI (api/) only in the commands that serve or read tokens
+    from fastapi import FastAPI
+
     from insatsgraf.api.deps import ServiceLimits
     from insatsgraf.api.tokens import TokenRegistry
     from insatsgraf.sparql.store import Store
+    from insatsgraf.sparql.workers import Evaluator
 
 TokensOption = Annotated[
     Path | None,
@@ -61,24 +64,41 @@ def run_serve(
     tokens: Path | None = None,
     reload: bool = False,
     log_level: str = "info",
+    evaluator: Evaluator | None = None,
 ) -> None:
-    """Serve the app on ``host:port`` until interrupted."""
-    import uvicorn
+    """Serve the app on ``host:port`` until interrupted.
 
-    from insatsgraf.api import create_app
+    In the order that makes the first answer soonest (issue 16: within 2 s on a national store): the query
+    workers start first, so that they import and warm up while this process imports FastAPI; uvicorn then
+    serves ``/sparql`` from an app with that router only, and builds the full app once it runs
+    (``api/staged.py``). ``evaluator``: the workers, when the caller started them before importing FastAPI
+    (``serve`` does: ``ServiceLimits`` is in ``api/deps.py``)."""
+    from insatsgraf.sparql.workers import evaluator_for
 
+    if evaluator is None:
+        evaluator = evaluator_for(store, limits.query_workers, limits.query_memory_mb)
     if prepare_store(store, settings, reload=reload):
         err_console.print("loaded the bundled data into the store")
     resync_decisions(store, settings)
-    app = create_app(settings, store, limits=limits, tokens=tokens)
-    from insatsgraf.sparql.workers import evaluator_for
+    import uvicorn
 
-    # The query workers start now, while uvicorn starts, rather than on the first query.
-    app.state.evaluator = evaluator_for(store, limits.query_workers, limits.query_memory_mb)
+    from insatsgraf.api.staged import StagedApp, first_app
+
+    first = first_app(settings, store, limits=limits, tokens=tokens, evaluator=evaluator)
+    app = StagedApp(first, lambda: create_full_app(settings, store, limits, first.state.tokens))
     err_console.print(
         f"insatsgraf: SPARQL endpoint http://{host}:{port}/sparql · API docs http://{host}:{port}/docs"
     )
     uvicorn.run(app, host=host, port=port, log_level=log_level)
+
+
+def create_full_app(
+    settings: Settings, store: Store, limits: ServiceLimits, tokens: TokenRegistry
+) -> FastAPI:
+    """Every router (``api.create_app``); what ``serve`` answers from once the first app has started."""
+    from insatsgraf.api import create_app
+
+    return create_app(settings, store, limits=limits, tokens=tokens)
 
 
 def known_organisations(settings: Settings) -> set[str]:
@@ -135,9 +155,13 @@ def register(app: typer.Typer) -> None:
         ] = False,
     ) -> None:
         """Serve the SPARQL endpoint, query catalogue, submission and harmonisation APIs over HTTP."""
-        from insatsgraf.api.deps import ServiceLimits
+        from insatsgraf.sparql.workers import evaluator_for
 
         settings, opened = open_or_exit(store)
+        # The workers first: they import and warm up while this process imports FastAPI (api.deps).
+        evaluator = evaluator_for(opened, query_workers, query_memory_mb)
+        from insatsgraf.api.deps import ServiceLimits
+
         limits = ServiceLimits(
             query_timeout=query_timeout,
             query_memory_mb=query_memory_mb,
@@ -147,7 +171,16 @@ def register(app: typer.Typer) -> None:
             cors_origins=tuple(cors_origin or ("*",)),
             expose_personal_data=expose_personal_data,
         )
-        run_serve(settings, opened, host=host, port=port, limits=limits, tokens=tokens, reload=reload_data)
+        run_serve(
+            settings,
+            opened,
+            host=host,
+            port=port,
+            limits=limits,
+            tokens=tokens,
+            reload=reload_data,
+            evaluator=evaluator,
+        )
 
     token_app = typer.Typer(
         help="Write tokens for organisations and curators (the API's bearer tokens).", no_args_is_help=True

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from insatsgraf.config import Settings
 from insatsgraf.sparql.embedded import OxigraphStore
-from insatsgraf.sparql.remote import SparqlStore
 from insatsgraf.sparql.store import Store
 
 MEMORY_SPECS = ("memory:", ":memory:")
@@ -19,6 +18,8 @@ def open_store(settings: Settings, spec: str | None = None, *, read_only: bool =
     """Open the store named by ``spec`` (default: the settings'); ``read_only`` for an on-disk store."""
     spec = spec or settings.store
     if spec.startswith("sparql+"):
+        from insatsgraf.sparql.remote import SparqlStore  # SPARQLWrapper and rdflib's Dataset: not for serve
+
         return SparqlStore.from_spec(spec, base=settings.base)
     if spec in MEMORY_SPECS:
         return OxigraphStore(None, base=settings.base)
