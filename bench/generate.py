@@ -733,7 +733,7 @@ def _write_new_graphs(store: OxigraphStore, before: set[str], target: Path) -> i
     count = 0
     with target.open("wb") as handle:
         for name in sorted(set(store.graph_names()) - before):
-            quads = list(store.quads(ox.NamedNode(name)))
+            quads = sorted(store.quads(ox.NamedNode(name)), key=str)  # the same bytes on every run
             ox.serialize(quads, handle, format=ox.RdfFormat.N_QUADS)
             count += len(quads)
     return count
