@@ -10,7 +10,16 @@ Writes three N-Quads files (so a store can load all of them and rdflib can split
 - ``history.nq``: every accepted submission's data under the submission IRI (the current one, and for
   about one organisation in ten, Linköping always, a previous one that differs);
 - ``mapping.nq``: every organisation's mapping graph, derived by the product's own matcher
-  (``mapping.derive``) from the lists above.
+  (``mapping.derive``) from the lists above;
+- ``statistics.nq``: the statistics a national deployment imports (``write_statistics``): the bundled tables,
+  a national table per municipality and year (population, decided interventions, cost per inhabitant,
+  Stockholm's districts), interventions ended according to plan, and the per-offering figures of the
+  submissions (participants, boys, girls, waiting days);
+- ``evidence.nq``: registry assessments of about half the programmes (``write_evidence``).
+
+Both are built by the product's own importers (``statistics.prepare``/``commit``, ``figures.from_upload``,
+``evidence.parse`` and ``curated.commit``) from generated CSV text in a memory store, so they have the graph
+names, ``qb:`` structure, history copies and provenance records ``insatsgraf`` writes.
 
 The data is in the layout ``insatsgraf submit`` writes (docs/design.md "Harmonisation in the graph"): a
 current graph *states* its programmes (``ig:statedProgramme``/``ig:statedVariantKind``), the history copy
@@ -28,19 +37,25 @@ with no offering at all for one or two problem areas.
 from __future__ import annotations
 
 import argparse
+import csv
+import io
+import math
 import random
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 
-from rdflib import Graph, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, SKOS
 
 from insatsgraf.config import DEFAULT_BASE, Settings
 from insatsgraf.model import iris
 from insatsgraf.model.iris import IG
 from insatsgraf.model.rdf import read_turtle
+from insatsgraf.sparql.embedded import OxigraphStore
 from insatsgraf.submission.bundled import bundled_graphs
 
 BASE = DEFAULT_BASE
@@ -262,6 +277,9 @@ class Org:
 class Generator:
     def __init__(self, seed: int, municipalities: int, mean_offerings: int, settings: Settings):
         self.rng = random.Random(seed)
+        self.seed = seed
+        self.manual_rng = random.Random(f"{seed}-manual")
+        """For the programmes' manual session counts: its own stream, so the rest of the data stays as it was."""
         self.settings = settings
         self.municipalities = municipalities
         self.mean_offerings = mean_offerings
@@ -379,6 +397,9 @@ class Generator:
                 yield iri(p.iri), iri(f"{IGS}minAge"), integer(p.min_age)
             if p.max_age is not None:
                 yield iri(p.iri), iri(f"{IGS}maxAge"), integer(p.max_age)
+            if self.manual_rng.random() < 0.4:  # the manual's number of sessions, for the fidelity question
+                sessions = self.manual_rng.choice([6, 8, 10, 12, 14, 20])
+                yield iri(p.iri), iri(f"{IGS}numberOfSessions"), integer(sessions)
 
     # -- names ------------------------------------------------------------------------------------
 
@@ -627,6 +648,8 @@ class Generator:
                     prov.write(f"{s} {p} {o} {pg} .\n")
                 counts["provenance.nq"] += len(lines)
         counts["mapping.nq"] = write_mapping(out)
+        counts["statistics.nq"] = write_statistics(out, self)
+        counts["evidence.nq"] = write_evidence(out, self)
         return counts
 
     def _provenance(self, org: Org, submission: str, previous: str | None) -> list[tuple[str, str, str]]:
@@ -679,6 +702,247 @@ def write_mapping(out: Path) -> int:
             ox.serialize(quads, target, format=ox.RdfFormat.N_QUADS)
             count += len(quads)
     return count
+
+
+# -- statistics and evidence (issue 14's figures, issue 17's assessments) ---------------------------
+
+STATISTICS_DAY = "2021-06-01"
+IMPORTED_AT = datetime.fromisoformat(f"{STATISTICS_DAY}T00:00:00+00:00")
+"""When the generated imports say they happened, so two runs write the same quads."""
+NATIONAL_YEARS = ("2017", "2018", "2019", "2020")
+SHAPE_SAMPLE = 400
+"""Observations checked against ``shapes/statistics.ttl`` in the first table of each kind (pySHACL on all
+of them would take ten minutes; each kind's rows are made by one function, so a sample shows the shapes
+accept them)."""
+
+
+def _memory_store(out: Path, names: tuple[str, ...]) -> tuple[OxigraphStore, set[str]]:
+    """A memory store holding the files just written, and the graph names it holds before any import."""
+    import pyoxigraph as ox
+
+    store = OxigraphStore(None, base=BASE)
+    for name in names:
+        store.bulk_load(ox.parse(path=str(out / name), format=ox.RdfFormat.N_QUADS))
+    return store, set(store.graph_names())
+
+
+def _write_new_graphs(store: OxigraphStore, before: set[str], target: Path) -> int:
+    """Every graph the imports added (current, history copy, provenance), as N-Quads."""
+    import pyoxigraph as ox
+
+    count = 0
+    with target.open("wb") as handle:
+        for name in sorted(set(store.graph_names()) - before):
+            quads = sorted(store.quads(ox.NamedNode(name)), key=str)  # the same bytes on every run
+            ox.serialize(quads, handle, format=ox.RdfFormat.N_QUADS)
+            count += len(quads)
+    return count
+
+
+def _csv(header: list[str], rows: list[list[object]]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue().encode("utf-8")
+
+
+@contextmanager
+def sampled_shape_checks() -> Iterator[None]:
+    """``statistics.check_shapes`` on the dataset and ``SHAPE_SAMPLE`` observations of each table."""
+    from rdflib.namespace import RDF as R
+
+    from insatsgraf.model import cube
+    from insatsgraf.submission import statistics
+
+    real: Callable[..., None] = statistics.check_shapes
+    kinds: set[str] = set()
+
+    def check(graph: Graph, settings: Settings, filename: str) -> None:
+        kind = "".join(c for c in filename if not c.isdigit())  # kolada-2017.csv, 0580-2021-06-01.csv, …
+        if kind in kinds:
+            return None
+        kinds.add(kind)
+        observations = sorted(set(graph.subjects(R.type, cube.QB.Observation)))
+        if len(observations) <= SHAPE_SAMPLE:
+            return real(graph, settings, filename)
+        left_out = set(observations[SHAPE_SAMPLE:])
+        sample = Graph()
+        for triple in graph:
+            if triple[0] not in left_out:
+                sample.add(triple)
+        return real(sample, settings, filename)
+
+    statistics.check_shapes = check
+    try:
+        yield
+    finally:
+        statistics.check_shapes = real
+
+
+def national_tables(gen: Generator, rng: random.Random, districts: list[str]) -> dict[str, bytes]:
+    """A national table per year (period → CSV), a row per municipality, as Kolada publishes it: population
+    (all ages and 0–20), decided interventions (0–20, all and by sex) and cost per inhabitant; Stockholm's
+    figures by district only (so decided-interventions-per-1000 rolls them up)."""
+    rows: dict[str, list[list[object]]] = {year: [] for year in NATIONAL_YEARS}
+    reporters = [(o.id, o.id == "0180") for o in gen.orgs] + [(d, False) for d in districts]
+    for org_id, by_district in reporters:
+        size = int(math.exp(rng.gauss(10.0, 1.0)))  # 2 500 … 900 000 inhabitants, median ~22 000
+        size = max(2_500, min(size, 980_000))
+        young = int(size * rng.uniform(0.21, 0.27))
+        rate = rng.uniform(8, 40) / 1000  # decided interventions per inhabitant 0-20
+        cost = rng.uniform(1_400, 4_200)
+        for year in NATIONAL_YEARS:
+            drift = 1 + 0.01 * (int(year) - 2017)
+            if by_district:
+                continue
+            add = rows[year].append
+            add([org_id, year, "population", "", "", "", int(size * drift)])
+            add([org_id, year, "population", "", "0", "20", int(young * drift)])
+            decided = max(1, int(young * rate * rng.uniform(0.9, 1.1)))
+            boys = int(decided * rng.uniform(0.5, 0.65))
+            add([org_id, year, "decided-interventions", "", "0", "20", decided])
+            add([org_id, year, "decided-interventions", "boys", "0", "20", boys])
+            add([org_id, year, "decided-interventions", "girls", "0", "20", decided - boys])
+            if org_id != "0580" and "-" not in org_id:  # Linköping's own costs are the bundled table's
+                add([org_id, year, "cost-per-inhabitant", "", "", "", int(cost * drift)])
+    header = ["org", "period", "measure", "sex", "age_from", "age_to", "value"]
+    return {year: _csv(header, table) for year, table in rows.items()}
+
+
+def ended_table(gen: Generator, rng: random.Random) -> bytes:
+    """Interventions ended according to plan and not, per problem area, 2019 and 2020, for the third of
+    the municipalities that follow it up (Linköping's own table is bundled)."""
+    rows: list[list[object]] = []
+    for org in gen.orgs:
+        if org.id == "0580" or rng.random() > 0.33:
+            continue
+        for year in ("2019", "2020"):
+            for area in PROBLEM:
+                if rng.random() < 0.2:
+                    continue
+                planned, unplanned = rng.randint(3, 120), rng.randint(0, 40)
+                rows.append([org.id, year, "ended-according-to-plan", area, planned])
+                rows.append([org.id, year, "ended-not-according-to-plan", area, unplanned])
+                rows.append([org.id, year, "ended", area, planned + unplanned])
+    return _csv(["org", "period", "measure", "problem_area", "value"], rows)
+
+
+def offering_figures(org: Org, rng: random.Random) -> bytes | None:
+    """A submission's figure columns (``columns.FIGURE_COLUMNS``) for a fifth of its offerings, 2020;
+    the other rows left empty, so each row keeps the number its offering has (``ig:sourceRow``)."""
+    rows: list[list[object]] = []
+    name_p = iri(f"{IGS}localName")
+    for offering in org.offerings:
+        name = next(o for _, p, o in offering if p == name_p)
+        if rng.random() > 0.2:
+            rows.append(["", "", "", "", "", ""])
+            continue
+        participants = rng.randint(2, 180)
+        boys = int(participants * rng.uniform(0.3, 0.7))
+        girls = participants - boys if rng.random() < 0.8 else participants - boys - 1
+        wait = rng.choice([0, 7, 14, 21, 30, 45, 60, 90]) if rng.random() < 0.5 else ""
+        text = name[1:-1].replace('\\"', '"').replace("\\\\", "\\")  # the N-Triples literal's text
+        rows.append([text, participants, boys, max(girls, 0), wait, "2020"])
+    header = ["insats", "deltagare", "varav_pojkar", "varav_flickor", "vantetid_dagar", "period"]
+    return _csv(header, rows) if len(rows) > 1 else None
+
+
+def write_statistics(out: Path, gen: Generator) -> int:
+    """Import the statistics a national deployment holds through the product's importers; write them."""
+    from rdflib.namespace import ORG as O
+
+    from insatsgraf.submission import bundled, figures, statistics
+
+    settings = gen.settings
+    rng = random.Random(f"{gen.seed}-statistics")
+    store, before = _memory_store(out, ("reference-current.nq", "provenance.nq"))
+    register = gen.reference[iris.graph("organisations")]
+    districts = sorted(iris.org_id(str(s)) for s in register.subjects(O.unitOf, None))
+    with sampled_shape_checks():
+        for path in bundled.bundled_statistics(settings):
+            statistics.load_bundled_file(store, settings, path)
+        tables = [
+            (f"kolada-{year}.csv", "Kolada, Öppna jämförelser", data)
+            for year, data in national_tables(gen, rng, districts).items()
+        ]
+        tables.append(("avslutade-insatser.csv", "Uppföljning av avslutade insatser", ended_table(gen, rng)))
+        for filename, source, data in tables:
+            prepared = statistics.prepare(store, settings, data, filename, source)
+            statistics.commit(store, settings, prepared, day=STATISTICS_DAY, now=IMPORTED_AT)
+        graphs: dict[str, Graph | None] = {}
+        for org in gen.orgs:
+            if rng.random() > 0.4:  # four municipalities in ten fill in the figure columns
+                continue
+            data = offering_figures(org, rng)
+            if data is None:
+                continue
+            offerings = Graph()  # what from_upload reads of the submission: each offering's row
+            for offering in org.offerings:
+                subject = URIRef(offering[0][0].strip("<>"))
+                row = int(offering[3][2].split('"')[1])
+                offerings.add((subject, RDF.type, IG.Offering))
+                offerings.add((subject, IG.sourceRow, Literal(row)))
+            filename = f"{org.id}-{STATISTICS_DAY}.csv"
+            graph = figures.from_upload(data, filename, offerings, org.id, settings)
+            submission = iris.submission(org.id, STATISTICS_DAY)
+            graphs[figures.graph_name(org.id, BASE)] = figures.link(graph, submission)
+        store.replace_graphs(graphs)
+    return _write_new_graphs(store, before, out / "statistics.nq")
+
+
+REGISTRIES = {
+    "blueprints": ["promising", "model", "model-plus"],
+    "cebc": ["1", "2", "3", "4", "5", "NR"],
+    "title-iv-e": ["well-supported", "supported", "promising", "does-not-currently-meet-criteria"],
+    "gruene-liste": ["theoretisch-gut-begruendet", "wahrscheinlich", "nachgewiesen"],
+    "metodguiden": ["described"],
+}
+"""The registries of ``data/ttl/evidence-scales.ttl`` with an encoded scale, and their levels."""
+
+
+def assessment_table(gen: Generator, rng: random.Random, known: set[str]) -> bytes:
+    """A curator's table: about half the programmes rated by one to three registries, dated 2008–2024 (so
+    some are due for review), with outcome, direction, population and a registry page for some."""
+    rows: list[list[object]] = []
+    for p in gen.programmes:
+        if p.id not in known or rng.random() > 0.5:  # registries assess programmes, not intervention types
+            continue
+        for registry in rng.sample(sorted(REGISTRIES), rng.choice([1, 1, 2, 3])):
+            level = rng.choice(REGISTRIES[registry])
+            day = date(rng.randint(2008, 2024), rng.randint(1, 12), rng.randint(1, 28)).isoformat()
+            url = f"https://example.org/{registry}/{p.id}"
+            direction = rng.choice(["positiv", "positiv", "ingen effekt", ""])
+            outcome = rng.choice(["Färre beteendeproblem", "Minskat missbruk", "Bättre skolresultat", ""])
+            population = rng.choice(["Barn 3–11 år", "Ungdomar 12–18 år", "Föräldrar", ""])
+            page = url if rng.random() < 0.3 else ""
+            rows.append([p.id, registry, level, day, url, outcome, direction, population, page])
+    header = ["program", "register", "bedömning", "datum", "länk", "utfall", "riktning", "population"]
+    return _csv([*header, "registersida"], rows)
+
+
+def write_evidence(out: Path, gen: Generator) -> int:
+    """Import the registry assessments through ``evidence.parse`` and ``curated.commit``; write them."""
+    from insatsgraf.submission import curated, evidence
+    from insatsgraf.submission.ingest import sha256
+
+    settings = gen.settings
+    rng = random.Random(f"{gen.seed}-evidence")
+    store, before = _memory_store(out, ("reference-current.nq",))
+    data = assessment_table(gen, rng, {i for _iri, i in evidence.programmes(store).values()})
+    graph, data, name = evidence.parse(data, "bedomningar.csv", store, settings, date(2025, 6, 1))
+    collection = curated.Collection("evidence", evidence.DEFAULT_KEY)
+    curated.commit(
+        store,
+        settings,
+        collection,
+        graph,
+        filename=name,
+        digest=sha256(data),
+        day="2025-06-01",
+        now=datetime.fromisoformat("2025-06-01T00:00:00+00:00"),
+    )
+    return _write_new_graphs(store, before, out / "evidence.nq")
 
 
 def generate(out: Path, *, seed: int = 4, municipalities: int = 290, offerings: int = 200) -> dict[str, int]:

@@ -50,7 +50,7 @@ from insatsgraf.catalogue.queries import Catalogue, CatalogueQuery, run_query  #
 from insatsgraf.config import DEFAULT_BASE, Settings  # noqa: E402
 from insatsgraf.sparql.embedded import GraphName, OxigraphStore  # noqa: E402
 
-FILES = ("reference-current.nq", "provenance.nq", "history.nq", "mapping.nq")
+FILES = ("reference-current.nq", "provenance.nq", "history.nq", "mapping.nq", "statistics.nq", "evidence.nq")
 GOAL_MS = 100.0
 GOAL_SPEEDUP = 10.0
 
@@ -156,7 +156,7 @@ DATASETS: dict[str, Dataset] = {}
 def load_rdflib(data: Path) -> float:
     start = time.perf_counter()
     current = Dataset(default_union=True)
-    for name in ("reference-current.nq", "provenance.nq", "mapping.nq"):
+    for name in ("reference-current.nq", "provenance.nq", "mapping.nq", "statistics.nq", "evidence.nq"):
         current.parse(data / name, format="nquads")
     history = Dataset(default_union=True)
     for name in ("provenance.nq", "history.nq"):
