@@ -97,6 +97,18 @@ def test_linkoping_figures_load_and_the_query_returns_2019_and_2020(store: Oxigr
         assert round(100 * unplanned / (planned + unplanned)) == share
 
 
+def test_waiting_times_reported_for_the_programme_itself(store: OxigraphStore) -> None:
+    """Regression: the branch for a table naming the programme (no offering) never matched (a FILTER alone)."""
+    table = b"org,period,measure,value,programme\n0580,2021,waiting-time,21,komet\n"
+    scratch = OxigraphStore(None, base=SETTINGS.base)
+    for name in store.graph_names():
+        scratch.replace_graphs({name: store.graph(name)})
+    statistics.import_table(scratch, SETTINGS, table, filename="wait.csv", source="Väntetider")
+    rows = CATALOGUE.run(scratch, "waiting-times-for-programme", {"programme": "komet"}).table()
+    own = [r for r in rows if r["organisation"] == f"{ORG}0580" and r["period"] == "2021"]
+    assert [(r.get("offering"), float(r["days"])) for r in own] == [(None, 21.0)]
+
+
 def test_cost_against_the_comparison_group(store: OxigraphStore) -> None:
     rows = CATALOGUE.run(store, "cost-per-inhabitant-comparison", {"org": "0580", "group": "R9"}).table()
     family = next(r for r in rows if r["measure"].endswith("/cost-per-inhabitant-family-homes"))
