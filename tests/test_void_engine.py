@@ -215,3 +215,17 @@ def test_a_count_not_ready_in_time_is_a_503_and_the_next_get_gets_it(
         cache.counts(cache.store.version, 30.0)  # the count started by the first GET, finished
         ready = http.get("/.well-known/void")
         assert ready.status_code == 200 and spy.calls == 1
+
+
+@pytest.mark.remote
+def test_the_void_of_a_remote_store_is_served_with_its_counts(
+    oxigraph_server: servers.RunningServer, embedded: OxigraphStore
+) -> None:
+    store = SparqlStore.from_spec(oxigraph_server.spec, base=BASE)
+    servers.clear(store)
+    store.replace_graphs({name: embedded.graph(name) for name in embedded.graph_names()})
+    with TestClient(create_app(Settings().with_(store=oxigraph_server.spec), store)) as http:
+        answer = http.get("/.well-known/void", headers={"Accept": "text/turtle"})
+    assert answer.status_code == 200
+    served = Graph().parse(data=answer.content, format="turtle")
+    assert served.value(dataset_iri(BASE), VOID.triples).toPython() == rdflib_counts(embedded).triples

@@ -226,8 +226,14 @@ def void(request: Request, store: StoreDep) -> Response:
     if not isinstance(store, OxigraphStore):  # a remote store: counted each time, in its request timeout
         try:
             return _rdf_response(request, dcat.build_void(store, get_settings(request)), RDF_FORMATS)
-        except StoreError as exc:
-            raise _void_unavailable(get_limits(request).query_timeout) from exc
+        except StoreError as exc:  # the server's timeout, or the server unreachable: its message says which
+            raise ApiError(
+                503,
+                "void-unavailable",
+                f"The store could not count the dataset's statistics: {exc}",
+                f"Databasen kunde inte räkna fram datamängdens statistik: {exc}",
+                headers={"Retry-After": "10"},
+            ) from exc
     fmt = negotiate(request.headers.get("accept"), [f for f in RDF_FORMATS if f is not HTML])
     if fmt is None:
         raise _not_acceptable(RDF_FORMATS)
