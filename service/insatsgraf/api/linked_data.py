@@ -216,7 +216,17 @@ def catalog(request: Request, store: StoreDep) -> Response:
     "/.well-known/void",
     summary="VoID description with counts",
     response_class=Response,
-    responses=RDF_RESPONSES,
+    responses={
+        **RDF_RESPONSES,
+        304: {"description": "`If-None-Match` names this format's ETag for the store's current version."},
+        503: error_response(
+            "The counts were not ready within the query timeout (`Retry-After` set; they are still being "
+            "made), or a remote store could not count them (`void-unavailable`).",
+            "void-timeout",
+            "The dataset's statistics were not ready within 30 s; they are being counted, try again.",
+            "Datamängdens statistik blev inte klar inom 30 s; den räknas fram, försök igen.",
+        ),
+    },
 )
 def void(request: Request, store: StoreDep) -> Response:
     """VoID of the published dump: triples, entities, classes, a partition per class, endpoint and dumps.
