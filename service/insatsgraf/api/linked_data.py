@@ -19,7 +19,7 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, OWL, RDF, RDFS, SKOS
 
-from insatsgraf.api.deps import ApiError, StoreDep, error_response, get_settings
+from insatsgraf.api.deps import ApiError, StoreDep, error_response, get_limits, get_settings
 from insatsgraf.api.web import templates
 from insatsgraf.config import Settings
 from insatsgraf.model import iris
@@ -28,10 +28,11 @@ from insatsgraf.publication import dumps as export
 from insatsgraf.publication.describe import NotDescribable, describe, page_model, resource_iri
 from insatsgraf.publication.dumpcache import DumpCache
 from insatsgraf.publication.evidence_charts import levels_svg
+from insatsgraf.publication.voidcache import VoidCache, VoidTimeout
 from insatsgraf.sparql import media
 from insatsgraf.sparql.embedded import OxigraphStore
 from insatsgraf.sparql.media import negotiate
-from insatsgraf.sparql.store import Store
+from insatsgraf.sparql.store import Store, StoreError
 
 router = APIRouter(tags=["linked data"])
 
@@ -215,11 +216,68 @@ def catalog(request: Request, store: StoreDep) -> Response:
     "/.well-known/void",
     summary="VoID description with counts",
     response_class=Response,
-    responses=RDF_RESPONSES,
+    responses={
+        **RDF_RESPONSES,
+        304: {"description": "`If-None-Match` names this format's ETag for the store's current version."},
+        503: error_response(
+            "The counts were not ready within the query timeout (`Retry-After` set; they are still being "
+            "made), or a remote store could not count them (`void-unavailable`).",
+            "void-timeout",
+            "The dataset's statistics were not ready within 30 s; they are being counted, try again.",
+            "Datamängdens statistik blev inte klar inom 30 s; den räknas fram, försök igen.",
+        ),
+    },
 )
 def void(request: Request, store: StoreDep) -> Response:
-    """VoID of the published dump: triples, entities, classes, a partition per class, endpoint and dumps."""
-    return _rdf_response(request, dcat.build_void(store, get_settings(request)), RDF_FORMATS)
+    """VoID of the published dump: triples, entities, classes, a partition per class, endpoint and dumps.
+
+    The numbers are counted by the engine once per store version (``publication.voidcache``), within the
+    endpoint's query timeout (503 past it); the ETag names format and version, so a 304 costs nothing."""
+    if not isinstance(store, OxigraphStore):  # a remote store: counted each time, in its request timeout
+        try:
+            return _rdf_response(request, dcat.build_void(store, get_settings(request)), RDF_FORMATS)
+        except StoreError as exc:  # the server's timeout, or the server unreachable: its message says which
+            raise ApiError(
+                503,
+                "void-unavailable",
+                f"The store could not count the dataset's statistics: {exc}",
+                f"Databasen kunde inte räkna fram datamängdens statistik: {exc}",
+                headers={"Retry-After": "10"},
+            ) from exc
+    fmt = negotiate(request.headers.get("accept"), [f for f in RDF_FORMATS if f is not HTML])
+    if fmt is None:
+        raise _not_acceptable(RDF_FORMATS)
+    version = store.version
+    etag = VoidCache.etag(fmt.ext or "rdf", version)
+    headers = {"Vary": "Accept", "ETag": etag}
+    if _matches(request.headers.get("if-none-match"), etag):
+        return Response(status_code=304, headers=headers)
+    timeout = get_limits(request).query_timeout
+    try:
+        counts = _void_cache(request, store).counts(version, timeout)
+    except VoidTimeout as exc:
+        raise _void_unavailable(timeout) from exc
+    graph = dcat.build_void(store, get_settings(request), counts)
+    return Response(export.serialise_graph(graph, fmt), media_type=fmt.media_type, headers=headers)
+
+
+def _void_unavailable(timeout: float) -> ApiError:
+    return ApiError(
+        503,
+        "void-timeout",
+        f"The dataset's statistics were not ready within {timeout:g} s; they are being counted, try again.",
+        f"Datamängdens statistik blev inte klar inom {timeout:g} s; den räknas fram, försök igen.",
+        headers={"Retry-After": "10"},
+    )
+
+
+def _void_cache(request: Request, store: OxigraphStore) -> VoidCache:
+    """The app's VoID cache over its store, made on the first VoID request."""
+    with _CACHE_LOCK:
+        cache = getattr(request.app.state, "void_cache", None)
+        if cache is None or cache.store is not store:
+            cache = request.app.state.void_cache = VoidCache(store)
+        return cache
 
 
 @router.get("/dumps/", response_class=HTMLResponse, summary="List of the dumps")

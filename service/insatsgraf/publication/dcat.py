@@ -7,7 +7,6 @@ Every URL is ``{base}<path>``: the service answers for the base IRI's paths (see
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import date
 from pathlib import Path
 
@@ -19,8 +18,9 @@ from insatsgraf.catalogue import rq
 from insatsgraf.config import Settings
 from insatsgraf.model import iris
 from insatsgraf.model.rdf import SH, new_graph, read_turtle
-from insatsgraf.publication import cube
-from insatsgraf.publication.dumps import DUMP_NAME, FORMATS, build_dataset, union_graph
+from insatsgraf.publication import cube, void
+from insatsgraf.publication.dumps import DUMP_NAME, FORMATS
+from insatsgraf.publication.void import VoidCounts
 from insatsgraf.sparql.store import Store
 
 VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
@@ -189,11 +189,13 @@ def _typed(graph: Graph, subject: URIRef, predicate: URIRef, obj: URIRef, cls: U
     graph.add((obj, RDF.type, cls))
 
 
-def build_void(store: Store, settings: Settings) -> Graph:
-    """VoID for the published dump: triples, entities, classes, properties, a partition per class."""
+def build_void(store: Store, settings: Settings | None = None, counts: VoidCounts | None = None) -> Graph:
+    """VoID for the published dump: triples, entities, classes, properties, a partition per class.
 
+    The numbers come from the engine (``publication.void.count``), or from ``counts`` already computed for
+    this version of the store (``publication.voidcache``); the rest is a few fixed statements."""
     base = store.base
-    data = union_graph(build_dataset(store), base)
+    counts = counts if counts is not None else void.count(store)
     dataset = dataset_iri(base)
     graph = new_graph(base)
     graph.bind("void", VOID)
@@ -208,19 +210,17 @@ def build_void(store: Store, settings: Settings) -> Graph:
 
     for fmt in FORMATS:
         graph.add((dataset, VOID.dataDump, dump_url(base, fmt)))
-    subjects = {s for s in data.subjects() if isinstance(s, URIRef)}
-    graph.add((dataset, VOID.triples, Literal(len(data))))
-    graph.add((dataset, VOID.entities, Literal(len(subjects))))
-    graph.add((dataset, VOID.distinctSubjects, Literal(len(set(data.subjects())))))
-    graph.add((dataset, VOID.distinctObjects, Literal(len(set(data.objects())))))
-    graph.add((dataset, VOID.properties, Literal(len(set(data.predicates())))))
-    classes = Counter(o for s, o in data.subject_objects(RDF.type) if isinstance(s, URIRef))
-    graph.add((dataset, VOID.classes, Literal(len(classes))))
-    for cls, count in sorted(classes.items()):
-        part = BNode()
+    graph.add((dataset, VOID.triples, Literal(counts.triples)))
+    graph.add((dataset, VOID.entities, Literal(counts.entities)))
+    graph.add((dataset, VOID.distinctSubjects, Literal(counts.distinct_subjects)))
+    graph.add((dataset, VOID.distinctObjects, Literal(counts.distinct_objects)))
+    graph.add((dataset, VOID.properties, Literal(counts.properties)))
+    graph.add((dataset, VOID.classes, Literal(counts.classes)))
+    for i, (cls, entities) in enumerate(counts.class_partitions):
+        part = BNode(f"classPartition{i}")  # the same labels each time: one version, one ETag, the same bytes
         graph.add((dataset, VOID.classPartition, part))
-        graph.add((part, VOID["class"], cls))
-        graph.add((part, VOID.entities, Literal(count)))
+        graph.add((part, VOID["class"], URIRef(cls)))
+        graph.add((part, VOID.entities, Literal(entities)))
     return graph
 
 
