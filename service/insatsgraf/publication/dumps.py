@@ -123,6 +123,11 @@ def write_dump(
         (name, [g for g in (name, iris.personal_graph(name, store.base)) if g and g in present])
         for name in names
     ]
+    if fmt in _UNION_WRITERS and not include_history and not include_internal:
+        # the published graphs are the store's union less the internal graphs (personal ones are in no union)
+        left_out = [g for g in present if is_internal_graph(g, store.base)]
+        _UNION_WRITERS[fmt](store, set(names), left_out, out)
+        return
     _ENGINE_WRITERS[fmt](store, parts, out)
 
 
@@ -152,6 +157,20 @@ def _write_ttl(store: OxigraphStore, parts: Parts, out: Writable) -> None:
             body.reset()
             store.dump_graph_once(body, ox.RdfFormat.TURTLE, graph, written, prefixes)
             written.add(graph)
+
+
+def _union_nt(store: OxigraphStore, published: set[str], left_out: list[str], out: Writable) -> None:
+    store.dump_union(out, ox.RdfFormat.N_TRIPLES, published, left_out)
+
+
+def _union_ttl(store: OxigraphStore, published: set[str], left_out: list[str], out: Writable) -> None:
+    prefixes = media.project_prefixes(store.base)
+    out.write(_prefix_lines(prefixes))
+    store.dump_union(_WithoutPrefixes(out), ox.RdfFormat.TURTLE, published, left_out, prefixes)
+
+
+_UNION_WRITERS = {"nt": _union_nt, "ttl": _union_ttl}
+"""The union formats of the default dump (no history, no internal graphs): the store's union, one pass."""
 
 
 def _write_trig(store: OxigraphStore, parts: Parts, out: Writable) -> None:
