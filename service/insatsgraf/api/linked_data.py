@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
@@ -273,11 +273,7 @@ def _void_unavailable(timeout: float) -> ApiError:
 
 def _void_cache(request: Request, store: OxigraphStore) -> VoidCache:
     """The app's VoID cache over its store, made on the first VoID request."""
-    with _CACHE_LOCK:
-        cache = getattr(request.app.state, "void_cache", None)
-        if cache is None or cache.store is not store:
-            cache = request.app.state.void_cache = VoidCache(store)
-        return cache
+    return _app_cache(request, "void_cache", VoidCache, store)
 
 
 @router.get("/dumps/", response_class=HTMLResponse, summary="List of the dumps")
@@ -338,15 +334,25 @@ def dump(filename: str, request: Request, store: StoreDep) -> Response:
 
 
 _CACHE_LOCK = threading.Lock()
+_Cache = TypeVar("_Cache", DumpCache, VoidCache)
+
+
+def _app_cache(
+    request: Request, attribute: str, kind: Callable[[OxigraphStore], _Cache], store: OxigraphStore
+) -> _Cache:
+    """The app's cache of ``kind`` over its store (``app.state.{attribute}``), made on first use, anew when
+    the store changed (tests swap stores)."""
+    with _CACHE_LOCK:
+        cache = getattr(request.app.state, attribute, None)
+        if cache is None or cache.store is not store:
+            cache = kind(store)
+            setattr(request.app.state, attribute, cache)
+        return cache
 
 
 def _dump_cache(request: Request, store: OxigraphStore) -> DumpCache:
     """The app's dump cache over its store, made on the first dump request."""
-    with _CACHE_LOCK:
-        cache = getattr(request.app.state, "dump_cache", None)
-        if cache is None or cache.store is not store:
-            cache = request.app.state.dump_cache = DumpCache(store)
-        return cache
+    return _app_cache(request, "dump_cache", DumpCache, store)
 
 
 def _matches(if_none_match: str | None, etag: str) -> bool:
