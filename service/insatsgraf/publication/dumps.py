@@ -119,15 +119,15 @@ def write_dump(
         return
     names = published_graph_names(store, include_history=include_history, include_internal=include_internal)
     present = set(store.graph_names())
-    parts = [
-        (name, [g for g in (name, iris.personal_graph(name, store.base)) if g and g in present])
-        for name in names
-    ]
     if fmt in _UNION_WRITERS and not include_history and not include_internal:
         # the published graphs are the store's union less the internal graphs (personal ones are in no union)
         left_out = [g for g in present if is_internal_graph(g, store.base)]
         _UNION_WRITERS[fmt](store, set(names), left_out, out)
         return
+    parts = [
+        (name, [g for g in (name, iris.personal_graph(name, store.base)) if g and g in present])
+        for name in names
+    ]
     _ENGINE_WRITERS[fmt](store, parts, out)
 
 
