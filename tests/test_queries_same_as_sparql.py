@@ -1,7 +1,7 @@
 """``/queries/{name}`` answers exactly as ``/sparql`` does with the same text (issue 16: no slower, same rows).
 
 Both routes hand the same text to the same query workers, which write a SELECT or ASK answer in the
-negotiated results format themselves (``sparql.workers.Written``); the endpoint sends those bytes unchanged.
+negotiated results format themselves (``sparql.store.Written``); the endpoint sends those bytes unchanged.
 These compare, for every catalogue query, the bytes of the two routes, and the worker-written bytes with the
 ones the endpoint writes itself when it evaluates in a thread (the in-memory path).
 """

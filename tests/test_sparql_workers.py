@@ -14,14 +14,25 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import pyoxigraph as ox
 import pytest
 
 from insatsgraf.api import create_app
 from insatsgraf.api.deps import ServiceLimits
 from insatsgraf.config import Settings
+from insatsgraf.sparql import media
 from insatsgraf.sparql.embedded import OxigraphStore
 from insatsgraf.sparql.results import QueryResult
-from insatsgraf.sparql.store import Dataset, Limits, QueryOutOfMemory, QuerySyntaxError, TooManyRows
+from insatsgraf.sparql.store import (
+    Dataset,
+    Limits,
+    QueryOutOfMemory,
+    QuerySyntaxError,
+    ResultsAs,
+    TooManyRows,
+    Written,
+)
+from insatsgraf.sparql.terms import term_nt
 from insatsgraf.sparql.workers import WorkerPool
 from insatsgraf.submission.bundled import load_bundled
 from tests.api_live import live_server
@@ -201,6 +212,67 @@ def test_answers_of_every_kind_come_back_whole(disk_store: OxigraphStore) -> Non
         )
     finally:
         pool.close()
+
+
+MARKS = 'SELECT ?v { VALUES ?v { "a},{b" "c\\nd" "<result>" "},{},{" "e" } }'
+"""Five rows whose values hold every format's row mark (``media.ROW_MARKS``) once or more."""
+
+
+@pytest.mark.parametrize("media_type", [media.JSON, media.XML, media.TSV])
+def test_answers_written_by_oxigraph_keep_the_limits(disk_store: OxigraphStore, media_type: str) -> None:
+    """Issue 16: Oxigraph's serialiser writes SELECT answers (no Python object per term), yet an answer over
+    the row limit is still refused, one whose values hold row marks is still answered whole, and one past
+    ``FAST_ANSWER_BYTES`` (``HUGE_ANSWER``, 140 MB) still ends as the worker's "too large"."""
+    pool = WorkerPool(disk_store, workers=1, memory_mb=2048)
+    as_ = ResultsAs(media_type)
+    fmt = media.FORMATS[media_type].oxigraph
+    assert isinstance(fmt, ox.QueryResultsFormat)
+
+    def rows(answer: object) -> list[list[str]]:
+        if isinstance(answer, Written):
+            assert answer.media_type == media_type
+            return [[str(t) for t in row] for row in ox.parse_query_results(answer.body, format=fmt)]
+        assert isinstance(answer, QueryResult)
+        return [[term_nt(row[v]) for v in answer.vars] for row in answer.rows]
+
+    try:
+        query = "SELECT ?s ?p ?o { ?s ?p ?o } ORDER BY ?s ?p ?o LIMIT 50"
+        written = pool.evaluate_as(query, Dataset(), Limits(50, time.monotonic() + 30), as_)
+        assert isinstance(written, Written), "within the limits Oxigraph writes it"
+        assert rows(written) == rows(disk_store.evaluate(query, Dataset(), Limits(50, time.monotonic() + 30)))
+        with pytest.raises(TooManyRows):
+            pool.evaluate_as("SELECT * { ?s ?p ?o }", Dataset(), Limits(5, time.monotonic() + 30), as_)
+        marked = pool.evaluate_as(MARKS, Dataset(), Limits(5, time.monotonic() + 30), as_)
+        assert sorted(r[0] for r in rows(marked)) == sorted(
+            ['"a},{b"', '"c\\nd"', '"<result>"', '"},{},{"', '"e"']
+        )
+        with pytest.raises(QueryOutOfMemory, match="answer is over"):
+            pool.evaluate_as(HUGE_ANSWER, Dataset(), Limits(10_000, time.monotonic() + 60), as_)
+    finally:
+        pool.close()
+
+
+@pytest.mark.parametrize(
+    ("media_type", "query", "rows"),
+    [
+        (media.JSON, "SELECT ?v { VALUES ?v { 1 2 3 } }", 3),
+        (media.JSON, "SELECT ?v { FILTER(false) }", 0),
+        (media.JSON, "SELECT ?v {}", 1),
+        (media.XML, "SELECT ?v { VALUES ?v { 1 2 3 } }", 3),
+        (media.XML, "SELECT ?v { FILTER(false) }", 0),
+        (media.TSV, "SELECT ?v { VALUES ?v { 1 2 3 } }", 3),
+        (media.TSV, "SELECT ?v {}", 1),
+        (media.TSV, "SELECT ?v { FILTER(false) }", 0),
+    ],
+)
+def test_rows_are_counted_on_the_bytes(media_type: str, query: str, rows: int) -> None:
+    """``media.rows_at_most`` is exact when no value holds a mark, and never under (``MARKS``: JSON over)."""
+    fmt = media.FORMATS[media_type].oxigraph
+    assert isinstance(fmt, ox.QueryResultsFormat)
+    body = ox.Store().query(query).serialize(format=fmt)
+    assert body is not None and media.rows_at_most(body, media_type) == rows
+    marked = ox.Store().query(MARKS).serialize(format=fmt)
+    assert marked is not None and media.rows_at_most(marked, media_type) >= 5
 
 
 HUGE_ANSWER = (

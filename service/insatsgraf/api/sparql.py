@@ -45,10 +45,12 @@ from insatsgraf.sparql.store import (
     QueryOutOfMemory,
     QuerySyntaxError,
     QueryTimeout,
+    ResultsAs,
     ServiceNotAllowed,
     TooManyRows,
+    Written,
 )
-from insatsgraf.sparql.workers import Evaluator, ResultsAs, WorkerPool, Written, evaluator_for
+from insatsgraf.sparql.workers import Evaluator, evaluator_for
 
 router = APIRouter(tags=["sparql"])
 
@@ -136,10 +138,7 @@ async def run_query(
     results_as = ResultsAs(results_media, for_spreadsheets) if results_media else None
 
     def evaluate(cancel: threading.Event, deadline: float) -> Answer | Written:
-        limit = Limits(limits.max_rows, deadline, cancel)
-        if isinstance(evaluator, WorkerPool):
-            return evaluator.evaluate_as(sparql, dataset, limit, results_as)
-        return evaluator.evaluate(sparql, dataset, limit)
+        return evaluator.evaluate_as(sparql, dataset, Limits(limits.max_rows, deadline, cancel), results_as)
 
     try:
         return await get_runner(request).run(evaluate, limits.query_timeout)

@@ -22,7 +22,7 @@ from rdflib import Graph
 
 from insatsgraf.config import DEFAULT_BASE
 from insatsgraf.model import iris
-from insatsgraf.sparql import binding, commit, updates
+from insatsgraf.sparql import binding, commit, media, updates
 from insatsgraf.sparql.parse import check_query, refuse_personal
 from insatsgraf.sparql.results import QueryResult
 from insatsgraf.sparql.store import (
@@ -33,8 +33,10 @@ from insatsgraf.sparql.store import (
     Limits,
     QuerySyntaxError,
     QueryTimeout,
+    ResultsAs,
     StoreError,
     TooManyRows,
+    Written,
 )
 from insatsgraf.sparql.terms import from_ox, term_json
 from insatsgraf.sparql.text import names_dataset
@@ -70,6 +72,34 @@ def _named_nodes(iri_list: list[str], param: str) -> list[ox.NamedNode]:
         return [ox.NamedNode(i) for i in iri_list]
     except ValueError as exc:
         raise BadDatasetIri(f"{param}: not an absolute IRI: {exc}") from exc
+
+
+FAST_ANSWER_BYTES = 16 * 1024 * 1024
+"""Largest SELECT answer ``evaluate_as`` lets Oxigraph's serialiser write; a larger one is evaluated again on
+the row path, which stops at the row limit (5 000 rows of this size would average 3 kB each)."""
+
+
+class _Full(Exception):
+    """Oxigraph wrote more than a ``_Capped`` output takes."""
+
+
+class _Capped:
+    """Where Oxigraph writes an answer (``evaluate_as``): bytes in memory up to ``cap``."""
+
+    def __init__(self, cap: int):
+        self.cap = cap
+        self.parts: list[bytes] = []
+        self.size = 0
+
+    def write(self, data: bytes, /) -> int:
+        self.size += len(data)
+        if self.size > self.cap:
+            raise _Full()  # pyoxigraph stops writing and raises it again
+        self.parts.append(bytes(data))
+        return len(data)
+
+    def flush(self) -> None:
+        pass
 
 
 _UNLIMITED = Limits(max_rows=sys.maxsize, deadline=math.inf)
@@ -214,21 +244,63 @@ class OxigraphStore(Closing):
         ``dataset.expose_personal``, the personal graphs (people's names) are not in its dataset: ``GRAPH ?g``
         ranges over the other named graphs, and naming a personal graph (``FROM``, ``default-graph-uri``,
         ``named-graph-uri``) is refused (``PersonalDataHidden``)."""
+        result = self._run_checked(sparql, dataset)
+        # Oxigraph's result iterators must be dropped in the thread that made them, so collect without
+        # raising (an exception's traceback would carry them to the request's thread), drop, then raise.
+        answer, problem = self._answer(result, limits)
+        del result
+        if problem is not None:
+            raise problem()
+        return answer
+
+    def evaluate_as(
+        self, sparql: str, dataset: Dataset, limits: Limits, results_as: ResultsAs | None
+    ) -> Answer | Written:
+        """``evaluate``, but a SELECT answer comes back written by Oxigraph's own serialiser when the client's
+        format is one whose rows can be counted on the bytes (``media.ROW_MARKS``): no Python object per term,
+        which took a quarter of the time of a 1 300-row answer (issue 16). An answer that may be over the row
+        limit or over ``FAST_ANSWER_BYTES`` is evaluated again by ``evaluate``, which stops at the limit and
+        says which one was passed."""
+        media_type = results_as.media_type if results_as else None  # (CSV, for people or not, is not one)
+        if media_type not in media.ROW_MARKS:
+            return self.evaluate(sparql, dataset, limits)
+        fmt = media.FORMATS[media_type].oxigraph
+        assert isinstance(fmt, ox.QueryResultsFormat)
+        result = self._run_checked(sparql, dataset)
+        if isinstance(result, ox.QuerySolutions):
+            output = _Capped(FAST_ANSWER_BYTES)
+            try:
+                result.serialize(cast(IO[bytes], output), fmt)
+            except _Full:
+                output.parts.clear()
+            del result  # (see ``evaluate``)
+            body = b"".join(output.parts)
+            if body and media.rows_at_most(body, media_type) <= limits.max_rows:
+                return Written(media_type, body)
+            return self.evaluate(sparql, dataset, limits)
+        answer, problem = self._answer(result, limits)
+        del result
+        if problem is not None:
+            raise problem()
+        return answer
+
+    def _run_checked(
+        self, sparql: str, dataset: Dataset
+    ) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
+        """An untrusted query run after the checks ``evaluate`` describes."""
         checked = check_query(sparql)
         named: list[ox.NamedNode] | None = None
         if not dataset.expose_personal:
             refuse_personal(sparql, checked, [*dataset.default, *dataset.named])
             named = self._public_named_graphs(dataset, checked.names_dataset)
-        result = self._run(sparql, dataset, checked.names_dataset, named)
+        return self._run(sparql, dataset, checked.names_dataset, named)
+
+    def _answer(
+        self, result: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples, limits: Limits
+    ) -> tuple[Answer, type[StoreError] | None]:
         if isinstance(result, ox.QueryBoolean):
-            return QueryResult(kind="ask", boolean=bool(result))
-        # Oxigraph's result iterators must be dropped in the thread that made them, so collect without
-        # raising (an exception's traceback would carry them to the request's thread), drop, then raise.
-        answer, problem = self._collect(result, limits)
-        del result
-        if problem is not None:
-            raise problem()
-        return answer
+            return QueryResult(kind="ask", boolean=bool(result)), None
+        return self._collect(result, limits)
 
     @staticmethod
     def _collect(

@@ -66,8 +66,10 @@ from insatsgraf.sparql.store import (
     Limits,
     QuerySyntaxError,
     QueryTimeout,
+    ResultsAs,
     StoreError,
     TooManyRows,
+    Written,
 )
 from insatsgraf.sparql.text import code_only, has_keyword, is_update, names_dataset
 
@@ -288,6 +290,12 @@ class SparqlStore(Closing):
         result = QueryResult.from_sparql_json(doc)
         result.rows = [{var: _canonical_term(term) for var, term in row.items()} for row in result.rows]
         return result
+
+    def evaluate_as(
+        self, sparql: str, dataset: Dataset, limits: Limits, results_as: ResultsAs | None
+    ) -> Answer | Written:
+        """``evaluate``: the server's answer is read here anyway, to count its rows and normalise its terms."""
+        return self.evaluate(sparql, dataset, limits)
 
     def evaluate(self, sparql: str, dataset: Dataset, limits: Limits) -> Answer:
         """``query`` with the endpoint's limits: the server runs the query within the store's request timeout;

@@ -7,7 +7,8 @@ union of every graph except the submission history (docs/design.md, "Union graph
 
 ``evaluate`` is what the HTTP endpoint calls: an untrusted query (checked on its parse, ``sparql.parse``) with
 protocol dataset parameters, stopped at a row limit and a deadline, answering rows as SPARQL-JSON terms or
-triples as pyoxigraph terms; ``query`` is the simpler call the stages use for their own ``.rq`` files. An
+triples as pyoxigraph terms (``evaluate_as``: or a SELECT answer already written in the client's format, when
+the store's engine writes it faster); ``query`` is the simpler call the stages use for their own ``.rq`` files. An
 on-disk embedded store can evaluate in worker processes that are killed at the deadline and capped in memory
 (``sparql.workers``).
 """
@@ -95,12 +96,32 @@ class Limits:
     cancel: threading.Event = field(default_factory=threading.Event)
 
 
+@dataclass(frozen=True)
+class ResultsAs:
+    """The results format the client accepts (and whether CSV is for spreadsheets: ``media.write_results``)."""
+
+    media_type: str
+    for_spreadsheets: bool = False
+
+
+@dataclass(frozen=True)
+class Written:
+    """A SELECT or ASK answer already written in ``media_type`` (one of ``media.RESULT_TYPES``)."""
+
+    media_type: str
+    body: bytes
+
+
 class Store(Protocol):
     base: str
 
     def query(self, sparql: str, *, include_history: bool = False) -> QueryResult: ...
 
     def evaluate(self, sparql: str, dataset: Dataset, limits: Limits) -> Answer: ...
+
+    def evaluate_as(
+        self, sparql: str, dataset: Dataset, limits: Limits, results_as: ResultsAs | None
+    ) -> Answer | Written: ...
 
     def replace_graphs(self, graphs: Mapping[str, Graph | None]) -> None: ...
 

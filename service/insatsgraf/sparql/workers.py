@@ -22,9 +22,10 @@ Workers have no network (``sparql.sandbox``, a seccomp filter on Linux): the par
 
 Messages are JSON (no pickle): a query goes in; SELECT rows come back as SPARQL-JSON terms, ASK as a
 boolean, CONSTRUCT/DESCRIBE as N-Triples bytes. When the endpoint names the results format its client
-accepts (``results_as``), a SELECT or ASK answer comes back already written in it (``Written``, by the same
-``media.write_results`` the endpoint would call): the endpoint sends those bytes as they are instead of
-reading the rows and writing them again (up to 70 ms for the catalogue's larger answers, issue 16). An in-memory store cannot be shared with another process, so
+accepts (``results_as``), a SELECT or ASK answer comes back already written in it (``Written``: by
+Oxigraph's serialiser, ``OxigraphStore.evaluate_as``, or else by the same ``media.write_results`` the
+endpoint would call): the endpoint sends those bytes as they are instead of reading the rows and writing
+them again (up to 70 ms for the catalogue's larger answers, issue 16). An in-memory store cannot be shared with another process, so
 ``evaluator_for`` keeps it on the thread path (``OxigraphStore.evaluate`` in the endpoint's thread).
 """
 
@@ -64,9 +65,11 @@ from insatsgraf.sparql.store import (
     QueryOutOfMemory,
     QuerySyntaxError,
     QueryTimeout,
+    ResultsAs,
     ServiceNotAllowed,
     StoreError,
     TooManyRows,
+    Written,
 )
 
 DEFAULT_MEMORY_MB = 1024
@@ -97,26 +100,14 @@ _ERRORS: dict[str, type[StoreError]] = {
 }
 
 
-@dataclass(frozen=True)
-class Written:
-    """A SELECT or ASK answer already written in ``media_type`` (one of ``media.RESULT_TYPES``)."""
-
-    media_type: str
-    body: bytes
-
-
-@dataclass(frozen=True)
-class ResultsAs:
-    """The results format the client accepts (and whether CSV is for spreadsheets: ``media.write_results``)."""
-
-    media_type: str
-    for_spreadsheets: bool = False
-
-
 class Evaluator(Protocol):
     """What the endpoint needs: the ``evaluate`` half of ``Store``."""
 
     def evaluate(self, sparql: str, dataset: Dataset, limits: Limits) -> Answer: ...
+
+    def evaluate_as(
+        self, sparql: str, dataset: Dataset, limits: Limits, results_as: ResultsAs | None
+    ) -> Answer | Written: ...
 
 
 def evaluator_for(store: Any, workers: int, memory_mb: int) -> Evaluator:
@@ -419,8 +410,14 @@ def _evaluate(store: OxigraphStore, job: dict[str, Any]) -> tuple[dict[str, Any]
     dataset = Dataset(
         job["default"], job["named"], job["history"], job.get("base_iri"), job.get("expose_personal", False)
     )
+    limits = Limits(job["max_rows"], job["deadline"])
+    results_as = (
+        ResultsAs(job["results_as"], bool(job.get("for_spreadsheets"))) if job.get("results_as") else None
+    )
     try:
-        answer = store.evaluate(job["query"], dataset, Limits(job["max_rows"], job["deadline"]))
+        answer = store.evaluate_as(job["query"], dataset, limits, results_as)
+        if isinstance(answer, Written):
+            return {"kind": "written", "media_type": answer.media_type, "body": True}, answer.body
         if isinstance(answer, list):
             data = ox.serialize(answer, format=ox.RdfFormat.N_TRIPLES) or b""
             return (
