@@ -29,6 +29,8 @@ QUERIES = [
     f"SELECT ?n {{ GRAPH ?g {{ ?a {FOAF_NAME} ?n }} }}",
     "SELECT ?n { GRAPH ?g { ?a ?p ?n } FILTER(isLiteral(?n)) }",
     "SELECT ?n { ?a ?p ?n FILTER(isLiteral(?n)) }",
+    f"SELECT ?n {{ {{ SELECT ?n {{ GRAPH ?g {{ ?a {FOAF_NAME} ?n }} }} }} }}",
+    f'SELECT ?n {{ VALUES ?n {{ "{SUBMITTER}" "{DECIDER}" }} FILTER EXISTS {{ GRAPH ?g {{ ?a {FOAF_NAME} ?n }} }} }}',
 ]
 
 

@@ -292,7 +292,8 @@ class OxigraphStore(Closing):
         named: list[ox.NamedNode] | None = None
         if not dataset.expose_personal:
             refuse_personal(sparql, checked, [*dataset.default, *dataset.named])
-            named = self._public_named_graphs(dataset, checked.names_dataset)
+            if checked.reads_named_graphs:
+                named = self._public_named_graphs(dataset, checked.names_dataset)
         return self._run(sparql, dataset, checked.names_dataset, named)
 
     def _answer(
