@@ -137,3 +137,32 @@ def test_an_old_store_has_its_names_moved_on_open(tmp_path: Path) -> None:
         assert not list(st._store.quads_for_pattern(None, foaf, None, prov))
     finally:
         st.close()
+
+
+def test_the_workers_snapshot_holds_no_personal_graph(tmp_path: Path) -> None:
+    """Issue 16: the public endpoint's workers read a snapshot without the personal graphs (a GRAPH query
+    then needs no list of the others, 5× faster nationally), and one that keeps them when the deployment
+    opts in."""
+    path = tmp_path / "store"
+    settings = Settings().with_(store=str(path))
+    st = OxigraphStore(path, base=settings.base)
+    try:
+        fill(st, settings, tmp_path)
+        personal = [g for g in st.graph_names() if iris.is_personal_graph(g, st.base)]
+        assert len(personal) == 2  # the submitter's and the decider's
+        for without, kept in ((True, 0), (False, 2)):
+            target = tmp_path / f"snapshot-{without}"
+            st.snapshot(target, without_personal=without)
+            copy = OxigraphStore(target, base=st.base, read_only=True)
+            try:
+                assert len([g for g in copy.graph_names() if iris.is_personal_graph(g, st.base)]) == kept
+                assert len(copy.graph_names()) == len(st.graph_names()) - 2 + kept
+            finally:
+                copy.close()
+        assert [g for g in st.graph_names() if iris.is_personal_graph(g, st.base)] == personal
+        exposed = ServiceLimits(expose_personal_data=True)
+        with TestClient(create_app(settings, st, limits=exposed, tokens=tmp_path / "t.json")) as client:
+            assert {SUBMITTER, DECIDER} <= names(client, QUERIES[1])
+            assert client.app.state.evaluator.expose_personal  # type: ignore[attr-defined]
+    finally:
+        st.close()

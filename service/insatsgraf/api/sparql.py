@@ -115,7 +115,12 @@ def get_evaluator(request: Request) -> Evaluator:
     state = request.app.state
     if getattr(state, "evaluator", None) is None:
         limits: ServiceLimits = state.limits
-        state.evaluator = evaluator_for(state.store, limits.query_workers, limits.query_memory_mb)
+        state.evaluator = evaluator_for(
+            state.store,
+            limits.query_workers,
+            limits.query_memory_mb,
+            expose_personal=limits.expose_personal_data,
+        )
     return state.evaluator  # type: ignore[no-any-return]
 
 

@@ -76,7 +76,9 @@ def run_serve(
     from insatsgraf.sparql.workers import evaluator_for
 
     if evaluator is None:
-        evaluator = evaluator_for(store, limits.query_workers, limits.query_memory_mb)
+        evaluator = evaluator_for(
+            store, limits.query_workers, limits.query_memory_mb, expose_personal=limits.expose_personal_data
+        )
     if prepare_store(store, settings, reload=reload):
         err_console.print("loaded the bundled data into the store")
     resync_decisions(store, settings)
@@ -159,7 +161,9 @@ def register(app: typer.Typer) -> None:
 
         settings, opened = open_or_exit(store)
         # The workers first: they import and warm up while this process imports FastAPI (api.deps).
-        evaluator = evaluator_for(opened, query_workers, query_memory_mb)
+        evaluator = evaluator_for(
+            opened, query_workers, query_memory_mb, expose_personal=expose_personal_data
+        )
         from insatsgraf.api.deps import ServiceLimits
 
         limits = ServiceLimits(

@@ -326,11 +326,23 @@ class OxigraphStore(Closing):
                 break
         return triples, problem
 
-    def snapshot(self, target: Path) -> None:
+    def snapshot(self, target: Path, *, without_personal: bool = False) -> None:
         """A consistent copy of the store in ``target`` (new), for ``Store.read_only`` readers in other
-        processes: hard links to the immutable files when on the same file system (``Store.backup``)."""
+        processes: hard links to the immutable files when on the same file system (``Store.backup``).
+
+        ``without_personal``: the personal graphs (people's names) removed from the copy (about 35 ms for
+        290 of them). The public endpoint's workers read such a copy: no query of theirs can reach a name,
+        and a ``GRAPH`` query needs no list of the other graphs, which Oxigraph evaluates about 5× slower
+        (``submission-changes`` 103 against 20 ms on the national data with every submitter's name)."""
         try:
             self._store.backup(str(target))
+            if without_personal:
+                copy = ox.Store(str(target))
+                for graph in list(copy.named_graphs()):
+                    if isinstance(graph, ox.NamedNode) and iris.is_personal_graph(graph.value, self.base):
+                        copy.remove_graph(graph)
+                copy.flush()
+                del copy  # closed here: the workers open it next
         except OSError as exc:
             raise StoreError(f"cannot snapshot the store into {target}: {exc}") from exc
 

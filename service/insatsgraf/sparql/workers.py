@@ -9,7 +9,8 @@ spare, started ahead, takes its place at once (a new spare starts: ``workers + 1
 is replaced the same way and the query answers ``QueryOutOfMemory``; so does an answer over
 ``MAX_ANSWER_BYTES``, which the server would otherwise have to hold.
 
-Workers read a *snapshot* of the on-disk store, opened with ``pyoxigraph.Store.read_only``: a read-only
+Workers read a *snapshot* of the on-disk store, without its personal graphs unless the deployment exposes
+them (``OxigraphStore.snapshot``), opened with ``pyoxigraph.Store.read_only``: a read-only
 handle sees the data as they were when it was opened, and opening one on a directory another process writes
 is undefined behaviour. So after each write (``OxigraphStore.generation`` changes) the first query makes a
 snapshot with ``Store.backup`` — hard links to the store's immutable files, 6 ms for the bundled data — and
@@ -110,10 +111,10 @@ class Evaluator(Protocol):
     ) -> Answer | Written: ...
 
 
-def evaluator_for(store: Any, workers: int, memory_mb: int) -> Evaluator:
+def evaluator_for(store: Any, workers: int, memory_mb: int, *, expose_personal: bool = False) -> Evaluator:
     """Worker processes for a writable on-disk embedded store; the store itself (threads) otherwise."""
     if isinstance(store, OxigraphStore) and store.path is not None and not store.read_only and workers > 0:
-        return WorkerPool(store, workers=workers, memory_mb=memory_mb)
+        return WorkerPool(store, workers=workers, memory_mb=memory_mb, expose_personal=expose_personal)
     return store  # type: ignore[no-any-return]
 
 
@@ -208,10 +209,20 @@ def _shutdown(workers: set[_Worker], folder: Path) -> None:
 class WorkerPool:
     """``workers`` processes evaluating queries on snapshots of ``store``; see the module text."""
 
-    def __init__(self, store: OxigraphStore, *, workers: int = 4, memory_mb: int = DEFAULT_MEMORY_MB):
+    def __init__(
+        self,
+        store: OxigraphStore,
+        *,
+        workers: int = 4,
+        memory_mb: int = DEFAULT_MEMORY_MB,
+        expose_personal: bool = False,
+    ):
         assert store.path is not None, "an in-memory store cannot be read by another process"
         self.store = store
         self.memory_mb = memory_mb
+        self.expose_personal = expose_personal
+        """Whether the snapshots keep the personal graphs (``serve --expose-personal-data``); by default
+        they are removed from them (``OxigraphStore.snapshot``)."""
         prefix = f".{store.path.name}-query-snapshots-"
         for stale in store.path.parent.glob(
             f"{prefix}*"
@@ -320,7 +331,7 @@ class WorkerPool:
             current = self._snapshots[-1] if self._snapshots else None
             if current is None or current.generation != generation:
                 path = self._folder / f"{generation}-{next(self._numbers)}"
-                self.store.snapshot(path)
+                self.store.snapshot(path, without_personal=not self.expose_personal)
                 current = _Snapshot(generation, path)
                 self._snapshots.append(current)
             current.users += 1
