@@ -6,7 +6,8 @@ Writes three N-Quads files (so a store can load all of them and rdflib can split
 - ``reference-current.nq``: the bundled ontology, vocabularies, catalogue (plus synthetic programmes up to
   the ~200 entries of SKR's national list), organisations (the bundled register plus synthetic
   municipalities up to 290, spread over the 21 counties) and every organisation's current submission;
-- ``provenance.nq``: one provenance graph per organisation (``ig:currentSubmission``, ``prov:wasRevisionOf``);
+- ``provenance.nq``: one provenance graph per organisation (``ig:currentSubmission``, ``prov:wasRevisionOf``,
+  the submitter as a ``prov:Agent``) and the personal graph beside it with the submitter's name;
 - ``history.nq``: every accepted submission's data under the submission IRI (the current one, and for
   about one organisation in ten, Linköping always, a previous one that differs);
 - ``mapping.nq``: every organisation's mapping graph, derived by the product's own matcher
@@ -67,6 +68,10 @@ XSD = "http://www.w3.org/2001/XMLSchema#"
 PROV = "http://www.w3.org/ns/prov#"
 DCT = "http://purl.org/dc/terms/"
 FOAF = "http://xmlns.com/foaf/0.1/"
+GIVEN = ["Anna", "Erik", "Maria", "Lars", "Karin", "Johan", "Eva", "Anders", "Sara", "Per"]
+FAMILY = ["Andersson", "Johansson", "Karlsson", "Nilsson", "Eriksson", "Larsson", "Olsson", "Persson"]
+"""Submitters' names: a deployment's lists are submitted by people, whose names are personal data kept
+in personal graphs (one beside every provenance graph), which the endpoint leaves out of GRAPH ?g."""
 ORG = "http://www.w3.org/ns/org#"
 
 COUNTIES = [
@@ -636,13 +641,22 @@ class Generator:
                 counts["history.nq"] += len(rows)
                 pg = iri(iris.graph(f"provenance/{org.id}"))
                 lines = self._provenance(org, current, None)
+                submissions = [current]
                 if org.id == "0580" or self.rng.random() < 0.1:
                     previous = iris.submission(org.id, "2020-05-01")
                     lines = self._provenance(org, previous, None) + self._provenance(org, current, previous)
+                    submissions.append(previous)
                     older = [t for o in self.previous_version(org) for t in o]
                     for s, p, o in older:
                         hist.write(f"{s} {p} {o} {iri(previous)} .\n")
                     counts["history.nq"] += len(older)
+                # who submitted, in the personal graph beside the provenance graph (sparql.updates.split_personal)
+                personal = iri(str(iris.personal_graph(iris.graph(f"provenance/{org.id}"))))
+                for submission in submissions:
+                    who = random.Random(submission)  # (not self.rng: the rest of the data stays as it was)
+                    name = lit(f"{who.choice(GIVEN)} {who.choice(FAMILY)}")
+                    prov.write(f"{iri(f'{submission}#submitter')} {iri(f'{FOAF}name')} {name} {personal} .\n")
+                    counts["provenance.nq"] += 1
                 lines.append((iri(org.iri), iri(f"{IGS}currentSubmission"), iri(current)))
                 for s, p, o in lines:
                     prov.write(f"{s} {p} {o} {pg} .\n")
@@ -663,6 +677,8 @@ class Generator:
         ]
         if previous:
             out.append((s, iri(f"{PROV}wasRevisionOf"), iri(previous)))
+        agent = iri(f"{submission}#submitter")  # as curated.provenance names the submitter
+        out += [(s, iri(f"{PROV}wasAttributedTo"), agent), (agent, iri(RDF_TYPE), iri(f"{PROV}Agent"))]
         return out
 
 
