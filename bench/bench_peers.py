@@ -85,6 +85,14 @@ LONG_QUERY = 4000
 """Characters of query text above which a peer is asked by POST (form-encoded, SPARQL 1.1 protocol)."""
 
 
+def ask_for(client: httpx.Client, url: str, params: dict[str, str], budget: float) -> httpx.Response:
+    """One request as every peer gets it for the same text: a GET, or a form POST for a long text (the
+    Oxigraph server refuses a long URL with 400, and the client's own encoding of one costs milliseconds)."""
+    if sum(map(len, params.values())) > LONG_QUERY:
+        return client.post(url, data=params, headers={"Accept": JSON}, timeout=budget)
+    return client.get(url, params=params, headers={"Accept": JSON}, timeout=budget)
+
+
 def time_get(
     client: httpx.Client, url: str, params: dict[str, str], runs: int, budget: float
 ) -> tuple[float, int, bool]:
@@ -94,10 +102,7 @@ def time_get(
     for i in range(runs + 1):
         start = time.perf_counter()
         try:
-            if sum(map(len, params.values())) > LONG_QUERY:  # the Oxigraph server refuses a long URL (400)
-                r = client.post(url, data=params, headers={"Accept": JSON}, timeout=budget)
-            else:
-                r = client.get(url, params=params, headers={"Accept": JSON}, timeout=budget)
+            r = ask_for(client, url, params, budget)
         except httpx.TimeoutException:
             return budget * 1000, rows, True
         elapsed = time.perf_counter() - start
@@ -124,8 +129,9 @@ def idle_again(url: str, timeout: float) -> bool:
 def run_routes(
     sparql: Peer, catalogue: Peer, base: str, texts: dict[str, str], runs: int, budget: float
 ) -> None:
-    """``/sparql`` with each text and ``/queries/{name}`` in turns (which goes first alternates): p50 of
-    ``runs`` GETs each after one warm-up each; the two answers must be the same bytes."""
+    """``/sparql`` with each text (as ``ask_for`` sends it to every peer) and ``/queries/{name}`` in turns
+    (which goes first alternates): p50 of ``runs`` requests each after one warm-up each; the two answers
+    must be the same bytes."""
     with httpx.Client() as client:
         for name, text in texts.items():
             routes = [(sparql, f"{base}/sparql", {"query": text}), (catalogue, f"{base}/queries/{name}", {})]
@@ -134,7 +140,7 @@ def run_routes(
             for i in range(runs + 1):
                 for peer, url, params in routes if i % 2 == 0 else routes[::-1]:
                     start = time.perf_counter()
-                    r = client.get(url, params=params, headers={"Accept": JSON}, timeout=budget)
+                    r = ask_for(client, url, params, budget)
                     elapsed = time.perf_counter() - start
                     r.raise_for_status()
                     bodies[peer.name] = r.content
