@@ -169,7 +169,11 @@ def _union_ttl(store: OxigraphStore, published: set[str], left_out: list[str], o
     store.dump_union(_WithoutPrefixes(out), ox.RdfFormat.TURTLE, published, left_out, prefixes)
 
 
-_UNION_WRITERS = {"nt": _union_nt, "ttl": _union_ttl}
+def _union_jsonld(store: OxigraphStore, published: set[str], left_out: list[str], out: Writable) -> None:
+    store.dump_union(out, ox.RdfFormat.JSON_LD, published, left_out)  # one array of node objects
+
+
+_UNION_WRITERS = {"nt": _union_nt, "ttl": _union_ttl, "jsonld": _union_jsonld}
 """The union formats of the default dump (no history, no internal graphs): the store's union, one pass."""
 
 
