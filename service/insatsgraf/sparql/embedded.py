@@ -83,6 +83,18 @@ class _Full(Exception):
     """Oxigraph wrote more than a ``_Capped`` output takes."""
 
 
+def _written_by_oxigraph(result: ox.QuerySolutions, media_type: str) -> bytes | None:
+    """The solutions as Oxigraph's serialiser writes them in ``media_type``; ``None`` past ``FAST_ANSWER_BYTES``."""
+    fmt = media.FORMATS[media_type].oxigraph
+    assert isinstance(fmt, ox.QueryResultsFormat)
+    output = _Capped(FAST_ANSWER_BYTES)
+    try:
+        result.serialize(cast(IO[bytes], output), fmt)
+    except _Full:
+        return None
+    return b"".join(output.parts)
+
+
 class _Capped:
     """Where Oxigraph writes an answer (``evaluate_as``): bytes in memory up to ``cap``."""
 
@@ -244,13 +256,8 @@ class OxigraphStore(Closing):
         ``dataset.expose_personal``, the personal graphs (people's names) are not in its dataset: ``GRAPH ?g``
         ranges over the other named graphs, and naming a personal graph (``FROM``, ``default-graph-uri``,
         ``named-graph-uri``) is refused (``PersonalDataHidden``)."""
-        result = self._run_checked(sparql, dataset)
-        # Oxigraph's result iterators must be dropped in the thread that made them, so collect without
-        # raising (an exception's traceback would carry them to the request's thread), drop, then raise.
-        answer, problem = self._answer(result, limits)
-        del result
-        if problem is not None:
-            raise problem()
+        answer = self._evaluate(sparql, dataset, limits, None)
+        assert not isinstance(answer, Written)
         return answer
 
     def evaluate_as(
@@ -259,26 +266,27 @@ class OxigraphStore(Closing):
         """``evaluate``, but a SELECT answer comes back written by Oxigraph's own serialiser when the client's
         format is one whose rows can be counted on the bytes (``media.ROW_MARKS``): no Python object per term,
         which took a quarter of the time of a 1 300-row answer (issue 16). An answer that may be over the row
-        limit or over ``FAST_ANSWER_BYTES`` is evaluated again by ``evaluate``, which stops at the limit and
+        limit or over ``FAST_ANSWER_BYTES`` is evaluated again on the row path, which stops at the limit and
         says which one was passed."""
         media_type = results_as.media_type if results_as else None  # (CSV, for people or not, is not one)
-        if media_type not in media.ROW_MARKS:
-            return self.evaluate(sparql, dataset, limits)
-        fmt = media.FORMATS[media_type].oxigraph
-        assert isinstance(fmt, ox.QueryResultsFormat)
+        return self._evaluate(sparql, dataset, limits, media_type if media_type in media.ROW_MARKS else None)
+
+    def _evaluate(
+        self, sparql: str, dataset: Dataset, limits: Limits, written_as: str | None
+    ) -> Answer | Written:
+        """``evaluate`` (``written_as`` ``None``) and ``evaluate_as`` (a type of ``media.ROW_MARKS``)."""
         result = self._run_checked(sparql, dataset)
-        if isinstance(result, ox.QuerySolutions):
-            output = _Capped(FAST_ANSWER_BYTES)
-            try:
-                result.serialize(cast(IO[bytes], output), fmt)
-            except _Full:
-                output.parts.clear()
-            del result  # (see ``evaluate``)
-            body = b"".join(output.parts)
-            if body and media.rows_at_most(body, media_type) <= limits.max_rows:
-                return Written(media_type, body)
-            return self.evaluate(sparql, dataset, limits)
-        answer, problem = self._answer(result, limits)
+        if written_as is not None and isinstance(result, ox.QuerySolutions):
+            body = _written_by_oxigraph(result, written_as)
+            del result  # (see below)
+            if body is not None and media.rows_at_most(body, written_as) <= limits.max_rows:
+                return Written(written_as, body)
+            return self._evaluate(sparql, dataset, limits, None)
+        if isinstance(result, ox.QueryBoolean):
+            return QueryResult(kind="ask", boolean=bool(result))
+        # Oxigraph's result iterators must be dropped in the thread that made them, so collect without
+        # raising (an exception's traceback would carry them to the request's thread), drop, then raise.
+        answer, problem = self._collect(result, limits)
         del result
         if problem is not None:
             raise problem()
@@ -295,13 +303,6 @@ class OxigraphStore(Closing):
             if checked.reads_named_graphs:
                 named = self._public_named_graphs(dataset, checked.names_dataset)
         return self._run(sparql, dataset, checked.names_dataset, named)
-
-    def _answer(
-        self, result: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples, limits: Limits
-    ) -> tuple[Answer, type[StoreError] | None]:
-        if isinstance(result, ox.QueryBoolean):
-            return QueryResult(kind="ask", boolean=bool(result)), None
-        return self._collect(result, limits)
 
     @staticmethod
     def _collect(
