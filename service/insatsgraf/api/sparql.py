@@ -50,7 +50,7 @@ from insatsgraf.sparql.store import (
     TooManyRows,
     Written,
 )
-from insatsgraf.sparql.workers import Evaluator, evaluator_for
+from insatsgraf.sparql.workers import AsyncEvaluator, Evaluator, evaluator_for
 
 router = APIRouter(tags=["sparql"])
 
@@ -146,6 +146,13 @@ async def run_query(
         return evaluator.evaluate_as(sparql, dataset, Limits(limits.max_rows, deadline, cancel), results_as)
 
     try:
+        if isinstance(evaluator, AsyncEvaluator):  # worker processes: awaited here, no thread
+            deadline = time.monotonic() + limits.query_timeout
+            answer = await evaluator.evaluate_async(
+                sparql, dataset, Limits(limits.max_rows, deadline), results_as
+            )
+            if answer is not None:
+                return answer
         return await get_runner(request).run(evaluate, limits.query_timeout)
     except ServiceNotAllowed as exc:
         raise ApiError(
