@@ -27,10 +27,10 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Annotated, Any, TypeVar
+from typing import Any, TypeVar
 from urllib.parse import parse_qs
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Request, Response
 
 from insatsgraf.api.deps import ApiError, ServiceLimits, error_response, get_limits, get_store, read_body
 from insatsgraf.sparql import media as formats
@@ -376,23 +376,39 @@ EXAMPLE_QUERY = (
     '  FILTER(lang(?label) = "sv")\n} ORDER BY ?label LIMIT 10'
 )
 
-GraphIris = Annotated[
-    list[str] | None,
-    Query(alias="default-graph-uri", description="A graph of the default graph (repeatable)."),
-]
-NamedIris = Annotated[
-    list[str] | None,
-    Query(alias="named-graph-uri", description="A named graph the query may use (repeatable)."),
+
+def _query_parameter(
+    name: str, description: str, *, many: bool, example: str | None = None
+) -> dict[str, Any]:
+    """A query parameter for the OpenAPI description only: the handlers read the query string themselves
+    (``request.query_params``), so FastAPI need not extract and validate it on every request (issue 16)."""
+    schema: dict[str, Any] = {"type": "array", "items": {"type": "string"}} if many else {"type": "string"}
+    parameter: dict[str, Any] = {"name": name, "in": "query", "required": False, "description": description}
+    parameter["schema"] = schema
+    if example is not None:
+        parameter["example"] = example
+    return parameter
+
+
+_DATASET_PARAMETERS = [
+    _query_parameter("default-graph-uri", "A graph of the default graph (repeatable).", many=True),
+    _query_parameter("named-graph-uri", "A named graph the query may use (repeatable).", many=True),
 ]
 
 
-@router.get("/sparql", summary="SPARQL query (GET)", responses=RESPONSES, response_class=Response)
-async def sparql_get(
-    request: Request,
-    query: Annotated[str | None, Query(description="The SPARQL 1.1 query.", examples=[EXAMPLE_QUERY])] = None,
-    default_graph_uri: GraphIris = None,
-    named_graph_uri: NamedIris = None,
-) -> Response:
+@router.get(
+    "/sparql",
+    summary="SPARQL query (GET)",
+    responses=RESPONSES,
+    response_class=Response,
+    openapi_extra={
+        "parameters": [
+            _query_parameter("query", "The SPARQL 1.1 query.", many=False, example=EXAMPLE_QUERY),
+            *_DATASET_PARAMETERS,
+        ]
+    },
+)
+async def sparql_get(request: Request) -> Response:
     """SPARQL 1.1 Protocol query via GET. Reads only; no token needed. CORS is open for browser tools."""
     params = {k: request.query_params.getlist(k) for k in request.query_params}
     if "update" in params:
@@ -441,13 +457,9 @@ _POST_BODY = {
         ),
     },
     response_class=Response,
-    openapi_extra={"requestBody": _POST_BODY},
+    openapi_extra={"requestBody": _POST_BODY, "parameters": _DATASET_PARAMETERS},
 )
-async def sparql_post(
-    request: Request,
-    default_graph_uri: GraphIris = None,
-    named_graph_uri: NamedIris = None,
-) -> Response:
+async def sparql_post(request: Request) -> Response:
     """SPARQL 1.1 Protocol query via POST: a form with ``query``, or the query itself as
     ``application/sparql-query`` (dataset parameters then in the URL). Updates are refused with 403."""
     limits: ServiceLimits = get_limits(request)
