@@ -8,6 +8,7 @@ one that counts (runs for hours in Oxigraph) and one that sorts (takes all memor
 from __future__ import annotations
 
 import asyncio
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -35,7 +36,7 @@ from insatsgraf.sparql.store import (
     Written,
 )
 from insatsgraf.sparql.terms import term_nt
-from insatsgraf.sparql.workers import LOOP_JOB_BYTES, LOOP_READ_BYTES, WorkerPool
+from insatsgraf.sparql.workers import LOOP_JOB_BYTES, LOOP_READ_BYTES, PIPE_BYTES, WorkerPool
 from insatsgraf.submission.bundled import load_bundled
 from tests.api_live import live_server
 
@@ -392,3 +393,17 @@ def test_awaited_queries_wait_for_a_new_snapshot_in_a_thread(tmp_path: Path) -> 
 
 
 XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="F_SETPIPE_SZ is Linux's")
+def test_replies_cross_a_wide_pipe(disk_store: OxigraphStore) -> None:
+    """Issue 16: the pipe of replies holds ``PIPE_BYTES`` (a 64 kB one took a 1.4 MB answer 22 turns)."""
+    import fcntl
+
+    pool = WorkerPool(disk_store, workers=1, memory_mb=MEMORY_MB)
+    try:
+        pool.evaluate("ASK {}", Dataset(), Limits(5, time.monotonic() + 30))
+        (worker,) = [w for w in pool._all if w.started and not w.spare]
+        assert fcntl.fcntl(worker._recv.fileno(), fcntl.F_GETPIPE_SZ) == PIPE_BYTES
+    finally:
+        pool.close()
