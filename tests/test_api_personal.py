@@ -157,6 +157,9 @@ def test_the_workers_snapshot_holds_no_personal_graph(tmp_path: Path) -> None:
             try:
                 assert len([g for g in copy.graph_names() if iris.is_personal_graph(g, st.base)]) == kept
                 assert len(copy.graph_names()) == len(st.graph_names()) - 2 + kept
+                people = f'"{SUBMITTER}" "{DECIDER}"'
+                named = copy.query(f"ASK {{ GRAPH ?g {{ ?a {FOAF_NAME} ?n }} VALUES ?n {{ {people} }} }}")
+                assert named.boolean is bool(kept), "the removals are read back from the copy's log"
             finally:
                 copy.close()
         assert [g for g in st.graph_names() if iris.is_personal_graph(g, st.base)] == personal
