@@ -65,6 +65,25 @@ def test_parameters_change_the_answer(client: TestClient, bundled_store: Oxigrap
     assert mine != theirs
 
 
+def test_new_values_are_checked_by_the_template_parse(
+    client: TestClient, bundled_store: OxigraphStore
+) -> None:
+    """Issue 16: a catalogue query asked with values it was never asked with is not parsed again (rdflib's
+    parse took 10–280 ms a text, most of such a request): the endpoint checks its template once
+    (``sparql.parse.check_bound``), and the answers are the library's."""
+    from insatsgraf.sparql.parse import check_query
+
+    orgs = [iris.organisation(code, bundled_store.base) for code in ("0580", "0480", "0180", "1480")]
+    client.get("/queries/municipality-profile", params={"org": orgs[0]})  # the template read (or already)
+    before = check_query.cache_info()
+    answers = [client.get("/queries/municipality-profile", params={"org": org}) for org in orgs[1:]]
+    assert check_query.cache_info().misses == before.misses, "a bound text was parsed"
+    for org, r in zip(orgs[1:], answers, strict=True):
+        assert r.status_code == 200, r.text
+        rows = r.json()["results"]["bindings"]
+        assert len(rows) == len(CATALOGUE.run(bundled_store, "municipality-profile", {"org": org}).rows)
+
+
 def test_query_answers_in_csv_and_tsv(client: TestClient, bundled_store: OxigraphStore) -> None:
     r = client.get("/queries/coverage-matrix", headers={"accept": "text/csv"})
     assert r.headers["content-type"].startswith("text/csv")

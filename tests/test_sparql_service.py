@@ -17,9 +17,10 @@ from fastapi.testclient import TestClient
 
 from insatsgraf.api import create_app
 from insatsgraf.api.deps import ServiceLimits
+from insatsgraf.catalogue.queries import Catalogue, CatalogueQuery
 from insatsgraf.config import Settings
 from insatsgraf.sparql.embedded import OxigraphStore
-from insatsgraf.sparql.parse import check_query
+from insatsgraf.sparql.parse import check_bound, check_query
 from insatsgraf.sparql.store import Dataset, Limits, QueryIsUpdate, ServiceNotAllowed
 from insatsgraf.sparql.workers import WorkerPool
 from tests.conftest import require
@@ -132,6 +133,23 @@ def test_check_query_unit() -> None:
     assert check_query("SELECT * FROM <http://g/> { ?s ?p ?o }").names_dataset is True
     assert check_query('SELECT * { ?s ?p "FROM" }').names_dataset is False
     assert check_query("SELECT * { ?s ?p ?o LATERAL { ?s ?q ?r } }").names_dataset is None  # Oxigraph decides
+
+
+@pytest.mark.parametrize("query", list(Catalogue.load(Settings().queries_dir)), ids=lambda q: q.name)
+def test_a_catalogue_template_is_read_as_its_bound_text(query: CatalogueQuery) -> None:
+    """Issue 16: the catalogue's routes check a query's template in place of each bound text
+    (``check_bound``): rdflib reads every template, and reads it as the text bound with the defaults."""
+    base = Settings().base
+    template = check_query(query.template(base))
+    assert template.names_dataset is not None, "rdflib cannot read the template"
+    assert template == check_query(query.bind({}, base=base))
+
+
+def test_check_bound_checks_the_text_when_the_template_is_unreadable() -> None:
+    service = PREFIX + "SELECT * { SERVICE ex:s { ?a ?b ?c } }"
+    with pytest.raises(ServiceNotAllowed):
+        check_bound(service, "SELECT * WHERE {")
+    assert check_bound(PREFIX + "SELECT * { GRAPH ?g { ?a ?b ?c } }", None).reads_named_graphs
 
 
 @pytest.mark.parametrize(

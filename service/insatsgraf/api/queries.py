@@ -93,7 +93,8 @@ async def run_catalogue_query(request: Request, query: CatalogueQuery, params: d
         text = await run_in_threadpool(bind_query, store, query, params)
     else:  # the text alone (well under a millisecond): the same work as /sparql from here on
         text = bind_query(store, query, params)
-    dataset = Dataset(include_history=history_in_dataset(store, query))
+    # (checked as its template: one parse for every value it is asked with, see sparql.parse.check_bound)
+    dataset = Dataset(include_history=history_in_dataset(store, query), checked_as=query.template(store.base))
     answer = await run_query(request, text, dataset, for_spreadsheets=True)
     return respond(answer, request.headers.get("accept"), store.base, for_spreadsheets=True)
 

@@ -109,6 +109,11 @@ class CatalogueQuery:
             code="unknown-parameter",
         )
 
+    def template(self, base: str = DEFAULT_BASE) -> str:
+        """The query text moved to ``base``, its parameters still variables: what ``bind`` binds, and what the
+        endpoint checks in place of each bound text (``sparql.parse.check_bound``)."""
+        return iris.rebase(self.text, base)
+
     def bind(self, params: Mapping[str, str] | None = None, *, base: str = DEFAULT_BASE) -> str:
         """The query text moved to ``base``, with the given values (or the defaults) bound as RDF terms."""
         values: dict[str, str] = {}
@@ -129,7 +134,7 @@ class CatalogueQuery:
                     f"{p.name} måste vara något av {', '.join(p.enum)}",
                     code="bad-parameter",
                 )
-        return bind(iris.rebase(self.text, base), {k.lstrip("_"): v for k, v in values.items()})
+        return bind(self.template(base), {k.lstrip("_"): v for k, v in values.items()})
 
     @classmethod
     def from_file(cls, path: Path) -> CatalogueQuery:

@@ -23,7 +23,7 @@ from rdflib import Graph
 from insatsgraf.config import DEFAULT_BASE
 from insatsgraf.model import iris
 from insatsgraf.sparql import binding, commit, media, updates
-from insatsgraf.sparql.parse import check_query, refuse_personal
+from insatsgraf.sparql.parse import check_bound, refuse_personal
 from insatsgraf.sparql.results import QueryResult
 from insatsgraf.sparql.store import (
     Answer,
@@ -252,7 +252,7 @@ class OxigraphStore(Closing):
     def evaluate(self, sparql: str, dataset: Dataset, limits: Limits) -> Answer:
         """Run one untrusted query, stopping at ``limits.max_rows`` or when cancelled or past the deadline.
 
-        Checked on its parse first (``sparql.parse.check_query``): SERVICE and updates are refused. Unless
+        Checked on its parse first (``sparql.parse.check_bound``): SERVICE and updates are refused. Unless
         ``dataset.expose_personal``, the personal graphs (people's names) are not in its dataset: ``GRAPH ?g``
         ranges over the other named graphs, and naming a personal graph (``FROM``, ``default-graph-uri``,
         ``named-graph-uri``) is refused (``PersonalDataHidden``)."""
@@ -296,7 +296,7 @@ class OxigraphStore(Closing):
         self, sparql: str, dataset: Dataset
     ) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
         """An untrusted query run after the checks ``evaluate`` describes."""
-        checked = check_query(sparql)
+        checked = check_bound(sparql, dataset.checked_as)
         named: list[ox.NamedNode] | None = None
         if not dataset.expose_personal:
             refuse_personal(sparql, checked, [*dataset.default, *dataset.named])

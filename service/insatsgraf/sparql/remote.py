@@ -56,7 +56,7 @@ from insatsgraf.config import DEFAULT_BASE
 from insatsgraf.errors import UserError
 from insatsgraf.model import iris
 from insatsgraf.sparql import binding, media, updates
-from insatsgraf.sparql.parse import check_query, refuse_personal
+from insatsgraf.sparql.parse import check_bound, refuse_personal
 from insatsgraf.sparql.results import QueryResult, Term
 from insatsgraf.sparql.store import (
     Answer,
@@ -300,8 +300,8 @@ class SparqlStore(Closing):
     def evaluate(self, sparql: str, dataset: Dataset, limits: Limits) -> Answer:
         """``query`` with the endpoint's limits: the server runs the query within the store's request timeout;
         its answer is refused when it has more rows than ``limits.max_rows`` or arrives past the deadline.
-        Checked on its parse first: the server would run a SERVICE pattern (``sparql.parse.check_query``)."""
-        checked = check_query(sparql)
+        Checked on its parse first: the server would run a SERVICE pattern (``sparql.parse.check_bound``)."""
+        checked = check_bound(sparql, dataset.checked_as)
         if not dataset.expose_personal:
             refuse_personal(sparql, checked, [*dataset.default, *dataset.named])
         if dataset.default or dataset.named:

@@ -85,6 +85,10 @@ class Dataset:
     expose_personal: bool = False
     """Whether the personal graphs (people's names, ``iris.personal_graph``) are in an untrusted query's
     dataset: off unless the deployment opts in (``insatsgraf serve --expose-personal-data``)."""
+    checked_as: str | None = None
+    """A text whose parse stands for the query's in the checks (``sparql.parse.check_bound``): the catalogue
+    template the query was bound from by ``sparql.binding``, which writes every value as one RDF term. Set by
+    the catalogue's routes only, never from a request."""
 
 
 @dataclass(frozen=True)

@@ -486,7 +486,7 @@ class WorkerPool:
         at once (no worker idle, a snapshot to make, a text over ``LOOP_JOB_BYTES``): the caller then runs
         ``evaluate_as`` in a thread, which waits for those. ``limits.cancel`` is not read: at the deadline the
         worker is killed, as it is when the awaiting request is cancelled."""
-        if len(sparql) > LOOP_JOB_BYTES // 4:  # (a character takes up to 4 bytes; a JSON escape up to 6)
+        if len(sparql) + len(dataset.checked_as or "") > LOOP_JOB_BYTES // 4:  # (4 bytes a character at most)
             return None
         snapshot = self._snapshot(make=False)
         if snapshot is None:
@@ -533,6 +533,7 @@ class WorkerPool:
             "history": dataset.include_history,
             "base_iri": dataset.base_iri,
             "expose_personal": dataset.expose_personal,
+            "checked_as": dataset.checked_as,
             "max_rows": limits.max_rows,
             "deadline": limits.deadline,
             "results_as": results_as.media_type if results_as else None,
@@ -579,7 +580,12 @@ def _too_large() -> dict[str, Any]:
 def _evaluate(store: OxigraphStore, job: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
     """One job's reply: a JSON head and, for triples, N-Triples bytes; never raises ``MemoryError``."""
     dataset = Dataset(
-        job["default"], job["named"], job["history"], job.get("base_iri"), job.get("expose_personal", False)
+        job["default"],
+        job["named"],
+        job["history"],
+        job.get("base_iri"),
+        job.get("expose_personal", False),
+        job.get("checked_as"),
     )
     limits = Limits(job["max_rows"], job["deadline"])
     results_as = (
