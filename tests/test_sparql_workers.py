@@ -295,6 +295,16 @@ def until_idle(pool: WorkerPool, seconds: float = 30) -> None:
         time.sleep(0.05)
 
 
+async def answered(pool: WorkerPool, query: str, results_as: ResultsAs | None, limits: Limits) -> object:
+    """``evaluate_async``'s answer, a decline (``None``) retried: while a worker starts, the pool's lock is
+    taken now and then, and a request then rightly takes the thread path instead."""
+    deadline = time.monotonic() + 10
+    while (got := await pool.evaluate_async(query, Dataset(), limits, results_as)) is None:
+        assert time.monotonic() < deadline, "declined for 10 s"
+        await asyncio.sleep(0.05)
+    return got
+
+
 def test_awaited_in_the_event_loop_as_in_a_thread(disk_store: OxigraphStore) -> None:
     """Issue 16: ``evaluate_async`` (the endpoint's path: no thread per query) answers what ``evaluate_as``
     answers, an answer over ``LOOP_READ_BYTES`` (read in a thread) and errors included; it declines (``None``)
@@ -307,6 +317,11 @@ def test_awaited_in_the_event_loop_as_in_a_thread(disk_store: OxigraphStore) -> 
     def limits(seconds: float = 30) -> Limits:
         return Limits(1000, time.monotonic() + seconds)
 
+    async def taken() -> None:
+        """Until the worker has a query (no worker idle)."""
+        while not pool._idle.empty():
+            await asyncio.sleep(0.01)
+
     async def scenario() -> None:
         for query, results_as in [
             ("SELECT ?s ?p ?o { ?s ?p ?o } ORDER BY ?s ?p ?o LIMIT 50", as_json),
@@ -314,25 +329,21 @@ def test_awaited_in_the_event_loop_as_in_a_thread(disk_store: OxigraphStore) -> 
             ("ASK { ?s ?p ?o }", as_json),
             (big, as_json),
         ]:
-            got = await pool.evaluate_async(query, Dataset(), limits(), results_as)
-            assert got is not None and got == pool.evaluate_as(query, Dataset(), limits(), results_as)
+            got = await answered(pool, query, results_as, limits())
+            assert got == pool.evaluate_as(query, Dataset(), limits(), results_as)
         assert isinstance(got, Written) and len(got.body) > LOOP_READ_BYTES
-        triples = await pool.evaluate_async(
-            "CONSTRUCT WHERE { ?s ?p ?o } LIMIT 20", Dataset(), limits(), None
-        )
+        triples = await answered(pool, "CONSTRUCT WHERE { ?s ?p ?o } LIMIT 20", None, limits())
         assert isinstance(triples, list) and len(triples) == 20
         with pytest.raises(TooManyRows):
-            await pool.evaluate_async(
-                "SELECT * { ?s ?p ?o }", Dataset(), Limits(5, time.monotonic() + 30), None
-            )
+            await answered(pool, "SELECT * { ?s ?p ?o }", None, Limits(5, time.monotonic() + 30))
         with pytest.raises(QuerySyntaxError):
-            await pool.evaluate_async("SELECT ?x WHERE { ?x ?y }", Dataset(), limits(), None)
+            await answered(pool, "SELECT ?x WHERE { ?x ?y }", None, limits())
         long_text = "ASK {}" + " " * LOOP_JOB_BYTES
         assert await pool.evaluate_async(long_text, Dataset(), limits(), None) is None
         assert pool.evaluate_as(long_text, Dataset(), limits(), None) == QueryResult(kind="ask", boolean=True)
 
-        busy = asyncio.create_task(pool.evaluate_async(COUNT_ALL, Dataset(), limits(1.5), None))
-        await asyncio.sleep(0.2)
+        busy = asyncio.create_task(answered(pool, COUNT_ALL, None, limits(1.5)))
+        await taken()
         first = pool.serving_pids()
         assert await pool.evaluate_async("ASK {}", Dataset(), limits(), None) is None, (
             "its only worker is busy"
@@ -343,16 +354,17 @@ def test_awaited_in_the_event_loop_as_in_a_thread(disk_store: OxigraphStore) -> 
 
         until_idle(pool)
         before = pool.serving_pids()
-        asked = asyncio.create_task(pool.evaluate_async(COUNT_ALL, Dataset(), limits(), None))
-        await asyncio.sleep(0.2)
+        asked = asyncio.create_task(answered(pool, COUNT_ALL, None, limits()))
+        await taken()
+        await asyncio.sleep(0.1)
         asked.cancel()
         with pytest.raises(asyncio.CancelledError):
             await asked
         assert not set(before) & set(pool.pids()), "the worker of a cancelled request was killed"
         until_idle(pool)
-        assert await pool.evaluate_async("ASK { FILTER(false) }", Dataset(), limits(), as_json) == Written(
-            media.JSON,
-            pool.evaluate_as("ASK { FILTER(false) }", Dataset(), limits(), as_json).body,  # type: ignore[union-attr]
+        last = "ASK { FILTER(false) }"
+        assert await answered(pool, last, as_json, limits()) == pool.evaluate_as(
+            last, Dataset(), limits(), as_json
         )
 
     try:
@@ -385,14 +397,55 @@ def test_awaited_queries_wait_for_a_new_snapshot_in_a_thread(tmp_path: Path) -> 
         store.replace_graphs({f"{store.base}graph/test/async": g})
         assert asyncio.run(pool.evaluate_async(count, Dataset(), limits(), None)) is None
         pool.evaluate("ASK {}", Dataset(), limits())
-        answer = asyncio.run(pool.evaluate_async(count, Dataset(), limits(), None))
+        answer = asyncio.run(answered(pool, count, None, limits()))
         assert isinstance(answer, QueryResult) and answer.rows[0]["n"]["value"] == "1"
+
+        held, free = threading.Event(), threading.Event()
+
+        def make_snapshot() -> None:  # as a request in a thread does after a write, holding the pool's lock
+            with pool._lock:
+                held.set()
+                free.wait(10)
+
+        maker = threading.Thread(target=make_snapshot)
+        maker.start()
+        held.wait(10)
+        started = time.monotonic()
+        assert asyncio.run(pool.evaluate_async(count, Dataset(), limits(), None)) is None
+        assert time.monotonic() - started < 1, "the event loop waited for the lock"
+        free.set()
+        maker.join()
+
+        async def written_meanwhile() -> None:
+            """A query reads the old snapshot while a write and a query in a thread make a new one; when it
+            ends, the old snapshot's folder is removed (in a thread: not in the event loop)."""
+            slow = asyncio.create_task(
+                answered(pool, COUNT_VALUES, None, Limits(100, time.monotonic() + 1.5))
+            )
+            await asyncio.sleep(0.3)
+            await asyncio.to_thread(store.replace_graphs, {f"{store.base}graph/test/async": None})
+            await asyncio.to_thread(pool.evaluate, "ASK {}", Dataset(), Limits(5, time.monotonic() + 30))
+            with pytest.raises(QueryTimeout):
+                await slow
+
+        asyncio.run(written_meanwhile())
+        folder = pool._folder
+        deadline = time.monotonic() + 10
+        while len(list(folder.iterdir())) > 1 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(list(folder.iterdir())) == 1, "the old snapshot is removed once no query reads it"
     finally:
         pool.close()
         store.close()
 
 
 XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
+COUNT_VALUES = (
+    "SELECT (COUNT(*) AS ?n) { "
+    + " ".join(f"VALUES ?v{i} {{ {' '.join(map(str, range(100)))} }}" for i in range(5))
+    + " }"
+)
+"""10^10 rows on any store, even an empty one: runs for hours."""
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="F_SETPIPE_SZ is Linux's")

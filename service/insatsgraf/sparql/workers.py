@@ -428,9 +428,12 @@ class WorkerPool:
     # -- snapshots -------------------------------------------------------------------------------
 
     def _snapshot(self, *, make: bool = True) -> _Snapshot | None:
-        """The newest snapshot, made now if the store was written since the last one (``None`` then unless
-        ``make``: the backup takes tens of milliseconds); counted as in use."""
-        with self._lock:
+        """The newest snapshot, made now if the store was written since the last one; counted as in use.
+        Unless ``make``, ``None`` where that would wait: a snapshot to make (the backup takes tens of
+        milliseconds) or one being made."""
+        if not self._lock.acquire(blocking=make):
+            return None
+        try:
             generation = self.store.generation  # read before the backup: a later write only makes it newer
             current = self._snapshots[-1] if self._snapshots else None
             if current is None or current.generation != generation:
@@ -442,14 +445,26 @@ class WorkerPool:
                 self._snapshots.append(current)
             current.users += 1
             return current
+        finally:
+            self._lock.release()
 
-    def _release(self, snapshot: _Snapshot) -> None:
-        with self._lock:
-            snapshot.users -= 1
+    def _release(self, snapshot: _Snapshot, *, wait: bool = True) -> bool:
+        """One query fewer reads ``snapshot``; the snapshots no query reads, but the newest, are removed. Unless
+        ``wait``, ``False`` (and nothing done) where that would wait for the lock or remove a folder."""
+        if not self._lock.acquire(blocking=wait):
+            return False
+        try:
             newest = self._snapshots[-1]
-            for old in [s for s in self._snapshots if s is not newest and s.users == 0]:
+            unused = [s for s in self._snapshots if s is not newest and s.users == (1 if s is snapshot else 0)]
+            if unused and not wait:
+                return False
+            snapshot.users -= 1
+            for old in unused:
                 self._snapshots.remove(old)
                 shutil.rmtree(old.path, ignore_errors=True)
+            return True
+        finally:
+            self._lock.release()
 
     # -- evaluation ------------------------------------------------------------------------------
 
@@ -483,7 +498,7 @@ class WorkerPool:
     ) -> Answer | Written | None:
         """``evaluate_as`` awaited in the event loop: the job is written to an idle worker and its pipe awaited
         there, with no thread per query (about 0.25 ms less a request, issue 16). ``None`` when it cannot start
-        at once (no worker idle, a snapshot to make, a text over ``LOOP_JOB_BYTES``): the caller then runs
+        at once (no worker idle, a snapshot to make or being made, a text over ``LOOP_JOB_BYTES``): the caller runs
         ``evaluate_as`` in a thread, which waits for those. ``limits.cancel`` is not read: at the deadline the
         worker is killed, as it is when the awaiting request is cancelled."""
         if len(sparql) + len(dataset.checked_as or "") > LOOP_JOB_BYTES // 4:  # (4 bytes a character at most)
@@ -510,7 +525,8 @@ class WorkerPool:
                 self._retire(worker)
                 raise
         finally:
-            self._release(snapshot)
+            if not self._release(snapshot, wait=False):  # (removing an old snapshot's folder: in a thread)
+                asyncio.get_running_loop().run_in_executor(None, self._release, snapshot)
         if reply is None:
             await asyncio.to_thread(self._retire, worker)
             raise QueryTimeout()
