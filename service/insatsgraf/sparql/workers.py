@@ -455,7 +455,9 @@ class WorkerPool:
             return False
         try:
             newest = self._snapshots[-1]
-            unused = [s for s in self._snapshots if s is not newest and s.users == (1 if s is snapshot else 0)]
+            unused = [
+                s for s in self._snapshots if s is not newest and s.users == (1 if s is snapshot else 0)
+            ]
             if unused and not wait:
                 return False
             snapshot.users -= 1
