@@ -203,6 +203,26 @@ def _read_message(fd: int) -> bytes:
     return _read_exactly(fd, _read_size(fd))
 
 
+async def _read_message_async(fd: int) -> bytes:
+    """``_read_message`` in the event loop (the worker writes a message at once), over ``LOOP_READ_BYTES`` in a
+    thread, so that other requests are not held up while it crosses."""
+    size = _read_size(fd)
+    if size > LOOP_READ_BYTES:
+        return await asyncio.to_thread(_read_exactly, fd, size)
+    return _read_exactly(fd, size)
+
+
+def _head(message: bytes) -> dict[str, Any]:
+    """A reply's head; a message that is not JSON means the worker is broken (``_Died``)."""
+    try:
+        head = json.loads(message)
+    except ValueError as exc:
+        raise _Died() from exc
+    if not isinstance(head, dict):
+        raise _Died()
+    return head
+
+
 class _Worker:
     """One child process and the two pipe ends that talk to it."""
 
@@ -264,7 +284,9 @@ class _Worker:
                 return None
         except (EOFError, OSError) as exc:
             raise _Died() from exc
-        return self._read_reply(_read_message(self._recv.fileno()))
+        fd = self._recv.fileno()
+        head = _head(_read_message(fd))
+        return head, _read_message(fd) if head.get("body") else b""
 
     async def reply_async(self, deadline: float) -> tuple[dict[str, Any], bytes] | None:
         """``_reply`` awaited in the event loop: woken when the pipe is readable, not by a thread."""
@@ -279,19 +301,8 @@ class _Worker:
         finally:
             loop.remove_reader(fd)
             os.set_blocking(fd, True)  # (the loop made it non-blocking; the reads below wait for the rest)
-        size = _read_size(fd)
-        if size > LOOP_READ_BYTES:
-            return await asyncio.to_thread(lambda: self._read_reply(_read_exactly(fd, size)))
-        return self._read_reply(_read_exactly(fd, size))
-
-    def _read_reply(self, message: bytes) -> tuple[dict[str, Any], bytes]:
-        """The reply whose head is ``message``: with the body that follows it when the head says so."""
-        try:
-            head = json.loads(message)
-        except ValueError as exc:
-            raise _Died() from exc
-        body = _read_message(self._recv.fileno()) if head.get("body") else b""
-        return head, body
+        head = _head(await _read_message_async(fd))
+        return head, await _read_message_async(fd) if head.get("body") else b""
 
     def kill(self) -> None:
         with contextlib.suppress(ProcessLookupError):
