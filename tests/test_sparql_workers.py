@@ -36,7 +36,7 @@ from insatsgraf.sparql.store import (
     Written,
 )
 from insatsgraf.sparql.terms import term_nt
-from insatsgraf.sparql.workers import LOOP_JOB_BYTES, LOOP_READ_BYTES, PIPE_BYTES, WorkerPool
+from insatsgraf.sparql.workers import LOOP_JOB_BYTES, LOOP_READ_BYTES, PIPE_BYTES, WorkerPool, _Died, _Worker
 from insatsgraf.submission.bundled import load_bundled
 from tests.api_live import live_server
 
@@ -460,3 +460,15 @@ def test_replies_cross_a_wide_pipe(disk_store: OxigraphStore) -> None:
         assert fcntl.fcntl(worker._recv.fileno(), fcntl.F_GETPIPE_SZ) == PIPE_BYTES
     finally:
         pool.close()
+
+
+def test_a_killed_workers_pipe_reads_as_died() -> None:
+    """Regression (CI, f42cc36): a worker killed while its start was awaited (the pool closing) raised
+    ``OSError: handle is closed`` in the start thread; reading a closed pipe is ``_Died``, on both paths."""
+    worker = _Worker(MEMORY_MB)
+    worker.kill()
+    assert worker.wait_ready(time.monotonic() + 5) is False
+    with pytest.raises(_Died):
+        worker._reply(time.monotonic() + 5)
+    with pytest.raises(_Died):
+        asyncio.run(worker.reply_async(time.monotonic() + 5))

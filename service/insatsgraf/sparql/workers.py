@@ -284,14 +284,14 @@ class _Worker:
                 return None
         except (EOFError, OSError) as exc:
             raise _Died() from exc
-        fd = self._recv.fileno()
+        fd = self._fd()
         head = _head(_read_message(fd))
         return head, _read_message(fd) if head.get("body") else b""
 
     async def reply_async(self, deadline: float) -> tuple[dict[str, Any], bytes] | None:
         """``_reply`` awaited in the event loop: woken when the pipe is readable, not by a thread."""
         loop = asyncio.get_running_loop()
-        fd = self._recv.fileno()
+        fd = self._fd()
         readable: asyncio.Future[None] = loop.create_future()
         loop.add_reader(fd, _settle, readable)
         try:
@@ -303,6 +303,13 @@ class _Worker:
             os.set_blocking(fd, True)  # (the loop made it non-blocking; the reads below wait for the rest)
         head = _head(await _read_message_async(fd))
         return head, await _read_message_async(fd) if head.get("body") else b""
+
+    def _fd(self) -> int:
+        """The pipe of replies; ``_Died`` once ``kill`` has closed it (the pool may close meanwhile)."""
+        try:
+            return self._recv.fileno()
+        except OSError as exc:
+            raise _Died() from exc
 
     def kill(self) -> None:
         with contextlib.suppress(ProcessLookupError):
