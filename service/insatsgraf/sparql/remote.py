@@ -64,6 +64,7 @@ from insatsgraf.sparql.store import (
     Dataset,
     DatasetNotSupported,
     Limits,
+    PersonalDataHidden,
     QuerySyntaxError,
     QueryTimeout,
     ResultsAs,
@@ -247,13 +248,17 @@ class SparqlStore(Closing):
 
     # -- reading -----------------------------------------------------------------------------------
 
-    def _dataset(self, sparql: str, include_history: bool) -> tuple[list[str], list[str]] | None:
+    def _dataset(
+        self, sparql: str, include_history: bool, public_named: bool = False
+    ) -> tuple[list[str], list[str]] | None:
         """(default-graph-uri, named-graph-uri) lists: the union graph as ``OxigraphStore._dataset``'s default
-        graph; none when the query names its own dataset with FROM (protocol parameters would override it)."""
+        graph; none when the query names its own dataset with FROM (protocol parameters would override it).
+        ``public_named``: a request's own query with a ``GRAPH`` pattern (``evaluate``): its named graphs are
+        listed even when the text shows no ``GRAPH`` keyword (the parse decides)."""
         if names_dataset(sparql):
             return None
         self.ensure_union()
-        has_graph = has_keyword(sparql, "GRAPH")
+        has_graph = public_named or has_keyword(sparql, "GRAPH")
         if not include_history and not has_graph:
             # Only GRAPH patterns see the named graphs: skip listing them (~40 ms for 900 graphs).
             return [self.union], []
@@ -264,7 +269,8 @@ class SparqlStore(Closing):
             # Virtuoso 7.2's GRAPH <iri> sees only the request's graphs, and its cost model overflows ("SQ200")
             # on GRAPH ?g patterns in a large UNION once named-graph-uri names even two graphs. So a query with
             # GRAPH gets the list of graphs as its default graph, as before the union graph, and no named
-            # list: GRAPH ?g then ranges over all of the server's graphs (the union graph too).
+            # list: GRAPH ?g then ranges over all of the server's graphs (the union graph too, and the
+            # personal graphs, which ``query`` excludes from a request's own query by pragma).
             current = [g for g in names if not iris.is_history_graph(g, self.base)]
             return [*current, *history] or [f"{STAGING_PREFIX}none"], []
         default = [self.union, *history]  # a graph that does not exist yet is an empty one: no special case
@@ -275,9 +281,17 @@ class SparqlStore(Closing):
             raise QuerySyntaxError("an update is not a query: the store changes only through replace_graphs")
         return {"ASK": "ask", "CONSTRUCT": "graph", "DESCRIBE": "graph"}.get(query_form(sparql), "select")
 
-    def query(self, sparql: str, *, include_history: bool = False) -> QueryResult:
+    def query(self, sparql: str, *, include_history: bool = False, public_named: bool = False) -> QueryResult:
+        """``Store.query``; ``public_named``: a request's own query that reads named graphs, which must not
+        reach a personal graph (see ``_dataset``, ``_without_personal``)."""
         kind = self._kind(sparql)
-        dataset = self._dataset(sparql, include_history)
+        dataset = self._dataset(sparql, include_history, public_named)
+        if public_named and self._is_virtuoso():
+            with _refused_if_unplannable():
+                return self._answer(kind, self._without_personal(sparql), dataset)
+        return self._answer(kind, sparql, dataset)
+
+    def _answer(self, kind: str, sparql: str, dataset: tuple[list[str], list[str]] | None) -> QueryResult:
         if kind == "graph":
             body = self._raw(sparql, "application/n-triples", dataset)
             graph = Graph()
@@ -291,6 +305,16 @@ class SparqlStore(Closing):
         result.rows = [{var: _canonical_term(term) for var, term in row.items()} for row in result.rows]
         return result
 
+    def _without_personal(self, sparql: str) -> str:
+        """``sparql`` with Virtuoso's ``define input:named-graph-exclude`` for each personal graph.
+
+        Virtuoso ranges a ``GRAPH`` pattern over every graph of the server, whatever the request's dataset
+        says, unless the request lists its named graphs; a list overflows its cost model ("SQ200") on the
+        catalogue's large unions of ``GRAPH ?g`` patterns, so the personal graphs are excluded instead, by
+        name (a ``GRAPH`` pattern, by variable or by IRI, then matches nothing in them; under ``FROM`` too)."""
+        personal = [g for g in self.graph_names() if iris.is_personal_graph(g, self.base)]
+        return "".join(f"define input:named-graph-exclude {binding.iri_term(g)}\n" for g in personal) + sparql
+
     def evaluate_as(
         self, sparql: str, dataset: Dataset, limits: Limits, results_as: ResultsAs | None
     ) -> Answer | Written:
@@ -302,15 +326,17 @@ class SparqlStore(Closing):
         its answer is refused when it has more rows than ``limits.max_rows`` or arrives past the deadline.
         Checked on its parse first: the server would run a SERVICE pattern (``sparql.parse.check_bound``)."""
         checked = check_bound(sparql, dataset.checked_as)
+        public_named = False
         if not dataset.expose_personal:
             refuse_personal(sparql, checked, [*dataset.default, *dataset.named])
+            public_named = dataset.checked_as is None and checked.reads_named_graphs
         if dataset.default or dataset.named:
             raise DatasetNotSupported(
                 "default-graph-uri and named-graph-uri need the embedded store; use FROM / FROM NAMED."
             )
         if dataset.base_iri and not _IRI_UNSAFE.search(dataset.base_iri):
             sparql = f"BASE <{dataset.base_iri}>\n{sparql}"  # a BASE of the query's own comes later and wins
-        result = self.query(sparql, include_history=dataset.include_history)
+        result = self.query(sparql, include_history=dataset.include_history, public_named=public_named)
         answer: Answer = result
         count = len(result.rows)
         if result.kind == "graph":
@@ -569,6 +595,22 @@ _STATUS = {
 def _status(exc: SPARQLWrapperException) -> str:
     name = type(exc).__name__
     return f"HTTP {_STATUS[name]}" if name in _STATUS else name
+
+
+@contextmanager
+def _refused_if_unplannable() -> Iterator[None]:
+    """Virtuoso's cost model overflows ("SQ200") on ``GRAPH ?g`` patterns in a large ``UNION`` once a
+    request names two graphs of its dataset, excluded ones too: such a query is refused, not run over the
+    personal graphs. The catalogue's own queries (``/queries/{name}``) take the path without exclusions."""
+    try:
+        yield
+    except StoreError as exc:
+        if "SQ200" not in str(exc):
+            raise
+        raise PersonalDataHidden(
+            "Virtuoso cannot evaluate this query's GRAPH patterns with the personal graphs left out (its "
+            "cost model overflows, SQ200): split its UNION, or run a catalogue query as /queries/{name}"
+        ) from exc
 
 
 def _query_error(exc: SPARQLWrapperException, url: str) -> StoreError:
