@@ -332,3 +332,36 @@ def test_a_decision_outweighs_the_submitters_statement(store: OxigraphStore, tmp
     )
     found = {(p.insats, p.programme, p.relation, p.status) for p in propose(store, settings, "0428")}
     assert ("Komet", "komet", "same", "decided") in found
+
+
+def test_a_municipality_s_decision_holds_for_its_districts(store: OxigraphStore, tmp_path: Path) -> None:
+    """0180-bromma is a unit of 0180 (``org:unitOf`` in the register): Stockholm's decision maps the
+    district's offering too, in the district's mapping graph; the district's own decision wins over it, and
+    another municipality's list is not touched (a regression: the scope matched the district's own id only)."""
+    path, settings = tmp_path / "decisions.ttl", Settings()
+    submit_file(store, settings, GNESTA, "0180-bromma", "2023-05-02", "Sanna Tiikkaja")
+    name = "Förstärkt Komet"
+    before = {row for row in table(store, "0461") if row[0] == name}
+    record_decision(
+        store, settings, Decision(name, "mapped", "komet", "Lina", "own-variant", org="0180"), path
+    )
+    assert (name, "komet", "variant", "decided") in table(store, "0180-bromma")
+    assert {row for row in table(store, "0461") if row[0] == name} == before
+    assert ("decided",) in mapping_statuses(store, "0180-bromma", name)
+    record_decision(store, settings, Decision(name, "mapped", None, "Lina", org="0180-bromma"), path)
+    assert (name, "", "none", "none") in table(store, "0180-bromma")
+    assert ("decided",) not in mapping_statuses(store, "0180-bromma", name)
+
+
+def mapping_statuses(store: OxigraphStore, org: str, name: str) -> set[tuple[str]]:
+    """The statuses of the organisation's mappings in the store for offerings of that name."""
+    graph = iris.mapping_graph(org, store.base)
+    rows = store.query(
+        f"""PREFIX ig: <{IG}> PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+        SELECT ?status WHERE {{
+          ?offering ig:localName "{name}" .
+          GRAPH <{graph}> {{ ?m ig:mappedOffering ?offering ; ig:mappingStatus ?concept }}
+          ?concept skos:notation ?status
+        }}"""
+    ).table()
+    return {(row["status"],) for row in rows}

@@ -45,6 +45,7 @@ from insatsgraf.harmonisation.matcher import (
     fold,
     match,
     offerings,
+    org_parents,
     resolve,
 )
 from insatsgraf.model import iris
@@ -366,7 +367,7 @@ def catalogue_after(store: Store, decisions: list[Decision]) -> Catalogue:
                 "kind": "hidden",
             }
         )
-    return Catalogue.from_rows(rows, [d.rule() for d in decisions])
+    return Catalogue.from_rows(rows, [d.rule() for d in decisions], org_parents(store))
 
 
 def _graphs_after(store: Store, decisions: list[Decision], orgs: set[str] | None) -> dict[str, Graph | None]:

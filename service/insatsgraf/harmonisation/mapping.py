@@ -298,7 +298,8 @@ def derive(
 
 
 def affected_orgs(store: Store, scopes: Iterable[tuple[str, str | None]]) -> set[str]:
-    """Organisations holding an offering whose name folds to a decided name, within the decision's scope.
+    """Organisations holding an offering whose name folds to a decided name, within the decision's scope
+    (a municipality's covers its districts).
 
     ``scopes``: (folded name, the organisation the decision is limited to, or ``None`` for everyone).
     """
@@ -308,7 +309,7 @@ def affected_orgs(store: Store, scopes: Iterable[tuple[str, str | None]]) -> set
     out: set[str] = set()
     for item in offerings(store):
         orgs = wanted.get(fold(item.name))
-        if orgs is not None and (None in orgs or item.org in orgs):
+        if orgs is not None and (None in orgs or item.org in orgs or item.parent in orgs):
             out.add(item.org)
     return out
 

@@ -245,8 +245,13 @@ _SPLIT_SEPARATORS: list[re.Pattern[str]] = [
 class Catalogue:
     """Every label of every catalogue entry, indexed for matching, and the decisions people made."""
 
-    def __init__(self, entries: Iterable[Entry], rules: Iterable[Rule] = ()):
+    def __init__(
+        self, entries: Iterable[Entry], rules: Iterable[Rule] = (), parents: Mapping[str, str] | None = None
+    ):
         self.entries: dict[str, Entry] = {e.id: e for e in entries}
+        self.parents: dict[str, str] = dict(parents or {})
+        """Each district's municipality by id (``org:unitOf``): a decision scoped to the municipality holds
+        for its districts too, unless a district has one of its own (``effective_rules``)."""
         self.exact: dict[str, set[str]] = {}
         self.compact: dict[str, set[str]] = {}
         self.fuzzy: list[tuple[str, str]] = []
@@ -293,7 +298,12 @@ class Catalogue:
     # -- construction --------------------------------------------------------------------------
 
     @classmethod
-    def from_rows(cls, rows: Iterable[Mapping[str, str]], rules: Iterable[Rule] = ()) -> Catalogue:
+    def from_rows(
+        cls,
+        rows: Iterable[Mapping[str, str]],
+        rules: Iterable[Rule] = (),
+        parents: Mapping[str, str] | None = None,
+    ) -> Catalogue:
         """From rows with ``entry``, ``id``, ``label``, ``kind``, ``lang`` (query ``catalogue-labels``)."""
         entries: dict[str, Entry] = {}
         for row in rows:
@@ -307,7 +317,7 @@ class Catalogue:
         for entry in entries.values():
             entry.labels.append((entry.id, "notation"))
             entry.label_sv = entry.label_sv or entry.label_en or entry.id
-        return cls(entries.values(), rules)
+        return cls(entries.values(), rules, parents)
 
     @classmethod
     def from_graph(cls, graph: Graph, rules: Iterable[Rule] = ()) -> Catalogue:
@@ -318,8 +328,10 @@ class Catalogue:
 
     @classmethod
     def from_store(cls, store: Store) -> Catalogue:
-        """From the store: the catalogue graph, hidden labels from decisions, and the decisions themselves."""
-        return cls.from_rows(_table(store, rq.read("harmonise-catalogue-labels")), rules_from_store(store))
+        """From the store: the catalogue graph, hidden labels from decisions, the decisions themselves and
+        the districts' municipalities."""
+        rows = _table(store, rq.read("harmonise-catalogue-labels"))
+        return cls.from_rows(rows, rules_from_store(store), org_parents(store))
 
     # -- lookups -------------------------------------------------------------------------------
 
@@ -335,15 +347,22 @@ class Catalogue:
         return entry.label_sv if entry else ""
 
     def effective_rules(self, name: str, org: str | None) -> list[Rule]:
-        """The latest decision per programme for this name (organisation-scoped decisions win over global)."""
+        """The latest decision per programme for this name: the organisation's own win over its
+        municipality's (a district's ``org:unitOf``), which win over those for everyone."""
         if not self.rules:
             return []
         found = self.rules.get(fold(name))
         if not found:
             return []
+        rank: dict[str | None, int] = {None: 0}
+        parent = self.parents.get(org) if org else None
+        if parent:
+            rank[parent] = 1
+        if org:
+            rank[org] = 2
         latest: dict[str | None, Rule] = {}
-        candidates = [r for r in found if r.org is None or r.org == org]
-        for rule in sorted(candidates, key=lambda r: (r.org is not None, r.at or _EPOCH)):
+        candidates = [r for r in found if r.org in rank]
+        for rule in sorted(candidates, key=lambda r: (rank[r.org], r.at or _EPOCH)):
             latest[rule.programme] = rule
         return list(latest.values())
 
@@ -360,6 +379,16 @@ def _shared_readings(entries: Mapping[str, Entry]) -> dict[tuple[str, Thresholds
             _READINGS.pop(next(iter(_READINGS)))
         memo = _READINGS[fingerprint] = {}
     return memo
+
+
+def org_parents(store: Store) -> dict[str, str]:
+    """Each district's municipality by id (``org:unitOf`` in the register)."""
+    base = store.base
+    return {
+        iris.org_id(row["org"], base): iris.org_id(row["parent"], base)
+        for row in _table(store, rq.read("harmonise-organisation-context"))
+        if "parent" in row
+    }
 
 
 def rules_from_store(store: Store) -> list[Rule]:
