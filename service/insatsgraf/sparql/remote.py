@@ -249,12 +249,13 @@ class SparqlStore(Closing):
     # -- reading -----------------------------------------------------------------------------------
 
     def _dataset(
-        self, sparql: str, include_history: bool, public_named: bool = False
+        self, sparql: str, include_history: bool, public_named: bool = False, graphs: list[str] | None = None
     ) -> tuple[list[str], list[str]] | None:
         """(default-graph-uri, named-graph-uri) lists: the union graph as ``OxigraphStore._dataset``'s default
         graph; none when the query names its own dataset with FROM (protocol parameters would override it).
         ``public_named``: a request's own query with a ``GRAPH`` pattern (``evaluate``): its named graphs are
-        listed even when the text shows no ``GRAPH`` keyword (the parse decides)."""
+        listed even when the text shows no ``GRAPH`` keyword (the parse decides). ``graphs``: the store's
+        graphs when the caller listed them already."""
         if names_dataset(sparql):
             return None
         self.ensure_union()
@@ -263,7 +264,8 @@ class SparqlStore(Closing):
             # Only GRAPH patterns see the named graphs: skip listing them (~40 ms for 900 graphs).
             return [self.union], []
         # the personal graphs (people's names) are read through ``graph``, never by a query (Virtuoso: see below)
-        names = [g for g in self.graph_names() if not iris.is_personal_graph(g, self.base)]
+        listed = self.graph_names() if graphs is None else graphs
+        names = [g for g in listed if not iris.is_personal_graph(g, self.base)]
         history = [g for g in names if include_history and iris.is_history_graph(g, self.base)]
         if has_graph and self._is_virtuoso():
             # Virtuoso 7.2's GRAPH <iri> sees only the request's graphs, and its cost model overflows ("SQ200")
@@ -285,11 +287,12 @@ class SparqlStore(Closing):
         """``Store.query``; ``public_named``: a request's own query that reads named graphs, which must not
         reach a personal graph (see ``_dataset``, ``_without_personal``)."""
         kind = self._kind(sparql)
-        dataset = self._dataset(sparql, include_history, public_named)
         if public_named and self._is_virtuoso():
+            graphs = self.graph_names()  # listed once, for the dataset and the exclusions
+            dataset = self._dataset(sparql, include_history, public_named, graphs)
             with _refused_if_unplannable():
-                return self._answer(kind, self._without_personal(sparql), dataset)
-        return self._answer(kind, sparql, dataset)
+                return self._answer(kind, self._without_personal(sparql, graphs), dataset)
+        return self._answer(kind, sparql, self._dataset(sparql, include_history, public_named))
 
     def _answer(self, kind: str, sparql: str, dataset: tuple[list[str], list[str]] | None) -> QueryResult:
         if kind == "graph":
@@ -305,14 +308,14 @@ class SparqlStore(Closing):
         result.rows = [{var: _canonical_term(term) for var, term in row.items()} for row in result.rows]
         return result
 
-    def _without_personal(self, sparql: str) -> str:
+    def _without_personal(self, sparql: str, graphs: list[str]) -> str:
         """``sparql`` with Virtuoso's ``define input:named-graph-exclude`` for each personal graph.
 
         Virtuoso ranges a ``GRAPH`` pattern over every graph of the server, whatever the request's dataset
         says, unless the request lists its named graphs; a list overflows its cost model ("SQ200") on the
         catalogue's large unions of ``GRAPH ?g`` patterns, so the personal graphs are excluded instead, by
         name (a ``GRAPH`` pattern, by variable or by IRI, then matches nothing in them; under ``FROM`` too)."""
-        personal = [g for g in self.graph_names() if iris.is_personal_graph(g, self.base)]
+        personal = [g for g in graphs if iris.is_personal_graph(g, self.base)]
         return "".join(f"define input:named-graph-exclude {binding.iri_term(g)}\n" for g in personal) + sparql
 
     def evaluate_as(
