@@ -88,3 +88,50 @@ def test_size_limit_is_configurable(monkeypatch: pytest.MonkeyPatch, fresh_store
     with pytest.raises(UserError) as caught:
         submit(fresh_store, Settings(), data, "x.csv", "0580", "2022-01-01")
     assert caught.value.code == "too-large"
+
+
+def test_the_other_limits_are_configurable_too(
+    monkeypatch: pytest.MonkeyPatch, fresh_store: OxigraphStore
+) -> None:
+    """A deployment sets any ``InputLimits`` bound as ``INSATSGRAF_LIMIT_<NAME>``: with 10 rows allowed, the
+    example list (more rows) is refused at its row limit and the store is unchanged."""
+    data = (Settings().domain / "submissions" / "0580-linkoping-2021.csv").read_bytes()
+    before = fresh_store.dump_nquads()
+    monkeypatch.setenv("INSATSGRAF_LIMIT_MAX_ROWS", "10")
+    assert Settings().limits.max_rows == 10
+    with pytest.raises(UserError) as caught:
+        submit(fresh_store, Settings(), data, "x.csv", "0580", "2022-01-01")
+    assert caught.value.code == "too-many-rows" and "10 rows" in caught.value.en
+    assert fresh_store.dump_nquads() == before
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("MAX_ROWS", "many"),
+        ("MAX_ROWS", "0"),
+        ("MAX_ROWS", "1.5"),
+        ("MAX_SECONDS", "-1"),
+        ("EARLIEST_DATE", "x"),
+    ],
+)
+def test_a_bad_limit_setting_is_refused_naming_it(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    monkeypatch.setenv(f"INSATSGRAF_LIMIT_{name}", value)
+    with pytest.raises(UserError) as caught:
+        Settings()
+    assert caught.value.code == "bad-setting"
+    assert f"INSATSGRAF_LIMIT_{name}" in caught.value.en and caught.value.sv
+
+
+def test_the_cli_says_which_limit_setting_is_wrong() -> None:
+    from typer.testing import CliRunner
+
+    from insatsgraf.cli import app
+
+    r = CliRunner().invoke(
+        app, ["query", "unconfirmed-lists", "--store", "memory:"], env={"INSATSGRAF_LIMIT_MAX_ROWS": "x"}
+    )
+    assert r.exit_code == 2, r.output
+    assert "INSATSGRAF_LIMIT_MAX_ROWS" in r.output and "gräns" in r.output

@@ -6,8 +6,12 @@ One frozen object passed to every entry point (CLI, app factory, tests), so noth
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from datetime import date
 from pathlib import Path
+
+from insatsgraf.errors import UserError
 
 DEFAULT_BASE = "https://w3id.org/insatsgraf/"
 ROOT = Path(__file__).resolve().parents[2]
@@ -55,6 +59,44 @@ class InputLimits:
     earliest_date: str = "1990-01-01"
     """The earliest submission date: before Swedish municipalities kept such lists at all."""
 
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> InputLimits:
+        """The defaults, each overridden by ``INSATSGRAF_LIMIT_<NAME>`` (``INSATSGRAF_LIMIT_MAX_ROWS=20000``):
+        a deployment whose lists are larger sets its bounds without a code change. A value that is not a
+        positive number of the limit's kind (or, for ``EARLIEST_DATE``, a date) is refused, naming it."""
+        env = os.environ if environ is None else environ
+        values: dict[str, object] = {}
+        for spec in fields(cls):
+            name = f"INSATSGRAF_LIMIT_{spec.name.upper()}"
+            raw = env.get(name)
+            if raw is not None:
+                values[spec.name] = _limit(name, raw.strip(), getattr(cls, spec.name))
+        return cls(**values)  # type: ignore[arg-type]
+
+
+def _limit(name: str, raw: str, default: object) -> object:
+    """One limit from its environment variable, of its default's kind."""
+    if isinstance(default, str):  # the earliest date
+        try:
+            return date.fromisoformat(raw).isoformat()
+        except ValueError:
+            kind, slag = "a date (YYYY-MM-DD)", "ett datum (ÅÅÅÅ-MM-DD)"
+    else:
+        whole = isinstance(default, int)
+        try:
+            value = int(raw) if whole else float(raw)
+        except ValueError:
+            value = 0
+        if value > 0:
+            return value
+        kind, slag = ("a whole number", "ett heltal") if whole else ("a number", "ett tal")
+        kind, slag = f"{kind} above 0", f"{slag} över 0"
+    raise UserError(
+        f"{name}={raw!r} is not a valid limit: give {kind} (the default is {default})",
+        f"{name}={raw!r} är ingen giltig gräns: ange {slag} (standard är {default})",
+        code="bad-setting",
+    )
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -69,8 +111,9 @@ class Settings:
     (``data/reference`` in the repository, see its SOURCE.md; ``INSATSGRAF_DOMAIN`` overrides it)."""
     max_file_mb: float = field(default_factory=lambda: float(os.environ.get("INSATSGRAF_MAX_FILE_MB", "10")))
     """The largest submitted file read, in MB (``INSATSGRAF_MAX_FILE_MB``): bounds the ingester's work."""
-    limits: InputLimits = field(default_factory=InputLimits)
-    """The other bounds on one submission's work (rows, cells, XLSX parts, nesting, time, date)."""
+    limits: InputLimits = field(default_factory=InputLimits.from_env)
+    """The other bounds on one submission's work (rows, cells, XLSX parts, nesting, time, date), each
+    settable as ``INSATSGRAF_LIMIT_<NAME>`` (``InputLimits.from_env``)."""
 
     @property
     def max_file_bytes(self) -> int:
