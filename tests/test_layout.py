@@ -14,7 +14,8 @@ import insatsgraf
 PACKAGE = Path(insatsgraf.__file__).parent
 
 LAYERS = [
-    {"config", "errors", "__init__"},
+    {"errors", "__init__"},
+    {"config"},
     {"model"},
     {"sparql"},
     {"catalogue"},
